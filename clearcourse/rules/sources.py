@@ -93,3 +93,63 @@ DRORACLE_THRESHOLDS = _s("droracle", "droracle.ai summaries of lab thresholds (A
 MHRA_SJW = _s("mhra-sjw", "MHRA Drug Safety Update Mar 2014: St John's wort and hormonal contraceptives",
               "http://www.mhra.gov.uk/Safetyinformation/DrugSafetyUpdate/CON392869", "P")
 SMPC_VISION = _s("smpc-vision", "Isotretinoin SmPC: visual disturbances", "https://www.mims.com/singapore/drug/info/oratane?type=full", "P")
+
+# Safety monitoring (mood, labs, side effects, interactions): added for issue 4.
+PHQ_A = _s("phq-a", "PHQ-9 modified for adolescents (PHQ-A), Johnson et al. 2002 (NIMH ASQ toolkit copy)",
+           "https://www.nimh.nih.gov/research/research-conducted-at-nimh/asq-toolkit-materials/asq-tool/"
+           "phq-9-modified-for-adolescents-phq-a", "S")
+LOINC_CODES = _s("loinc", "LOINC codes as collected in research/peers-and-interop.md C2 (VSAC value sets)",
+                 "https://loinc.org", "S")
+DRORACLE_LAB_ACTIONS = _s("droracle-lab-actions",
+                          "droracle.ai articles 231518, 232019, 290967, 335491: TG and ALT action levels "
+                          "(AI-generated, pending human review)", "https://www.droracle.ai/", "W")
+DRORACLE_HIGH_RISK = _s("droracle-high-risk",
+                        "droracle.ai 231518 quoting the US label: more frequent lipid checks in higher-risk "
+                        "patients, glucose in diabetes (AI-generated)", "https://www.droracle.ai/", "W")
+DRORACLE_ADOLESCENT_MSK = _s("droracle-adolescent-msk",
+                             "droracle.ai 666938 quoting the US label: back pain, arthralgia, myalgia more "
+                             "common in adolescents (AI-generated)", "https://www.droracle.ai/", "W")
+SIDE_EFFECTS_REVIEW = _s("side-effects-review",
+                         "Isotretinoin side effects review: mucocutaneous, musculoskeletal, "
+                         "pseudotumor cerebri",
+                         "http://uqu-sa.net/cosmetic-formulation-of-skin-care-products/side-effects", "S")
+PEDIATRIC_MONITORING = _s("peds-monitoring",
+                          "Hodgkiss-Harlow et al.: monitoring isotretinoin safety in a pediatric population",
+                          "https://c.coek.info/pdf-effective-monitoring-of-isotretinoin-safety-in-a-pediatric-"
+                          "dermatology-populatio.html", "S")
+MEDYPHARMA_IBD = _s("medypharma",
+                    "Isotretinoin side effects (clinic page): stop for abdominal pain, rectal bleeding, "
+                    "severe diarrhoea", "https://www.medypharma.com/isotretinoin-side-effects", "W")
+SKIN_THERAPY_LETTER = _s("skin-therapy-letter",
+                         "Skin Therapy Letter: Accutane dosing (initial flare, starting low)",
+                         "https://www.skintherapyletter.com/drug-profiles/accutane/dosing/", "S")
+ISOTRETINOIN_REVIEW_TABLE = _s("pmc7772596",
+                               "Isotretinoin review, interactions and contraception table (PMC7772596)",
+                               "https://pmc.ncbi.nlm.nih.gov/articles/PMC7772596/table/tbl0010", "S")
+APHA_SJW = _s("apha-sjw", "APhA drug interactions corner: contraceptive failure possible with St John's wort",
+              "http://aphanet.org/drug-interactions-corner/"
+              "contraceptive-failure-possible-st-john%E2%80%99s-wort", "S")
+TOPICALS_BLOG = _s("topicals-blog", "Patient blog: other drying topicals are usually stopped on isotretinoin",
+                   "http://aboutacnecare.blogspot.com/2009/01/can-i-take-antibiotics-or-use-other.html", "W")
+BONE_DIGIOVANNA = _s("bone-digiovanna",
+                     "DiGiovanna 2001 on isotretinoin and bone (hyperostosis, epiphyseal closure)",
+                     "https://personalhealthzone.com/isotretinoin/", "S")
+
+# Severity, eligibility, contraindications and dosing: added for issue 2 (parts 4 and 5).
+BLASIAK_2013 = _s("blasiak-2013", "Blasiak et al., JAMA Dermatol 2013: cumulative dose above ~220 mg/kg and "
+                  "retreatment (AAD Dermatology World summary)",
+                  "https://www.aad.org/dw/monthly/2014/june/what-role-should-high-dose-isotretinoin-have-in-acne-"
+                  "treatment", "S")
+TAN_2015 = _s("tan-2015", "Tan et al., J Cutan Med Surg 2015: systematic review of the 120-150 mg/kg threshold "
+              "(2 low-grade studies)", "https://d.docksci.com/kg_5a328d6ad64ab23ee3a644bd.html", "S")
+LAI_2025 = _s("lai-2025", "Lai et al., JAMA Dermatol 2025: cumulative dose and relapse in 19,907 patients",
+              "https://www.epocrates.com/online/article/more-isotretinoin-better-acne-outcomes-study-reveals-impact-"
+              "of-cumulative", "S")
+ODDB_FACHINFO = _s("oddb-fachinfo", "Swiss isotretinoin Fachinformation, contraindications (soya and peanut allergy)",
+                   "https://ch.oddb.org:443/en/gcc/fachinfo/reg/55972/chapter/contra_indications", "P")
+SHARECARE_CAUTIONS = _s("sharecare-cautions", "Sharecare: what to know before taking isotretinoin (cautions)",
+                        "https://www.sharecare.com/health/antiacne/know-about-isotretinoin-before-taking", "S")
+ADEQUATE_TRIAL = _s("adequate-trial", "Clinical Commander acne encounter: an adequate trial is the right agent for "
+                    "about 8-12 weeks with adherence", "https://clinicalcommander.com/encounter/derm.acne-vulgaris.core.v1",
+                    "W")
+DRUGS_COM_ABSORICA = ABSORICA  # alias kept for readability where the Absorica strength list is cited

@@ -136,20 +136,22 @@ BONE_DIGIOVANNA = _s("bone-digiovanna",
                      "https://personalhealthzone.com/isotretinoin/", "S")
 
 # Severity, eligibility, contraindications and dosing: added for issue 2 (parts 4 and 5).
-BLASIAK_2013 = _s("blasiak-2013", "Blasiak et al., JAMA Dermatol 2013: cumulative dose above ~220 mg/kg and "
-                  "retreatment (AAD Dermatology World summary)",
-                  "https://www.aad.org/dw/monthly/2014/june/what-role-should-high-dose-isotretinoin-have-in-acne-"
-                  "treatment", "S")
-TAN_2015 = _s("tan-2015", "Tan et al., J Cutan Med Surg 2015: systematic review of the 120-150 mg/kg threshold "
-              "(2 low-grade studies)", "https://d.docksci.com/kg_5a328d6ad64ab23ee3a644bd.html", "S")
+BLASIAK_2013 = _s("blasiak-2013", "Blasiak et al., JAMA Dermatol 2013: cumulative dose above ~220 mg/kg "
+                  "and retreatment (AAD Dermatology World summary)",
+                  "https://www.aad.org/dw/monthly/2014/june/"
+                  "what-role-should-high-dose-isotretinoin-have-in-acne-treatment", "S")
+TAN_2015 = _s("tan-2015", "Tan et al., J Cutan Med Surg 2015: systematic review of the 120-150 mg/kg "
+              "threshold (2 low-grade studies)",
+              "https://d.docksci.com/kg_5a328d6ad64ab23ee3a644bd.html", "S")
 LAI_2025 = _s("lai-2025", "Lai et al., JAMA Dermatol 2025: cumulative dose and relapse in 19,907 patients",
-              "https://www.epocrates.com/online/article/more-isotretinoin-better-acne-outcomes-study-reveals-impact-"
-              "of-cumulative", "S")
-ODDB_FACHINFO = _s("oddb-fachinfo", "Swiss isotretinoin Fachinformation, contraindications (soya and peanut allergy)",
+              "https://www.epocrates.com/online/article/"
+              "more-isotretinoin-better-acne-outcomes-study-reveals-impact-of-cumulative", "S")
+ODDB_FACHINFO = _s("oddb-fachinfo", "Swiss isotretinoin Fachinformation, contraindications "
+                   "(soya and peanut allergy)",
                    "https://ch.oddb.org:443/en/gcc/fachinfo/reg/55972/chapter/contra_indications", "P")
-SHARECARE_CAUTIONS = _s("sharecare-cautions", "Sharecare: what to know before taking isotretinoin (cautions)",
-                        "https://www.sharecare.com/health/antiacne/know-about-isotretinoin-before-taking", "S")
-ADEQUATE_TRIAL = _s("adequate-trial", "Clinical Commander acne encounter: an adequate trial is the right agent for "
-                    "about 8-12 weeks with adherence", "https://clinicalcommander.com/encounter/derm.acne-vulgaris.core.v1",
-                    "W")
-DRUGS_COM_ABSORICA = ABSORICA  # alias kept for readability where the Absorica strength list is cited
+SHARECARE_CAUTIONS = _s("sharecare-cautions", "Sharecare: what to know before taking isotretinoin",
+                        "https://www.sharecare.com/health/antiacne/know-about-isotretinoin-before-taking",
+                        "S")
+ADEQUATE_TRIAL = _s("adequate-trial", "Clinical Commander acne encounter: an adequate trial is the right "
+                    "agent for about 8-12 weeks with adherence",
+                    "https://clinicalcommander.com/encounter/derm.acne-vulgaris.core.v1", "W")

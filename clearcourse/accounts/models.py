@@ -1,0 +1,110 @@
+"""Users, their roles, and the organisations they belong to."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramFamily(models.TextChoices):
+    """The pregnancy-prevention program a clinic or pharmacy works under (see docs/rules.md)."""
+
+    US_IPLEDGE = "us-ipledge", _("US iPLEDGE REMS")
+    EU_PPP = "eu-ppp", _("EU Pregnancy Prevention Programme")
+    UK_MHRA = "uk-mhra", _("UK MHRA Pregnancy Prevention Programme")
+
+
+class Clinic(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    program = models.CharField(_("program"), max_length=20, choices=ProgramFamily.choices)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pharmacy(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    program = models.CharField(_("program"), max_length=20, choices=ProgramFamily.choices)
+    # NCPDP or national registration number; iPLEDGE pharmacies are registered and activated.
+    registration_number = models.CharField(_("registration number"), max_length=40, unique=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "pharmacies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    PRESCRIBER = "prescriber", _("Prescriber")
+    DELEGATE = "delegate", _("Delegate")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    PATIENT = "patient", _("Patient")
+
+
+STAFF_ROLES = frozenset({Role.PRESCRIBER, Role.DELEGATE})
+
+
+class User(AbstractUser):
+    """A person who signs in. The role decides what they may do; clinic/pharmacy decide where."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    pharmacy = models.ForeignKey(
+        Pharmacy, null=True, blank=True, on_delete=models.PROTECT, related_name="pharmacists"
+    )
+    # A prescriber's professional registration (licence, iPLEDGE prescriber ID, GMC number).
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    # Delegates act for the prescribers named here, never on their own authority.
+    acts_for = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="delegates",
+        limit_choices_to={"role": Role.PRESCRIBER},
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=[("en", "English"), ("de", "Deutsch")], default="en"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_staff_has_clinic",
+                condition=~models.Q(role__in=["prescriber", "delegate"]) | models.Q(clinic__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="user_pharmacist_has_pharmacy",
+                condition=~models.Q(role="pharmacist") | models.Q(pharmacy__isnull=False),
+            ),
+        ]
+
+    @property
+    def is_prescriber(self) -> bool:
+        return self.role == Role.PRESCRIBER
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_pharmacist(self) -> bool:
+        return self.role == Role.PHARMACIST
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,55 @@
+"""The JSON API (django-ninja), versioned under /api/v1/ with its OpenAPI schema.
+
+Each app adds its router here. Domain errors map to HTTP in one place (:func:`domain_error`).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from clearcourse.core.errors import DomainError
+
+api = NinjaAPI(
+    title="ClearCourse API",
+    version="1",
+    description="Pharmacy authorization and dispensing, and clinic data exchange. Every error body is "
+                "`{\"error\": {\"code\", \"message\", \"field\"?}}`.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "payload", "query", "path")]
+    body = {"error": {"code": "invalid", "message": first.get("msg", "Invalid input."),
+                      "field": ".".join(loc) or None, "errors": [
+                          {"field": ".".join(str(p) for p in e.get("loc", [])), "message": e.get("msg", "")}
+                          for e in exc.errors]}}
+    return api.create_response(request, body, status=422)
+
+
+def _mount_app_routers() -> None:
+    """Each app that has an ``api.py`` with a ``router`` is mounted at its ``PREFIX`` (default
+    ``/<app>/``); apps stay out of this file."""
+    import importlib
+
+    for app in ("accounts", "courses", "ppp", "pharmacy", "monitoring", "portal", "audit", "interop"):
+        module_name = f"clearcourse.{app}.api"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        api.add_router(getattr(module, "PREFIX", f"/{app}/"), module.router)
+
+
+_mount_app_routers()

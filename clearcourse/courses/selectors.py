@@ -1,0 +1,73 @@
+"""Reads of patients and courses, always filtered by what the user may see.
+
+One helper per object type fetches and authorizes in one step and answers "not found" for anything
+outside the user's scope (DESIGN.md conventions 1-2), so that an outsider cannot even learn that a
+record exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from clearcourse.accounts.models import Role, User
+from clearcourse.audit.services import audit_record
+from clearcourse.core.errors import NotFoundError
+from clearcourse.courses.models import Course, Patient
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    """Prescribers see their clinic's patients; delegates those of the prescribers they act for;
+    a patient only themself; pharmacists and administrators no patient list at all."""
+    if not user.is_authenticated or not user.is_active:
+        return Patient.objects.none()
+    # Staff always have a clinic (a database constraint); "or 0" only satisfies the type checker.
+    if user.role == Role.PRESCRIBER:
+        return Patient.objects.filter(clinic_id=user.clinic_id or 0)
+    if user.role == Role.DELEGATE:
+        return Patient.objects.filter(clinic_id=user.clinic_id or 0, prescriber__in=user.acts_for.all())
+    if user.role == Role.PATIENT:
+        return Patient.objects.filter(user=user)
+    return Patient.objects.none()
+
+
+def courses_visible_to(user: User) -> QuerySet[Course]:
+    return Course.objects.filter(patient__in=patients_visible_to(user))
+
+
+def patient_search(*, user: User, query: str = "") -> QuerySet[Patient]:
+    qs = patients_visible_to(user).select_related("prescriber")
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(record_number__iexact=query)
+        )
+    return qs
+
+
+def patient_get_for_user(*, user: User, patient_id: int, audit: str | None = "patient.view") -> Patient:
+    """Fetch one patient the user may see, or raise NotFoundError. A read of the record is audited
+    unless ``audit`` is None (for lookups that are part of a write that audits itself)."""
+    patient = patients_visible_to(user).select_related("clinic", "prescriber").filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFoundError()
+    if audit:
+        audit_read(actor=user, patient_id=patient.pk, action=audit, obj=patient)
+    return patient
+
+
+def course_get_for_user(*, user: User, course_id: int, audit: str | None = "course.view") -> Course:
+    course = (courses_visible_to(user).select_related("patient", "clinic", "prescriber")
+              .filter(pk=course_id).first())
+    if course is None:
+        raise NotFoundError()
+    if audit:
+        audit_read(actor=user, patient_id=course.patient_id, action=audit, obj=course)
+    return course
+
+
+def audit_read(*, actor: User, patient_id: int, action: str, obj: object = None) -> None:
+    """A read writes its own audit entry in its own short transaction."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, patient_id=patient_id, obj=obj)

@@ -1,0 +1,152 @@
+"""Shared fixtures: one persona per role, plus outsiders (DESIGN.md convention 8).
+
+- ``clinic`` / ``other_clinic``; ``pharmacy`` / ``other_pharmacy``
+- ``prescriber`` (clinic), ``delegate`` (acts for ``prescriber``), ``pharmacist`` (pharmacy),
+  ``admin_user``, ``patient_user`` (linked to ``patient``)
+- outsiders: ``other_prescriber`` (other clinic), ``other_pharmacist`` (other pharmacy),
+  ``other_patient_user`` (another patient of the same clinic)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("CLEARCOURSE_TESTING", "true")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return TODAY
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    from clearcourse.accounts.models import User
+
+    def make(username: str, role: str, **extra: Any) -> Any:
+        acts_for = extra.pop("acts_for", None)
+        user = User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                        first_name=extra.pop("first_name", username.title()),
+                                        last_name=extra.pop("last_name", "Test"), **extra)
+        if acts_for:
+            user.acts_for.set(acts_for)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def clinic(db: Any) -> Any:
+    from clearcourse.accounts.models import Clinic
+
+    return Clinic.objects.create(name="Riverside Dermatology", program="us-ipledge", city="Springfield")
+
+
+@pytest.fixture
+def other_clinic(db: Any) -> Any:
+    from clearcourse.accounts.models import Clinic
+
+    return Clinic.objects.create(name="Hautpraxis am Markt", program="eu-ppp", city="Freiburg")
+
+
+@pytest.fixture
+def pharmacy(db: Any) -> Any:
+    from clearcourse.accounts.models import Pharmacy
+
+    return Pharmacy.objects.create(name="Main Street Pharmacy", program="us-ipledge", registration_number="NCPDP-1000001")
+
+
+@pytest.fixture
+def other_pharmacy(db: Any) -> Any:
+    from clearcourse.accounts.models import Pharmacy
+
+    return Pharmacy.objects.create(name="Harbor Pharmacy", program="us-ipledge", registration_number="NCPDP-2000002")
+
+
+@pytest.fixture
+def prescriber(make_user: Callable[..., Any], clinic: Any) -> Any:
+    return make_user("dr_rivera", "prescriber", clinic=clinic, registration_number="IPL-P-0001",
+                     first_name="Ana", last_name="Rivera")
+
+
+@pytest.fixture
+def other_prescriber(make_user: Callable[..., Any], other_clinic: Any) -> Any:
+    return make_user("dr_weber", "prescriber", clinic=other_clinic, registration_number="LANR-123456",
+                     first_name="Jonas", last_name="Weber")
+
+
+@pytest.fixture
+def delegate(make_user: Callable[..., Any], clinic: Any, prescriber: Any) -> Any:
+    return make_user("nurse_kim", "delegate", clinic=clinic, acts_for=[prescriber])
+
+
+@pytest.fixture
+def pharmacist(make_user: Callable[..., Any], pharmacy: Any) -> Any:
+    return make_user("pharm_lee", "pharmacist", pharmacy=pharmacy)
+
+
+@pytest.fixture
+def other_pharmacist(make_user: Callable[..., Any], other_pharmacy: Any) -> Any:
+    return make_user("pharm_ode", "pharmacist", pharmacy=other_pharmacy)
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("admin_ada", "admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def patient(prescriber: Any, clinic: Any, make_user: Callable[..., Any]) -> Any:
+    from clearcourse.courses.models import Patient
+
+    user = make_user("pat_jordan", "patient")
+    return Patient.objects.create(clinic=clinic, prescriber=prescriber, user=user, record_number="R-0001",
+                                  given_name="Jordan", family_name="Miller", birth_date=dt.date(2004, 3, 1),
+                                  sex="female", email="jordan@example.org")
+
+
+@pytest.fixture
+def patient_user(patient: Any) -> Any:
+    return patient.user
+
+
+@pytest.fixture
+def other_patient(prescriber: Any, clinic: Any, make_user: Callable[..., Any]) -> Any:
+    from clearcourse.courses.models import Patient
+
+    user = make_user("pat_sam", "patient")
+    return Patient.objects.create(clinic=clinic, prescriber=prescriber, user=user, record_number="R-0002",
+                                  given_name="Sam", family_name="Okafor", birth_date=dt.date(1999, 7, 15),
+                                  sex="male")
+
+
+@pytest.fixture
+def other_patient_user(other_patient: Any) -> Any:
+    return other_patient.user
+
+
+@pytest.fixture
+def course(patient: Any, prescriber: Any) -> Any:
+    from clearcourse.courses.services import course_create
+
+    return course_create(actor=prescriber, patient=patient)
+
+
+@pytest.fixture
+def login(client: Any) -> Callable[[Any], Any]:
+    """Signs the test client in as the given user (bypassing the sign-in form and its second factor)."""
+
+    def do(user: Any) -> Any:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return do

@@ -155,3 +155,14 @@ SHARECARE_CAUTIONS = _s("sharecare-cautions", "Sharecare: what to know before ta
 ADEQUATE_TRIAL = _s("adequate-trial", "Clinical Commander acne encounter: an adequate trial is the right "
                     "agent for about 8-12 weeks with adherence",
                     "https://clinicalcommander.com/encounter/derm.acne-vulgaris.core.v1", "W")
+
+# Pregnancy-prevention programs: added for issue 3 (program engine).
+ABSTINENCE_OPTION = _s("abstinence", "Isotretinoin consumer monograph: only hysterectomy or committed complete "
+                       "abstinence exempt a patient from two methods",
+                       "http://www.pfusion.net/AlternativeMedicine/IMCAccess/ConsDrugs/Isotretinoincd.html", "S")
+PSSNY_ROLES = _s("pssny-roles", "PSSNY on iPLEDGE roles: patients who can get pregnant answer comprehension "
+                 "questions and confirm contraception",
+                 "http://www.pssny.org/web/2005/09/you_must_preregister_to_dispense_accutaneisotretinoin.aspx", "S")
+IPLEDGE_MONTHLY_STEPS = _s("ipledge-monthly", "Patient guides: log in every month before each fill to answer "
+                           "comprehension questions and confirm two methods",
+                           "https://www.thegatheringbaltimore.com/2019/12/18/how-do-you-register-for-ipledge/", "W")

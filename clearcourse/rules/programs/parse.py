@@ -32,6 +32,7 @@ from clearcourse.rules.programs.facts import (
     TestSetting,
     TreatmentEnd,
 )
+from clearcourse.rules.programs.registry import FAMILIES, VERSIONS
 from clearcourse.scenarios.errors import InputError
 from clearcourse.scenarios.parsing import (
     as_bool,
@@ -75,8 +76,6 @@ class DecideCase:
 
 
 def parse_program(value: Any, field: str = "program") -> str:
-    from clearcourse.rules.programs.registry import FAMILIES, VERSIONS
-
     name = as_str(value, field)
     if name not in FAMILIES and name not in VERSIONS:
         raise InputError(field, MSG_UNKNOWN_PROGRAM.format(

@@ -1,0 +1,54 @@
+"""English messages for every reason code; tests assert them, the Django layer translates by code.
+
+Placeholders are named (``{collected}``); dates are filled in ISO form.
+"""
+
+from __future__ import annotations
+
+NOT_ENROLLED = "The patient is not enrolled in the program."
+UNKNOWN_PRESCRIPTION = "There is no prescription {id!r} for this patient."
+PRESCRIPTION_NOT_YET_WRITTEN = "Prescription {id!r} is dated {written}, after the dispensing date."
+TREATMENT_ENDED = "Prescription {id!r} belongs to a course that ended on {ended}; a new course needs a new prescription."
+ALREADY_DISPENSED = "Prescription {id!r} was already dispensed on {dispensed}; each prescription fills once."
+DAYS_SUPPLY_EXCEEDS_LIMIT = "A dispense may cover at most {limit} days; {days} were asked for."
+DAYS_SUPPLY_EXCEEDS_PRESCRIPTION = "Prescription {id!r} covers {prescribed} days; {days} were asked for."
+PREGNANCY_TEST_POSITIVE = ("The latest pregnancy test, collected on {collected}, is positive: do not dispense; "
+                           "stop treatment and refer the patient.")
+PREGNANCY_TEST_MISSING = "No negative pregnancy test has been recorded since {since}."
+PREGNANCY_TEST_MISSING_EVER = "No negative pregnancy test has been recorded."
+SCREENING_TEST_MISSING = ("Two negative tests are needed before the first fill: a screening test and, at least "
+                          "{gap} days later, the confirmation test (collected on {collected}).")
+PREGNANCY_TEST_WINDOW_EXPIRED = ("The pregnancy test collected on {collected} allowed dispensing through "
+                                 "{last_day}; a new test is needed.")
+PREGNANCY_TEST_TOO_EARLY = ("The pregnancy test collected on {collected} is more than {days} days before the "
+                            "prescription dated {written}; a new test is needed.")
+PREGNANCY_TEST_SETTING_NOT_ACCEPTED = ("The pregnancy test collected on {collected} was done at {setting}; "
+                                       "{phase} only tests done {accepted} count.")
+HOME_TEST_NOT_VERIFIED = ("The home pregnancy test collected on {collected} has not been verified by the "
+                          "prescriber.")
+WAITING_PERIOD_SCREENING = ("The confirmation test collected on {collected} is less than {gap} days after the "
+                            "screening test of {screening}; a confirmation test is possible from {not_before}.")
+WAITING_PERIOD_MISSED_WINDOW = ("The first prescription window opened by the test of {missed} was missed; the next "
+                                "qualifying test must be collected on or after {not_before} (19-day wait).")
+CONTRACEPTION_NONE = "No contraception has been confirmed."
+CONTRACEPTION_INADEQUATE_US = ("The confirmed contraception ({methods}) is not two methods used together with "
+                               "at least one primary method, nor a commitment to abstinence.")
+CONTRACEPTION_INADEQUATE_EU = ("The confirmed contraception ({methods}) does not include a highly effective "
+                               "method; barrier methods alone, progestogen-only pills and abstinence do not count.")
+CONTRACEPTION_STALE = ("Contraception was last confirmed on {confirmed}; it must be confirmed within {days} days "
+                       "before each fill and after the previous dispense.")
+CONTRACEPTION_LEAD_IN_TOO_SHORT = ("Contraception has been in use since {since}, {have} days before {until_what} "
+                                   "on {until}; at least {days} days are needed (possible from {not_before}).")
+COUNSELING_MISSING = "No counselling has been recorded."
+COUNSELING_STALE = ("Counselling was last recorded on {counseled}; it must be recorded within {days} days before "
+                    "each fill and after the previous dispense.")
+COMPREHENSION_MISSING = "The patient has not passed the comprehension questions."
+COMPREHENSION_FAILED = "The comprehension questions answered on {answered} were not passed."
+COMPREHENSION_STALE = ("The comprehension questions were last passed on {answered}; they must be passed within "
+                       "{days} days before each fill and after the previous dispense.")
+PRESCRIPTION_WINDOW_EXPIRED = ("Prescription {id!r}, dated {written}, could be dispensed through {last_day} "
+                               "({days}-day window).")
+SECOND_PRESCRIBER_MISSING = ("The patient was under 18 when prescription {id!r} was written; a second "
+                             "independent prescriber must agree to start treatment.")
+
+SETTING_WORDS = {"lab": "a laboratory", "clinic": "a clinic", "home": "home"}

@@ -12,6 +12,7 @@ works anywhere:
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -35,7 +36,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("CLEARCOURSE_DEBUG", True)
-TESTING = env_bool("CLEARCOURSE_TESTING", False)
+# pytest-django imports these settings before tests/conftest.py can set CLEARCOURSE_TESTING, so a
+# pytest process counts as a test run unless told otherwise.
+TESTING = env_bool("CLEARCOURSE_TESTING", "pytest" in sys.modules)
 
 if DEBUG:
     SECRET_KEY = os.environ.get("CLEARCOURSE_SECRET_KEY", "insecure-development-key-do-not-use-in-production")

@@ -108,3 +108,38 @@ class User(AbstractUser):
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class PharmacyApiToken(models.Model):
+    """A pharmacy system's credential for the JSON API (``Authorization: Bearer cc_<prefix>_<secret>``).
+
+    Only a SHA-256 of the whole token is stored: the secret has 256 bits of entropy, so a slow password
+    hash adds nothing, and the lookup by ``prefix`` keeps verification to one row. The plain token is
+    shown once, when it is created. Each token acts through its own service identity
+    (``service_user``: a pharmacist account of the token's pharmacy that cannot sign in), so the audit
+    trail names the token that did something, and every pharmacy-scoped check applies unchanged.
+    """
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    service_user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_token")
+    # Fixed-window rate limit state, updated by one conditional UPDATE per request (see api_auth).
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pharmacy API token")
+
+    def __str__(self) -> str:
+        return f"{self.pharmacy} · {self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,145 @@
+"""Authentication for the JSON API (django-ninja).
+
+- :class:`PharmacyTokenAuth`: a pharmacy system sends ``Authorization: Bearer cc_<prefix>_<secret>``.
+  On success ``request.auth`` is the token's :class:`~clearcourse.accounts.models.Pharmacy` and
+  ``request.user`` is the token's service identity (a pharmacist account of that pharmacy, username
+  ``api-<prefix>``, that cannot sign in on a page). Services take that user as ``actor``, so the
+  audit trail records ``actor_label = "api-<prefix>"``, ``actor_role = "pharmacist"`` and
+  ``channel = "api"``; the token (and who created it) is found from the prefix. ``request.api_token``
+  is the token itself. Use :func:`api_actor` to get the acting user in an endpoint.
+- :class:`SessionRoleAuth`: a signed-in browser session (CSRF-checked for unsafe methods), limited to
+  ``roles``; staff whose session has not passed the second factor are refused when
+  ``CLEARCOURSE_REQUIRE_2FA`` is on.
+
+Put both on an endpoint as ``auth=[PharmacyTokenAuth(), SessionRoleAuth(roles={"pharmacist"})]``.
+
+Rate limit: each token may make ``CLEARCOURSE_API_RATE_LIMIT`` requests (default 120) per fixed
+window of ``CLEARCOURSE_API_RATE_WINDOW`` seconds (default 60), counted in the token's own row so
+that every web process shares the count; beyond it the API answers 429 with
+``{"error": {"code": "rate_limited", "retry_after": seconds}}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, F, Value, When
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from ninja.security import APIKeyCookie, HttpBearer
+
+from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, User
+from clearcourse.accounts.services import split_token, token_hash
+from clearcourse.core.errors import DomainError, PermissionDeniedError
+
+RATE_LIMITED = N_("Too many requests for this API token; try again in %(seconds)s seconds.")
+SECOND_FACTOR_REQUIRED = N_("Confirm your sign-in with your second factor first.")
+ROLE_NOT_ALLOWED = N_("Your role cannot use this endpoint.")
+
+
+class RateLimitedError(DomainError):
+    status = 429
+
+
+def rate_limit() -> tuple[int, int]:
+    """(requests allowed, window in seconds)."""
+    return (int(getattr(settings, "CLEARCOURSE_API_RATE_LIMIT", 120)),
+            int(getattr(settings, "CLEARCOURSE_API_RATE_WINDOW", 60)))
+
+
+def _window_start(now: dt.datetime, seconds: int) -> dt.datetime:
+    epoch = int(now.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
+
+
+def token_lookup(plain: str) -> PharmacyApiToken | None:
+    """The active token matching ``plain``, or None. The comparison is constant-time."""
+    prefix = split_token(plain)
+    if prefix is None:
+        return None
+    token = (PharmacyApiToken.objects.select_related("pharmacy", "service_user")
+             .filter(prefix=prefix, revoked_at__isnull=True).first())
+    if token is None or not hmac.compare_digest(token.secret_hash, token_hash(plain)):
+        return None
+    if not token.service_user.is_active:
+        return None
+    return token
+
+
+def token_count_request(token: PharmacyApiToken, *, now: dt.datetime | None = None) -> None:
+    """Counts one request in the token's current window (one UPDATE, atomic in the database: every
+    SET expression sees the row as it was) and raises RateLimitedError beyond the limit."""
+    now = now or timezone.now()
+    limit, seconds = rate_limit()
+    start = _window_start(now, seconds)
+    PharmacyApiToken.objects.filter(pk=token.pk).update(
+        window_count=Case(When(window_start=start, then=F("window_count") + 1), default=Value(1)),
+        window_start=start,
+        last_used_at=now,
+    )
+    count = PharmacyApiToken.objects.values_list("window_count", flat=True).get(pk=token.pk)
+    if count > limit:
+        retry = max(1, int((start + dt.timedelta(seconds=seconds) - now).total_seconds()))
+        raise RateLimitedError(_(RATE_LIMITED) % {"seconds": retry}, code="rate_limited",
+                               extra={"retry_after": retry})
+
+
+class PharmacyTokenAuth(HttpBearer):
+    """Bearer token of a pharmacy system; ``request.auth`` is the Pharmacy."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Pharmacy | None:
+        api_token = token_lookup(token)
+        if api_token is None:
+            return None
+        token_count_request(api_token)
+        request.user = api_token.service_user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.pharmacy
+
+
+def otp_needed(request: HttpRequest) -> bool:
+    """Whether this signed-in session still owes its second factor (see accounts.otp)."""
+    from clearcourse.accounts.otp import session_needs_otp
+
+    return session_needs_otp(request)
+
+
+class SessionRoleAuth(APIKeyCookie):
+    """The signed-in session, for browser pages calling the API; ``request.auth`` is the User."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, roles: Iterable[str] | None = None, csrf: bool = True) -> None:
+        self.roles = frozenset(str(r) for r in roles) if roles is not None else None
+        super().__init__(csrf=csrf)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is nothing to check, and a CSRF failure here would hide a
+        # later auth class (a pharmacy system's bearer token never comes with cookies).
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if key is None or user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if otp_needed(request):
+            raise PermissionDeniedError(_(SECOND_FACTOR_REQUIRED), code="otp_required")
+        if self.roles is not None and user.role not in self.roles:
+            raise PermissionDeniedError(_(ROLE_NOT_ALLOWED), code="forbidden_role")
+        return user
+
+
+def api_actor(request: HttpRequest) -> User:
+    """The user to pass as ``actor`` to services: the session user or the token's service identity."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDeniedError(_(ROLE_NOT_ALLOWED), code="not_authenticated")
+    return user  # type: ignore[return-value]

@@ -1,0 +1,72 @@
+"""Who owes a second factor, and the middleware that sends them to it.
+
+Every role but patients must confirm each sign-in with a TOTP code (or a single-use backup code) when
+``CLEARCOURSE_REQUIRE_2FA`` is on (the default outside tests). Patients may enrol a device; once they
+have one, their sign-ins need it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django_otp import devices_for_user, user_has_device
+
+from clearcourse.accounts.models import Role
+
+# Paths an unverified session may still reach: the sign-in steps themselves, sign-out, password reset,
+# language switching, static files and the health check. The API answers for itself (api_auth).
+OTP_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/")
+
+
+def user_has_confirmed_device(user: Any) -> bool:
+    return bool(user.is_authenticated and user_has_device(user, confirmed=True))
+
+
+def user_needs_otp(user: Any) -> bool:
+    """Whether this user's sessions must pass the second factor."""
+    if not getattr(settings, "CLEARCOURSE_REQUIRE_2FA", True) or not user.is_authenticated:
+        return False
+    if user.role == Role.PATIENT:
+        return user_has_confirmed_device(user)
+    return True
+
+
+def session_is_verified(request: HttpRequest) -> bool:
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+def session_needs_otp(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user_needs_otp(user) and not session_is_verified(request))
+
+
+def otp_step_url(request: HttpRequest, next_url: str | None = None) -> str:
+    """The verify step when the user has a device, else the enrolment step."""
+    name = "accounts:otp_verify" if user_has_confirmed_device(request.user) else "accounts:otp_setup"
+    url = reverse(name)
+    if next_url:
+        url += "?" + urlencode({"next": next_url})
+    return url
+
+
+def confirmed_devices(user: Any) -> list[Any]:
+    return list(devices_for_user(user, confirmed=True))
+
+
+class RequireOTPMiddleware:
+    """Sends a signed-in session that still owes its second factor to the OTP step. Must come after
+    django_otp's OTPMiddleware (which sets ``request.user.is_verified``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(OTP_EXEMPT_PREFIXES) and session_needs_otp(request):
+            return HttpResponseRedirect(otp_step_url(request, request.get_full_path()))
+        return self.get_response(request)

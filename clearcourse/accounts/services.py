@@ -1,0 +1,79 @@
+"""Writes for accounts: pharmacy API tokens (created, shown once, revoked)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
+from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, Role, User
+from clearcourse.audit.services import audit_record
+from clearcourse.core.errors import ConflictError, PermissionDeniedError
+
+TOKEN_SCHEME = "cc"  # noqa: S105 - the public prefix of every token, not a secret
+PREFIX_LENGTH = 8  # hex characters
+
+ONLY_ADMINISTRATORS = N_("Only administrators can manage API tokens.")
+TOKEN_ALREADY_REVOKED = N_("This token has already been revoked.")
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of the whole token. The secret has 256 bits of entropy, so a deliberately slow password
+    hash would add nothing but latency to every API request."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def split_token(token: str) -> str | None:
+    """Returns the prefix of a well-formed token (``cc_<8 hex>_<secret>``), or None."""
+    head = f"{TOKEN_SCHEME}_"
+    if not token.startswith(head) or len(token) < len(head) + PREFIX_LENGTH + 2:
+        return None
+    prefix = token[len(head):len(head) + PREFIX_LENGTH]
+    if token[len(head) + PREFIX_LENGTH] != "_":
+        return None
+    return prefix
+
+
+def require_admin(actor: User) -> None:
+    if not (actor.is_authenticated and (actor.role == Role.ADMIN or actor.is_superuser)):
+        raise PermissionDeniedError(_(ONLY_ADMINISTRATORS), code="not_admin")
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, pharmacy: Pharmacy, name: str) -> tuple[PharmacyApiToken, str]:
+    """Creates a token for ``pharmacy`` and returns it with the plain token, which is never stored
+    and cannot be shown again."""
+    require_admin(actor)
+    prefix = secrets.token_hex(PREFIX_LENGTH // 2)
+    while PharmacyApiToken.objects.filter(prefix=prefix).exists():
+        prefix = secrets.token_hex(PREFIX_LENGTH // 2)
+    plain = f"{TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    service_user = User(username=f"api-{prefix}", role=Role.PHARMACIST, pharmacy=pharmacy,
+                        first_name=name[:150], last_name="(API)")
+    # The service identity can never sign in on a page: it has no usable password.
+    service_user.set_unusable_password()
+    service_user.save()
+    token = PharmacyApiToken.objects.create(pharmacy=pharmacy, name=name, prefix=prefix,
+                                            secret_hash=token_hash(plain), created_by=actor,
+                                            service_user=service_user)
+    audit_record(actor=actor, action="api_token.create", obj=token,
+                 detail={"pharmacy_id": pharmacy.pk, "prefix": prefix, "name": name})
+    return token, plain
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: PharmacyApiToken) -> PharmacyApiToken:
+    require_admin(actor)
+    locked = PharmacyApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        raise ConflictError(_(TOKEN_ALREADY_REVOKED), code="already_revoked")
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    User.objects.filter(pk=locked.service_user_id).update(is_active=False)
+    audit_record(actor=actor, action="api_token.revoke", obj=locked,
+                 detail={"pharmacy_id": locked.pharmacy_id, "prefix": locked.prefix})
+    return locked

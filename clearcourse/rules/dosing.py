@@ -401,7 +401,8 @@ def _warnings(dose: DoseChoice, weight_kg: Decimal, dispenses: Sequence[Dispense
     if plan_product:
         products.add(plan_product)
     if len(products) > 1:
-        found.append(PlanWarning("product_not_interchangeable", PRODUCTS_MIXED.format(products=", ".join(sorted(products)))))
+        message = PRODUCTS_MIXED.format(products=", ".join(sorted(products)))
+        found.append(PlanWarning("product_not_interchangeable", message))
     return tuple(found)
 
 
@@ -441,7 +442,8 @@ def plan_course(*, weight_kg: Decimal, daily_mg_per_kg: Decimal, strengths_mg: S
     target = target_mg(weight_kg, target_mg_per_kg)
     remaining = remaining_mg(target, cumulative.mg)
     days = days_remaining(remaining, dose.daily_dose_mg)
-    return CoursePlan(weight_kg=weight_kg, dose=dose, dose_range=dose_range, target_mg_per_kg=target_mg_per_kg, target_mg=target,
+    return CoursePlan(weight_kg=weight_kg, dose=dose, dose_range=dose_range, target_mg_per_kg=target_mg_per_kg,
+                      target_mg=target,
                       cumulative=cumulative, remaining_mg=remaining, days_remaining=days,
                       projected_end=projected_end(as_of, days),
                       warnings=_warnings(dose, weight_kg, dispenses, product_code))

@@ -279,7 +279,7 @@ RULES: tuple[ContraindicationRule, ...] = (
                          "the US label says to avoid the combination.", (RXREASONER_SMPC, MEDSCAPE_LABEL)),
     ContraindicationRule("vitamin_a_supplement", ABSOLUTE,
                          "Vitamin A supplements add to isotretinoin's toxicity (hypervitaminosis A); "
-                         "stop them before starting.", (MEDICATION_GUIDE, MAYO_MICROMEDEX)),
+                         "stop them before starting.", (MAYO_MICROMEDEX, MEDICATION_GUIDE)),
     ContraindicationRule("soy_allergy", ABSOLUTE,
                          "The capsules contain soybean oil; EU SmPCs contraindicate isotretinoin in soya "
                          "allergy.", (RXREASONER_SMPC, ODDB_FACHINFO)),
@@ -301,10 +301,10 @@ RULES: tuple[ContraindicationRule, ...] = (
                          "patients relying on hormonal contraception should not take it.", (MHRA_SJW,)),
     ContraindicationRule("systemic_corticosteroid", RELATIVE,
                          "Systemic corticosteroids may add to isotretinoin's effects on bone.",
-                         (MEDICATION_GUIDE, ISOTRETINOIN_REVIEW_TABLE)),
+                         (ISOTRETINOIN_REVIEW_TABLE, MEDICATION_GUIDE)),
     ContraindicationRule("anticonvulsant", RELATIVE,
                          "Isotretinoin may lower carbamazepine or phenytoin levels, and anticonvulsants may "
-                         "add to effects on bone.", (MEDICATION_GUIDE, ISOTRETINOIN_REVIEW_TABLE)),
+                         "add to effects on bone.", (ISOTRETINOIN_REVIEW_TABLE, MEDICATION_GUIDE)),
     ContraindicationRule("depression", RELATIVE,
                          "History of depression: neuropsychiatric warning; assess mood before and during "
                          "treatment.", (SHARECARE_CAUTIONS, EMA_2018, MHRA_2023)),

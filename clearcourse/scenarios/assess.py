@@ -65,14 +65,15 @@ def _texts(case: dict[str, Any], key: str) -> list[str]:
 
 def _conditions(case: dict[str, Any]) -> list[str]:
     # ``history`` is accepted as another name for ``conditions``; each keeps its own field paths.
-    codes: list[str] = []
+    entries: list[str] = []
     for key in ("conditions", "history"):
         for index, entry in enumerate(_texts(case, key)):
             try:
-                codes.append(elig.normalise_condition(entry, index))
+                elig.normalise_condition(entry, index)
             except elig.UnknownCodeError:
                 raise InputError(f"{key}[{index}]", f"{entry!r} is not a known condition code") from None
-    return codes
+            entries.append(entry)
+    return entries
 
 
 def _failed_therapies(case: dict[str, Any]) -> list[str]:

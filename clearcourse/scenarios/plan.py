@@ -102,7 +102,8 @@ def _plan(case: dict[str, Any]) -> dosing.CoursePlan:
     weight = read_decimal(get(case, "weight_kg"), "weight_kg", maximum=350)
     mg_per_kg = read_decimal(get(case, "daily_mg_per_kg"), "daily_mg_per_kg")
     target_raw = _optional(case, "target_mg_per_kg")
-    target = dosing.DEFAULT_TARGET_MG_PER_KG if target_raw is None else read_decimal(target_raw, "target_mg_per_kg")
+    target = (dosing.DEFAULT_TARGET_MG_PER_KG if target_raw is None
+              else read_decimal(target_raw, "target_mg_per_kg"))
     reason_raw = _optional(case, "dose_reason")
     reason = None if reason_raw is None else as_str(reason_raw, "dose_reason")
     product_code = _product(case)
@@ -110,7 +111,8 @@ def _plan(case: dict[str, Any]) -> dosing.CoursePlan:
     as_of = as_date(get(case, "as_of"), "as_of")
     dispenses = _dispenses(case)
     try:
-        return dosing.plan_course(weight_kg=weight, daily_mg_per_kg=mg_per_kg, strengths_mg=strengths, as_of=as_of,
+        return dosing.plan_course(weight_kg=weight, daily_mg_per_kg=mg_per_kg, strengths_mg=strengths,
+                                  as_of=as_of,
                                   dispenses=dispenses, target_mg_per_kg=target, dose_reason=reason,
                                   product_code=product_code)
     except dosing.DosingInputError as exc:

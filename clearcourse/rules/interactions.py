@@ -1,0 +1,275 @@
+"""Medicines that matter with isotretinoin: warnings at prescription time, with reasons and sources.
+
+Sources (fact sheet 4.4 and 1.5):
+- Tetracyclines raise the risk of pseudotumor cerebri: contraindicated together in the EU/UK SmPC,
+  avoided in the US. [P] :data:`~clearcourse.rules.sources.RXREASONER_SMPC`, [S] Medscape.
+- Vitamin A supplements: additive toxicity (hypervitaminosis A); avoid. [S] Medication Guide, Mayo.
+- St John's wort lowers the effect of hormonal contraceptives, implants included; people relying on
+  hormonal contraception should not take it. [P] :data:`~clearcourse.rules.sources.MHRA_SJW`.
+- Progestin-only "minipills" are not acceptable contraception on isotretinoin. [S] Medication Guide,
+  BNF, PMC7772596.
+- Systemic corticosteroids and anticonvulsants: possible added bone effects; isotretinoin may lower
+  carbamazepine and phenytoin levels. [S] Medication Guide, PMC7772596.
+- Other drying topicals are usually stopped. [W] patient blog.
+
+Names are matched case-insensitively, as whole words, against generic and common brand names, so
+"Doxycycline hyclate 100 mg" and "SOLODYN ER" are both found. A name this module does not know
+raises no warning: the list is a safety net, not a formulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from clearcourse.rules import sources as src
+from clearcourse.rules.monitoring import Alert, Severity, by_severity
+from clearcourse.rules.sources import Source
+
+
+class DrugClass(StrEnum):
+    TETRACYCLINE = "tetracycline"
+    VITAMIN_A = "vitamin_a"
+    MULTIVITAMIN = "multivitamin"
+    ST_JOHNS_WORT = "st_johns_wort"
+    HORMONAL_CONTRACEPTIVE = "hormonal_contraceptive"
+    PROGESTIN_ONLY_PILL = "progestin_only_pill"
+    SYSTEMIC_CORTICOSTEROID = "systemic_corticosteroid"
+    ANTICONVULSANT = "anticonvulsant"
+    LEVEL_LOWERED = "level_lowered"  # carbamazepine, phenytoin
+    DRYING_TOPICAL = "drying_topical"
+
+
+@dataclass(frozen=True, slots=True)
+class Ingredient:
+    name: str  # the generic name, lower case
+    classes: frozenset[DrugClass]
+    aliases: tuple[str, ...] = ()  # brand names and other spellings
+
+
+def _ing(name: str, *classes: DrugClass, aliases: tuple[str, ...] = ()) -> Ingredient:
+    return Ingredient(name, frozenset(classes), aliases)
+
+
+_T, _VA, _SJW = DrugClass.TETRACYCLINE, DrugClass.VITAMIN_A, DrugClass.ST_JOHNS_WORT
+_HC, _POP = DrugClass.HORMONAL_CONTRACEPTIVE, DrugClass.PROGESTIN_ONLY_PILL
+_CS, _AC, _LVL, _DRY = (DrugClass.SYSTEMIC_CORTICOSTEROID, DrugClass.ANTICONVULSANT, DrugClass.LEVEL_LOWERED,
+                        DrugClass.DRYING_TOPICAL)
+
+INGREDIENTS: tuple[Ingredient, ...] = (
+    # Tetracyclines (fact sheet names doxycycline and minocycline; the class is what the SmPC names).
+    _ing("doxycycline", _T, aliases=("vibramycin", "vibra tabs", "doryx", "acticlate", "oracea", "periostat",
+                                     "targadox", "efracea", "monodox", "adoxa")),
+    _ing("minocycline", _T, aliases=("minocin", "solodyn", "minolira", "ximino", "dynacin", "amzeeq", "zilxi")),
+    _ing("tetracycline", _T, aliases=("sumycin",)),
+    _ing("oxytetracycline", _T),
+    _ing("lymecycline", _T, aliases=("tetralysal",)),
+    _ing("demeclocycline", _T, aliases=("declomycin",)),
+    _ing("sarecycline", _T, aliases=("seysara",)),
+    _ing("omadacycline", _T, aliases=("nuzyra",)),
+    _ing("tigecycline", _T, aliases=("tygacil",)),
+    _ing("eravacycline", _T, aliases=("xerava",)),
+    # Vitamin A taken as a supplement (preformed vitamin A).
+    _ing("vitamin a", _VA, aliases=("retinol", "retinyl palmitate", "retinyl acetate", "cod liver oil")),
+    _ing("multivitamin", DrugClass.MULTIVITAMIN, aliases=("multivitamins", "multi vitamin", "multi vitamins")),
+    _ing("st johns wort", _SJW, aliases=("saint johns wort", "st john s wort", "hypericum", "hypericum perforatum",
+                                         "johanniskraut")),
+    # Hormonal contraceptives: only needed to spot St John's wort taken alongside them.
+    _ing("ethinylestradiol", _HC, aliases=("ethinyl estradiol", "ethinyloestradiol", "ethinyl oestradiol")),
+    _ing("estetrol", _HC),
+    _ing("levonorgestrel", _HC, aliases=("mirena", "kyleena", "jaydess", "skyla", "liletta", "microgynon",
+                                         "rigevidon", "levest")),
+    _ing("etonogestrel", _HC, aliases=("nexplanon", "implanon", "nuvaring")),
+    _ing("medroxyprogesterone", _HC, aliases=("depo provera", "sayana press")),
+    _ing("norelgestromin", _HC, aliases=("evra", "xulane")),
+    _ing("drospirenone", _HC, aliases=("yasmin", "yaz")),
+    _ing("norgestimate", _HC),
+    _ing("gestodene", _HC),
+    _ing("dienogest", _HC),
+    _ing("norethisterone", _HC, aliases=("norethindrone",)),
+    _ing("desogestrel", _HC),
+    # Progestin-only pills, named as products so a combined pill is never mistaken for one.
+    _ing("progestin-only pill", _HC, _POP,
+         aliases=("progestin only pill", "progestogen only pill", "progesterone only pill", "minipill", "mini pill",
+                  "cerazette", "cerelle", "hana", "lovima", "feanolla", "zelleta", "noriday", "norgeston",
+                  "micronor", "camila", "errin", "heather", "jencycla", "nora be", "slynd", "opill")),
+    # Systemic corticosteroids. Hydrocortisone and betamethasone are left out: the name alone does not
+    # say whether the form is systemic, and most uses are topical.
+    _ing("prednisone", _CS, aliases=("deltasone", "rayos")),
+    _ing("prednisolone", _CS),
+    _ing("methylprednisolone", _CS, aliases=("medrol", "solu medrol", "depo medrol")),
+    _ing("dexamethasone", _CS),
+    _ing("deflazacort", _CS, aliases=("emflaza",)),
+    # Anticonvulsants.
+    _ing("carbamazepine", _AC, _LVL, aliases=("tegretol", "carbatrol", "equetro")),
+    _ing("phenytoin", _AC, _LVL, aliases=("dilantin", "epanutin")),
+    _ing("fosphenytoin", _AC, _LVL, aliases=("cerebyx",)),
+    _ing("oxcarbazepine", _AC, aliases=("trileptal",)),
+    _ing("valproate", _AC, aliases=("valproic acid", "sodium valproate", "divalproex", "depakote", "epilim")),
+    _ing("lamotrigine", _AC, aliases=("lamictal",)),
+    _ing("levetiracetam", _AC, aliases=("keppra",)),
+    _ing("topiramate", _AC, aliases=("topamax",)),
+    _ing("phenobarbital", _AC, aliases=("phenobarbitone",)),
+    _ing("primidone", _AC, aliases=("mysoline",)),
+    _ing("lacosamide", _AC, aliases=("vimpat",)),
+    _ing("zonisamide", _AC, aliases=("zonegran",)),
+    _ing("ethosuximide", _AC, aliases=("zarontin",)),
+    # Drying topicals (topical retinoids, exfoliants).
+    _ing("tretinoin", _DRY, aliases=("retin a", "retin-a", "altreno")),
+    _ing("adapalene", _DRY, aliases=("differin", "epiduo")),
+    _ing("tazarotene", _DRY, aliases=("tazorac", "zorac", "arazlo")),
+    _ing("trifarotene", _DRY, aliases=("aklief",)),
+    _ing("benzoyl peroxide", _DRY, aliases=("duac", "acnecide", "panoxyl")),
+    _ing("salicylic acid", _DRY),
+    _ing("glycolic acid", _DRY),
+)
+
+
+def normalise_name(text: str) -> str:
+    """Lower case, accents and apostrophes dropped, every other non-alphanumeric made a space."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    folded = re.sub(r"['`\u2019]", "", folded)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
+_ALIASES: tuple[tuple[str, Ingredient], ...] = tuple(
+    sorted(((normalise_name(alias), ing) for ing in INGREDIENTS for alias in (ing.name, *ing.aliases)),
+           key=lambda pair: -len(pair[0]))
+)
+
+
+def ingredients_in(medication: str) -> tuple[Ingredient, ...]:
+    """The known ingredients a medication name contains (generic or brand, whole words, any case)."""
+    text = f" {normalise_name(medication)} "
+    found: list[Ingredient] = []
+    for alias, ingredient in _ALIASES:
+        if f" {alias} " in text and ingredient not in found:
+            found.append(ingredient)
+    return tuple(found)
+
+
+def classes_of(medication: str) -> frozenset[DrugClass]:
+    return frozenset(c for ing in ingredients_in(medication) for c in ing.classes)
+
+
+MSG_TETRACYCLINE = ("{medication} is a tetracycline: together with isotretinoin it raises the risk of pseudotumor "
+                    "cerebri. Contraindicated in the EU/UK SmPC and avoided in the US; stop it before starting.")
+MSG_VITAMIN_A = ("{medication} contains vitamin A: added to isotretinoin it can cause vitamin A toxicity "
+                 "(hypervitaminosis A). Avoid vitamin A supplements.")
+MSG_MULTIVITAMIN = ("{medication}: check the label for vitamin A; vitamin A supplements should be avoided with "
+                    "isotretinoin.")
+MSG_SJW_WITH_HORMONAL = ("St John's wort ({medication}) lowers the effect of hormonal contraception, implants "
+                         "included; unplanned pregnancies have been reported. A patient relying on hormonal "
+                         "contraception must not take it.")
+MSG_SJW = ("St John's wort ({medication}) lowers the effect of hormonal contraception. Do not rely on hormonal "
+           "contraception while taking it.")
+MSG_POP = ("{medication} is a progestin-only pill: it is not acceptable contraception on isotretinoin (pills "
+           "without estrogen may not work).")
+MSG_CORTICOSTEROID = ("{medication} is a systemic corticosteroid: possible added effects on bone with "
+                      "isotretinoin.")
+MSG_ANTICONVULSANT = "{medication} is an anticonvulsant: possible added effects on bone with isotretinoin."
+MSG_LEVELS = ("{medication}: isotretinoin may lower carbamazepine or phenytoin levels; consider checking them. "
+              "Anticonvulsants may also add to bone effects.")
+MSG_DRYING_TOPICAL = ("{medication} is a drying topical; such products are usually stopped during isotretinoin "
+                      "(weak source).")
+
+#: Contraception method codes (scenario contract) that are hormonal.
+HORMONAL_METHODS = frozenset({"iud_hormonal", "implant", "injection", "combined_pill", "patch", "vaginal_ring",
+                              "progestin_only_pill"})
+
+_TETRA_SOURCES = (src.RXREASONER_SMPC, src.MEDSCAPE_LABEL)
+_VITA_SOURCES = (src.MEDICATION_GUIDE, src.MAYO_MICROMEDEX)
+_SJW_SOURCES = (src.MHRA_SJW, src.APHA_SJW)
+_POP_SOURCES = (src.MEDICATION_GUIDE, src.BNF, src.ISOTRETINOIN_REVIEW_TABLE)
+_BONE_SOURCES = (src.MEDICATION_GUIDE, src.ISOTRETINOIN_REVIEW_TABLE)
+
+
+def check_interactions(
+    medications: Iterable[str],
+    *,
+    contraception_methods: Iterable[str] = (),
+    can_get_pregnant: bool | None = None,
+) -> tuple[Alert, ...]:
+    """Warnings for a medication list at prescription time, most severe first.
+
+    - A tetracycline: urgent (contraindicated EU/UK, avoided US).
+    - Vitamin A: warning; a multivitamin: info (check its label for vitamin A).
+    - St John's wort: urgent when hormonal contraception is in use (a hormonal method code, or a
+      hormonal contraceptive on the list); otherwise a warning unless the patient cannot get pregnant.
+    - A progestin-only pill, on the list or as a method code: warning (not acceptable contraception).
+    - Systemic corticosteroid or anticonvulsant: info (bone); carbamazepine/phenytoin: info (levels).
+    - Drying topicals: info (weak source).
+    ``subject`` of each alert is the medication as written (or the method code).
+    """
+    meds = [m for m in medications if isinstance(m, str) and m.strip()]
+    methods = {m.strip().lower() for m in contraception_methods}
+    per_med = [(med, classes_of(med)) for med in meds]
+    hormonal_in_use = bool(methods & HORMONAL_METHODS) or any(_HC in classes for _, classes in per_med)
+
+    alerts: list[Alert] = []
+    for med, classes in per_med:
+        label = med.strip()
+        if _T in classes:
+            alerts.append(Alert("tetracycline", Severity.URGENT, MSG_TETRACYCLINE.format(medication=label),
+                                _TETRA_SOURCES, subject=label))
+        if _VA in classes:
+            alerts.append(Alert("vitamin_a_supplement", Severity.WARNING, MSG_VITAMIN_A.format(medication=label),
+                                _VITA_SOURCES, subject=label))
+        elif DrugClass.MULTIVITAMIN in classes:
+            # Multivitamins often carry vitamin A; the sources name supplements, so this only prompts a check.
+            alerts.append(Alert("multivitamin_check_vitamin_a", Severity.INFO,
+                                MSG_MULTIVITAMIN.format(medication=label), _VITA_SOURCES, subject=label))
+        if _SJW in classes:
+            if hormonal_in_use:
+                alerts.append(Alert("st_johns_wort_hormonal_contraception", Severity.URGENT,
+                                    MSG_SJW_WITH_HORMONAL.format(medication=label), _SJW_SOURCES, subject=label))
+            elif can_get_pregnant is not False:
+                alerts.append(Alert("st_johns_wort", Severity.WARNING, MSG_SJW.format(medication=label),
+                                    _SJW_SOURCES, subject=label))
+        if _POP in classes:
+            alerts.append(Alert("progestin_only_pill", Severity.WARNING, MSG_POP.format(medication=label),
+                                _POP_SOURCES, subject=label))
+        if _CS in classes:
+            alerts.append(Alert("corticosteroid_bone", Severity.INFO, MSG_CORTICOSTEROID.format(medication=label),
+                                _BONE_SOURCES, subject=label))
+        if _LVL in classes:
+            alerts.append(Alert("anticonvulsant_levels", Severity.INFO, MSG_LEVELS.format(medication=label),
+                                _BONE_SOURCES, subject=label))
+        elif _AC in classes:
+            alerts.append(Alert("anticonvulsant_bone", Severity.INFO, MSG_ANTICONVULSANT.format(medication=label),
+                                _BONE_SOURCES, subject=label))
+        if _DRY in classes:
+            alerts.append(Alert("drying_topical", Severity.INFO, MSG_DRYING_TOPICAL.format(medication=label),
+                                (src.TOPICALS_BLOG,), needs_clinical_signoff=True, subject=label))
+    if "progestin_only_pill" in methods and not any(a.code == "progestin_only_pill" for a in alerts):
+        alerts.append(Alert("progestin_only_pill", Severity.WARNING,
+                            MSG_POP.format(medication="The progestin-only pill"), _POP_SOURCES,
+                            subject="progestin_only_pill"))
+    # OPEN QUESTION (fact sheet 4.4): enzyme-inducing anticonvulsants (carbamazepine, phenytoin, ...)
+    # also weaken hormonal contraception, but the fact sheet does not say so; no warning is coded.
+    return by_severity(alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRule:
+    """A row of the table the pages show: which class, how severe, why, and on whose word."""
+
+    drug_class: DrugClass
+    severity: Severity
+    reason: str
+    sources: tuple[Source, ...]
+
+
+RULES: tuple[InteractionRule, ...] = (
+    InteractionRule(_T, Severity.URGENT, "Pseudotumor cerebri; contraindicated EU/UK, avoided US", _TETRA_SOURCES),
+    InteractionRule(_VA, Severity.WARNING, "Additive vitamin A toxicity", _VITA_SOURCES),
+    InteractionRule(_SJW, Severity.URGENT, "Lowers hormonal contraception, implants included", _SJW_SOURCES),
+    InteractionRule(_POP, Severity.WARNING, "Not acceptable contraception on isotretinoin", _POP_SOURCES),
+    InteractionRule(_CS, Severity.INFO, "Possible added bone effects", _BONE_SOURCES),
+    InteractionRule(_AC, Severity.INFO, "Possible added bone effects; carbamazepine/phenytoin levels may fall",
+                    _BONE_SOURCES),
+    InteractionRule(_DRY, Severity.INFO, "Usually stopped (weak source)", (src.TOPICALS_BLOG,)),
+)

@@ -1,0 +1,395 @@
+"""Safety monitoring: the alert vocabulary shared by the monitoring rules, and the monitoring schedule.
+
+The schedule answers "which checks are due, and which are overdue, on this date" for one course.
+It is pure: the course dates, the checks already on file, the patient's risk factors and the clinic's
+configuration are all arguments, and ``as_of`` is the only notion of "today".
+
+Sources (fact sheet sections 3 and 4):
+- SmPC (EU/UK): liver tests before treatment, 1 month after starting, then every 3 months; fasting
+  lipids before treatment, 1 month after starting and at the end of treatment; more often in
+  high-risk patients. [P] :data:`~clearcourse.rules.sources.SMPC_MONITORING`
+- US label: fasting lipids and liver tests before treatment and at follow-up, rechecked until the
+  response is known, usually within 4 weeks. [S] :data:`~clearcourse.rules.sources.MEDSCAPE_LABEL`
+- AAD 2024 (as summarised): repeat once during treatment, usually within 4-8 weeks or at the peak
+  dose; routine blood counts are not needed in healthy patients. [S]/[W]
+  :data:`~clearcourse.rules.sources.AAD_2024` (open question #5 for CBC)
+- Mood: PHQ-2/PHQ-9 proposed before and during treatment [S]
+  :data:`~clearcourse.rules.sources.SCHROM_PHQ`; UK: mental health and sexual function assessed
+  before starting and monitored during treatment [P] :data:`~clearcourse.rules.sources.MHRA_2023`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from clearcourse.rules import sources as src
+from clearcourse.rules.sources import Source
+
+# ---------------------------------------------------------------------------------------------
+# Alerts: the vocabulary every safety rule (mood, labs, side effects, interactions) answers in.
+# ---------------------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    """How soon someone must act. ``urgent`` means a clinician should look at it now."""
+
+    INFO = "info"
+    WARNING = "warning"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.URGENT: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One finding for a person to act on.
+
+    ``message`` is English text kept as data (a module constant); the Django layer translates it by
+    ``code``. ``needs_clinical_signoff`` marks alerts whose rule rests on a weak source or on a value
+    the fact sheet leaves open: they may inform, never hard-stop.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    sources: tuple[Source, ...]
+    needs_clinical_signoff: bool = False
+    subject: str | None = None  # what the alert is about, e.g. the medication as written
+
+
+def most_severe(alerts: Iterable[Alert]) -> Alert | None:
+    """The most severe alert; on a tie the first one given (callers list the more specific first)."""
+    best: Alert | None = None
+    for alert in alerts:
+        if best is None or alert.severity.rank > best.severity.rank:
+            best = alert
+    return best
+
+
+def by_severity(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    """Most severe first; the order among equals is kept."""
+    return tuple(sorted(alerts, key=lambda a: -a.severity.rank))
+
+
+# ---------------------------------------------------------------------------------------------
+# The monitoring schedule
+# ---------------------------------------------------------------------------------------------
+
+
+class MonitoringInputError(ValueError):
+    """Facts that cannot describe a course (e.g. an end before the start); ``field`` names the argument."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Check(StrEnum):
+    LIPIDS = "lipids"  # fasting triglycerides and cholesterol
+    LIVER = "liver"  # ALT/AST
+    MOOD = "mood"  # PHQ-2/PHQ-9 or the clinic's mental-health assessment
+    SEXUAL_FUNCTION = "sexual_function"  # UK only (MHRA 2023)
+    CBC = "cbc"  # only when the clinic chooses routine blood counts
+
+
+class Occasion(StrEnum):
+    BASELINE = "baseline"
+    FIRST_RECHECK = "first_recheck"
+    PEAK_DOSE = "peak_dose"
+    PERIODIC = "periodic"
+    END_OF_TREATMENT = "end_of_treatment"
+
+
+class RiskFactor(StrEnum):
+    """Patients the label and SmPC say need more frequent lipid and liver checks."""
+
+    DIABETES = "diabetes"
+    OBESITY = "obesity"
+    ALCOHOL = "alcohol"  # heavy alcohol use
+    LIPID_DISORDER = "lipid_disorder"
+    FAMILY_HISTORY = "family_history"  # of diabetes or lipid disorders
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringConfig:
+    """A clinic's monitoring intervals, in days. The defaults follow the SmPC where it gives a number.
+
+    Values the fact sheet does not give are marked OPEN QUESTION below; each is the safer (earlier,
+    more frequent) reading and a clinic may change it.
+    """
+
+    # SmPC: "1 month after starting"; the scenario contract reads 1 month as 30 days.
+    first_recheck_days: int = 30
+    # SmPC: liver tests every 3 months after the first recheck.
+    liver_interval_days: int = 90
+    # SmPC: lipids only at 1 month and at the end; a clinic may add a regular interval.
+    lipid_interval_days: int | None = None
+    # OPEN QUESTION (fact sheet #6, 3.2/3.3): "more frequent" checks for high-risk patients carry no
+    # number in any source; monthly (the visit cadence) is the safer reading until a clinician sets it.
+    high_risk_interval_days: int = 30
+    # OPEN QUESTION (fact sheet 3.1): AAD 2024 (as summarised) repeats labs "at peak dose" without a
+    # delay; a recheck 1 month after reaching the peak dose mirrors the SmPC's 1 month after starting.
+    peak_recheck_days: int = 30
+    # OPEN QUESTION (fact sheet 3.3): how old a pre-treatment result may be and still count as the
+    # baseline is not stated; 30 days keeps the baseline inside the month before the first dose.
+    baseline_max_age_days: int = 30
+    # OPEN QUESTION (fact sheet 3.3): "at the end of treatment" gives no window; a result in the last
+    # 30 days of the course (or after it) counts.
+    end_of_treatment_window_days: int = 30
+    # Monthly mood screening (baseline + monthly); "1 month" is 30 days in the contract.
+    mood_interval_days: int = 30
+    # UK clinics: MHRA 2023 requires sexual-function assessment before and during treatment.
+    assess_sexual_function: bool = False
+    # AAD 2024 (as summarised): no routine CBC in healthy patients (open question #5).
+    routine_cbc: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("first_recheck_days", "liver_interval_days", "high_risk_interval_days",
+                     "peak_recheck_days", "mood_interval_days", "end_of_treatment_window_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise MonitoringInputError(name, "must be a whole number of days, at least 1")
+        if isinstance(self.baseline_max_age_days, bool) or not isinstance(self.baseline_max_age_days, int) \
+                or self.baseline_max_age_days < 0:
+            raise MonitoringInputError("baseline_max_age_days", "must be a whole number of days, at least 0")
+        if self.lipid_interval_days is not None and (
+                isinstance(self.lipid_interval_days, bool) or not isinstance(self.lipid_interval_days, int)
+                or self.lipid_interval_days < 1):
+            raise MonitoringInputError("lipid_interval_days", "must be empty or a whole number of days, at least 1")
+
+
+#: The EU SmPC schedule as shipped.
+EU_CONFIG = MonitoringConfig()
+#: UK clinics add the MHRA 2023 sexual-function assessment.
+UK_CONFIG = MonitoringConfig(assess_sexual_function=True)
+#: US clinics: the label gives no interval after the first recheck, so the SmPC's 3-monthly liver
+#: tests are kept as the default (the safer reading, and no source argues against it).
+US_CONFIG = MonitoringConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckDone:
+    """A check on file: a lab drawn or a questionnaire answered on ``date``."""
+
+    check: Check
+    date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """The next check of one kind that the course needs.
+
+    ``due_now`` means it is due on or before ``as_of``; ``overdue`` means its due date has passed.
+    """
+
+    check: Check
+    occasion: Occasion
+    due: dt.date
+    due_now: bool
+    overdue: bool
+    sources: tuple[Source, ...]
+    needs_clinical_signoff: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    code: str
+    message: str
+    sources: tuple[Source, ...]
+    needs_clinical_signoff: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringSchedule:
+    as_of: dt.date
+    items: tuple[DueItem, ...]  # one per check kind still needed, earliest due first
+    high_risk: bool
+    risk_factors: frozenset[RiskFactor]
+    notes: tuple[Note, ...]
+
+    @property
+    def due_now(self) -> tuple[DueItem, ...]:
+        return tuple(item for item in self.items if item.due_now)
+
+    @property
+    def overdue(self) -> tuple[DueItem, ...]:
+        return tuple(item for item in self.items if item.overdue)
+
+    def item(self, check: Check) -> DueItem | None:
+        return next((item for item in self.items if item.check == check), None)
+
+
+NOTE_HIGH_RISK = ("Higher-risk patient (diabetes, obesity, heavy alcohol use, lipid disorder or family history): "
+                  "check lipids and liver tests more often.")
+NOTE_DIABETES_GLUCOSE = "People with diabetes may need blood-glucose checks during treatment."
+NOTE_FASTING_LIPIDS = ("Lipids should be fasting. Some summaries of the US label add no alcohol for 36 hours "
+                       "before the test (weak source).")
+NOTE_CBC_NOT_ROUTINE = ("Routine blood counts are not needed in healthy patients (AAD 2024 as summarised; "
+                        "the primary text was not retrieved).")
+NOTE_CBC_CLINIC_CHOICE = ("This clinic orders blood counts routinely; the AAD 2024 guideline, as summarised, "
+                          "does not require them in healthy patients.")
+
+_LAB_SOURCES = (src.SMPC_MONITORING, src.MEDSCAPE_LABEL, src.AAD_2024)
+_MOOD_SOURCES = (src.SCHROM_PHQ, src.EMA_2018)
+
+
+def monitoring_schedule(
+    *,
+    start: dt.date,
+    as_of: dt.date,
+    planned_end: dt.date | None = None,
+    done: Iterable[CheckDone] = (),
+    risk_factors: Iterable[RiskFactor] = (),
+    peak_dose_date: dt.date | None = None,
+    config: MonitoringConfig = EU_CONFIG,
+) -> MonitoringSchedule:
+    """The next due check of each kind on ``as_of``, with due dates and overdue flags.
+
+    Rules (sources in the module docstring):
+    - Lipids and liver tests: a baseline before the first dose (a result within
+      ``baseline_max_age_days`` before ``start``, or on it); a recheck ``first_recheck_days`` after
+      starting (SmPC 1 month; US label usually within 4 weeks); a recheck after reaching the peak dose
+      if that comes later than the start (AAD 2024 as summarised); then liver tests every
+      ``liver_interval_days`` (SmPC 3 months) and lipids at the end of treatment (SmPC) or every
+      ``lipid_interval_days`` if the clinic sets one. High-risk patients use
+      ``high_risk_interval_days`` for both (SmPC/label "more often").
+    - Mood: baseline, then every ``mood_interval_days`` during treatment (PHQ literature; UK MHRA 2023).
+    - Sexual function: the same schedule, for clinics that set ``assess_sexual_function`` (UK).
+    - CBC: not scheduled unless the clinic sets ``routine_cbc`` (AAD 2024; open question #5).
+
+    ``planned_end`` is the planned (or actual) last day of treatment: nothing but the end-of-treatment
+    lipids is scheduled after it. Checks dated after ``as_of`` are ignored, so the schedule on a past
+    date is what the clinic would have seen that day.
+    """
+    if planned_end is not None and planned_end < start:
+        raise MonitoringInputError("planned_end", "must not be before the start of treatment")
+    if peak_dose_date is not None and peak_dose_date < start:
+        raise MonitoringInputError("peak_dose_date", "must not be before the start of treatment")
+    factors = frozenset(RiskFactor(f) for f in risk_factors)
+    high_risk = bool(factors)
+    by_check: dict[Check, list[dt.date]] = {check: [] for check in Check}
+    for record in done:
+        if record.date <= as_of:
+            by_check[Check(record.check)].append(record.date)
+    for dates in by_check.values():
+        dates.sort()
+
+    items: list[DueItem] = []
+    liver_interval = config.high_risk_interval_days if high_risk else config.liver_interval_days
+    lipid_interval = config.high_risk_interval_days if high_risk else config.lipid_interval_days
+    lab_checks: list[tuple[Check, int | None, bool]] = [
+        (Check.LIPIDS, lipid_interval, True),
+        (Check.LIVER, liver_interval, False),
+    ]
+    if config.routine_cbc:
+        # OPEN QUESTION (fact sheet #5): no source gives a CBC interval; a clinic that orders CBCs
+        # follows the liver-test schedule.
+        lab_checks.append((Check.CBC, liver_interval, False))
+    for check, interval, end_check in lab_checks:
+        item = _next_lab_check(check, by_check[check], start=start, as_of=as_of, planned_end=planned_end,
+                               peak_dose_date=peak_dose_date, interval=interval, end_check=end_check,
+                               high_risk=high_risk, config=config)
+        if item is not None:
+            items.append(item)
+
+    questionnaire_checks = [(Check.MOOD, _MOOD_SOURCES + ((src.MHRA_2023,) if config.assess_sexual_function else ()),
+                             False)]
+    if config.assess_sexual_function:
+        # OPEN QUESTION (fact sheet 4.1/6.2): MHRA asks for monitoring "during treatment" without an
+        # interval; it is assessed at the same monthly visits as mood.
+        questionnaire_checks.append((Check.SEXUAL_FUNCTION, (src.MHRA_2023, src.MHRA_2026), True))
+    for check, sources, signoff in questionnaire_checks:
+        item = _next_questionnaire(check, by_check[check], start=start, as_of=as_of, planned_end=planned_end,
+                                   config=config, sources=sources, signoff=signoff)
+        if item is not None:
+            items.append(item)
+
+    items.sort(key=lambda i: (i.due, list(Check).index(i.check)))
+    return MonitoringSchedule(as_of=as_of, items=tuple(items), high_risk=high_risk, risk_factors=factors,
+                              notes=_notes(factors, config))
+
+
+def _item(check: Check, occasion: Occasion, due: dt.date, as_of: dt.date, sources: Sequence[Source],
+          signoff: bool = False) -> DueItem:
+    return DueItem(check=check, occasion=occasion, due=due, due_now=due <= as_of, overdue=due < as_of,
+                   sources=tuple(sources), needs_clinical_signoff=signoff)
+
+
+def _has_baseline(dates: Sequence[dt.date], start: dt.date, config: MonitoringConfig) -> bool:
+    earliest = start - dt.timedelta(days=config.baseline_max_age_days)
+    return any(earliest <= d <= start for d in dates)
+
+
+def _next_lab_check(check: Check, dates: Sequence[dt.date], *, start: dt.date, as_of: dt.date,
+                    planned_end: dt.date | None, peak_dose_date: dt.date | None, interval: int | None,
+                    end_check: bool, high_risk: bool, config: MonitoringConfig) -> DueItem | None:
+    # A result on the first day counts as the baseline: blood is drawn before the first capsule.
+    on_treatment = [d for d in dates if d > start]
+    cbc_signoff = check == Check.CBC
+    sources: tuple[Source, ...] = (src.MSD_MANUAL, src.AAD_2024) if check == Check.CBC else _LAB_SOURCES
+    if not on_treatment:
+        if not _has_baseline(dates, start, config):
+            # A missed baseline stays overdue until any result arrives: the clinic must see the gap.
+            return _item(check, Occasion.BASELINE, start, as_of, sources, cbc_signoff)
+        first = start + dt.timedelta(days=config.first_recheck_days)
+        if planned_end is None or first <= planned_end:
+            return _item(check, Occasion.FIRST_RECHECK, first, as_of, sources, cbc_signoff)
+    candidates: list[DueItem] = []
+    if on_treatment:
+        last = on_treatment[-1]
+        if peak_dose_date is not None and peak_dose_date > start and not any(d > peak_dose_date for d in on_treatment):
+            candidates.append(_item(check, Occasion.PEAK_DOSE,
+                                    peak_dose_date + dt.timedelta(days=config.peak_recheck_days), as_of,
+                                    (src.AAD_2024, src.DRORACLE_THRESHOLDS), True))
+        if interval is not None:
+            periodic_sources = sources + ((src.DRORACLE_HIGH_RISK,) if high_risk else ())
+            candidates.append(_item(check, Occasion.PERIODIC, last + dt.timedelta(days=interval), as_of,
+                                    periodic_sources, high_risk or cbc_signoff))
+    if planned_end is not None:
+        # Nothing but the end-of-treatment lipids is due once treatment has ended.
+        candidates = [c for c in candidates if c.due <= planned_end]
+        if end_check:
+            window_start = planned_end - dt.timedelta(days=config.end_of_treatment_window_days - 1)
+            if not any(d >= window_start and d > start for d in dates):
+                candidates.append(_item(check, Occasion.END_OF_TREATMENT, planned_end, as_of,
+                                        (src.SMPC_MONITORING,)))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c.due)
+
+
+def _next_questionnaire(check: Check, dates: Sequence[dt.date], *, start: dt.date, as_of: dt.date,
+                        planned_end: dt.date | None, config: MonitoringConfig, sources: Sequence[Source],
+                        signoff: bool) -> DueItem | None:
+    on_treatment = [d for d in dates if d > start]
+    if not on_treatment and not _has_baseline(dates, start, config):
+        return _item(check, Occasion.BASELINE, start, as_of, sources, signoff)
+    # The first screen during treatment is a month after starting (baseline + monthly), however early
+    # the baseline was taken; after that, a month after the last screen.
+    due = (on_treatment[-1] if on_treatment else start) + dt.timedelta(days=config.mood_interval_days)
+    if planned_end is not None and due > planned_end:
+        return None
+    return _item(check, Occasion.PERIODIC, due, as_of, sources, signoff)
+
+
+def _notes(factors: frozenset[RiskFactor], config: MonitoringConfig) -> tuple[Note, ...]:
+    notes = [Note("fasting_lipids", NOTE_FASTING_LIPIDS, (src.MEDSCAPE_LABEL, src.DRORACLE_THRESHOLDS))]
+    if factors:
+        notes.append(Note("high_risk", NOTE_HIGH_RISK, (src.SMPC_MONITORING, src.DRORACLE_HIGH_RISK), True))
+    if RiskFactor.DIABETES in factors:
+        notes.append(Note("diabetes_glucose", NOTE_DIABETES_GLUCOSE, (src.DRORACLE_HIGH_RISK, src.SMPC_MONITORING),
+                          True))
+    if config.routine_cbc:
+        notes.append(Note("cbc_clinic_choice", NOTE_CBC_CLINIC_CHOICE, (src.AAD_2024, src.MSD_MANUAL), True))
+    else:
+        notes.append(Note("cbc_not_routine", NOTE_CBC_NOT_ROUTINE, (src.AAD_2024, src.DRORACLE_THRESHOLDS), True))
+    return tuple(notes)

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clearcourse.core.request_context.RequestOriginMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "clearcourse.accounts.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -193,6 +194,7 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("CLEARCOURSE_AXES_ENABLED", True)
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -225,6 +227,9 @@ if not DEBUG:
 # Every role but patients must sign in with a second factor (TOTP).
 CLEARCOURSE_REQUIRE_2FA = env_bool("CLEARCOURSE_REQUIRE_2FA", not TESTING)
 OTP_TOTP_ISSUER = "ClearCourse"
+# Each pharmacy API token may make this many requests per fixed window (accounts/api_auth.py).
+CLEARCOURSE_API_RATE_LIMIT = int(os.environ.get("CLEARCOURSE_API_RATE_LIMIT", "120"))
+CLEARCOURSE_API_RATE_WINDOW = int(os.environ.get("CLEARCOURSE_API_RATE_WINDOW", "60"))
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
+
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearcourse.accounts.models import Clinic, Pharmacy, Role, User
 
@@ -16,6 +21,33 @@ DEMO_ACCOUNTS = [
     ("pharm.lee", Role.PHARMACIST, "Daniel", "Lee"),
     ("admin", Role.ADMIN, "Ada", "Admin"),
 ]
+
+# Staff sign in with a second factor, the demo too. These TOTP secrets are PUBLISHED (here, in the
+# demo's output and in docs/security.md), so they protect nothing: they only let a tester sign in.
+# `python -m clearcourse demo_otp USERNAME` prints the current code of a demo account.
+DEMO_BACKUP_CODES = ("demo-backup-1", "demo-backup-2", "demo-backup-3", "demo-backup-4", "demo-backup-5")
+
+
+def demo_totp_key(username: str) -> str:
+    """The fixed, published TOTP key (hex, 20 bytes) of a demo account."""
+    return hashlib.sha1(f"clearcourse-demo-totp:{username}".encode(), usedforsecurity=False).hexdigest()
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same key in base32, as authenticator apps take it."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
+
+
+def is_demo_device(device: TOTPDevice) -> bool:
+    username = device.user.get_username()
+    return username in {a[0] for a in DEMO_ACCOUNTS} and device.key == demo_totp_key(username)
+
+
+def enrol_demo_devices(user: User) -> None:
+    TOTPDevice.objects.create(user=user, name="Demo authenticator", key=demo_totp_key(user.username),
+                              confirmed=True)
+    backup = StaticDevice.objects.create(user=user, name="Demo backup codes", confirmed=True)
+    StaticToken.objects.bulk_create([StaticToken(device=backup, token=code) for code in DEMO_BACKUP_CODES])
 
 
 def build(ctx: dict[str, Any]) -> None:
@@ -37,6 +69,8 @@ def build(ctx: dict[str, Any]) -> None:
             username=username, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last,
             email=f"{username}@demo.clearcourse.invalid", **extra,
         )
+    for user in users.values():
+        enrol_demo_devices(user)
     users["nurse.kim"].acts_for.set([users["dr.rivera"], users["dr.chen"]])
     ctx.update(clinic=clinic, pharmacy=pharmacy, users=users, prescribers=[users["dr.rivera"], users["dr.chen"]])
 
@@ -44,8 +78,11 @@ def build(ctx: dict[str, Any]) -> None:
 def print_sign_ins(out: Any) -> None:
     out.write(f"\nDemo sign-ins (password for every account: {DEMO_PASSWORD}):")
     for user in User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]).order_by("role"):
-        out.write(f"  {user.get_role_display():<13} {user.username}")
+        out.write(f"  {user.get_role_display():<13} {user.username:<10} TOTP secret {demo_totp_secret(user.username)}")
     patient = User.objects.filter(role=Role.PATIENT, username__startswith="patient.").order_by("username").first()
     if patient:
         out.write(f"  {'Patient':<13} {patient.username}  (and the other patient.* accounts)")
+    out.write("Staff accounts need a second factor (patients do not). Either add the TOTP secret above to an\n"
+              "authenticator app, or print the current code with `python -m clearcourse demo_otp USERNAME`,\n"
+              f"or use a single-use backup code: {', '.join(DEMO_BACKUP_CODES)} (reset by reloading the demo).")
     out.write("Open http://127.0.0.1:8000/ and sign in.\n")

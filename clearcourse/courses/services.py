@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
-from clearcourse.core.errors import DomainError, PermissionDeniedError
-from clearcourse.courses.models import Course, Patient, Product, WeightMeasurement
+from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.courses.models import (
+    Assessment,
+    Course,
+    CourseStatus,
+    DosePlan,
+    MissedDoseReport,
+    Patient,
+    Product,
+    WeightMeasurement,
+)
+from clearcourse.rules import dosing, eligibility, severity
+from clearcourse.rules.sources import Source
 
 ONLY_CLINIC_STAFF = "Only the clinic's prescribers and their delegates can do this."
 ONLY_PRESCRIBERS = "Only a registered prescriber can do this."
@@ -111,3 +125,329 @@ def weight_record(*, actor: User, patient: Patient, measured_on: dt.date, weight
     audit_record(actor=actor, action="weight.record", patient_id=patient.pk, obj=record,
                  detail={"weight_kg": str(weight_kg), "measured_on": measured_on.isoformat()})
     return record
+
+
+# --- assessments, dose plans, missed doses, course status ---------------------------------------
+# The clinical arithmetic and judgement live in the pure rules core (clearcourse.rules); these
+# functions load facts, call the core, refuse impossible input, and store what was decided.
+
+NEED_A_SCALE = "Grade every GAGS region or give an IGA grade: at least one severity scale is needed."
+GAGS_INCOMPLETE = "Grade every GAGS region (0 for no lesions), or leave them all empty."
+GRADE_OUT_OF_RANGE = "Choose a grade from 0 to 4."
+UNKNOWN_THERAPY = "%(entry)s is not a known acne therapy."
+UNKNOWN_CONDITION = "%(entry)s is not a known condition."
+CORRECTION_REASON_REQUIRED = "Give a reason for the correction."
+CORRECTION_WRONG_RECORD = "Only a current record of this course can be corrected."
+DOSE_NOT_POSITIVE = "Enter a daily dose above 0 mg/kg."
+DOSE_OUT_OF_RANGE = ("A daily dose outside 0.1-2.0 mg/kg needs a stated reason; enter the reason or change "
+                     "the dose.")
+TARGET_OUT_OF_RANGE = "Enter a cumulative target above 0 and at most 400 mg/kg."
+PLAN_START_TOO_LATE = "A dose plan can start at most one year from today."
+MISSED_DAYS_OUT_OF_RANGE = "Enter from 1 to 90 missed days."
+MISSED_BEFORE_START = "The course had not started on this day."
+MISSED_ENDS_IN_FUTURE = "The last missed day would be in the future."
+STATUS_NOT_ALLOWED = "A course cannot change from %(old)s to %(new)s."
+NO_PRODUCT_STRENGTHS = "This course's product has no known capsule strengths."
+
+MAX_MISSED_DAYS = 90  # one report covers at most a 90-day supply (the Prescription constraint)
+MAX_TARGET_MG_PER_KG = Decimal(400)  # a plausibility bound for typing errors, not a clinical limit
+MAX_PLAN_LEAD_DAYS = 366
+
+# Allowed status changes: planned -> active -> paused <-> active -> completed -> closed; stop anytime.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    CourseStatus.PLANNED: frozenset({CourseStatus.ACTIVE, CourseStatus.STOPPED}),
+    CourseStatus.ACTIVE: frozenset({CourseStatus.PAUSED, CourseStatus.COMPLETED, CourseStatus.STOPPED}),
+    CourseStatus.PAUSED: frozenset({CourseStatus.ACTIVE, CourseStatus.COMPLETED, CourseStatus.STOPPED}),
+    CourseStatus.COMPLETED: frozenset({CourseStatus.CLOSED}),
+    CourseStatus.STOPPED: frozenset({CourseStatus.CLOSED}),
+    CourseStatus.CLOSED: frozenset(),
+}
+
+
+def _require_course_in_scope(actor: User, course: Course) -> None:
+    # Views fetch through the selectors already; this guards services called from elsewhere.
+    from clearcourse.courses.selectors import courses_visible_to
+
+    if not courses_visible_to(actor).filter(pk=course.pk).exists():
+        raise NotFoundError()
+
+
+def _check_correction(supersedes: Any, correction_reason: str, *, course: Course) -> None:
+    if supersedes is None:
+        return
+    if not correction_reason.strip():
+        raise DomainError(_(CORRECTION_REASON_REQUIRED), field="correction_reason", code="required")
+    if getattr(supersedes, "course_id", None) != course.pk or not supersedes.is_current:
+        raise DomainError(_(CORRECTION_WRONG_RECORD), field="correction_reason", code="not_current")
+
+
+def source_json(source: Source) -> dict[str, str]:
+    return {"key": source.key, "title": source.title, "url": source.url, "quality": source.quality}
+
+
+def assessment_decision(
+    *,
+    iga: int | None,
+    gags: Mapping[str, int] | None,
+    scarring: bool,
+    psychosocial_burden: bool,
+    failed_therapies: Sequence[str],
+    medications: Sequence[str],
+    allergies: Sequence[str],
+    conditions: Sequence[str],
+    pregnant: bool,
+    breastfeeding: bool,
+) -> dict[str, Any]:
+    """Ask the rules core and return its answer as JSON (what is stored and shown).
+
+    Raises DomainError naming the form field at fault for input the core refuses.
+    """
+    if iga is None and gags is None:
+        raise DomainError(_(NEED_A_SCALE), field="iga", code="required")
+    try:
+        iga_grade = severity.iga_grade(iga) if iga is not None else None
+    except severity.SeverityInputError:
+        raise DomainError(_(GRADE_OUT_OF_RANGE), field="iga", code="out_of_range") from None
+    gags_result: severity.GagsResult | None = None
+    if gags is not None:
+        try:
+            gags_result = severity.gags_score(gags)
+        except severity.SeverityInputError as exc:
+            raise DomainError(_(GRADE_OUT_OF_RANGE), field=f"gags_{exc.part}", code="out_of_range") from None
+    try:
+        found = eligibility.assess_eligibility(iga=iga, gags=gags_result, scarring=scarring,
+                                               psychosocial_burden=psychosocial_burden,
+                                               failed_therapies=failed_therapies)
+    except eligibility.UnknownCodeError as exc:
+        raise DomainError(_(UNKNOWN_THERAPY) % {"entry": exc.value}, field="failed_therapies",
+                          code="unknown_code") from None
+    try:
+        contra = eligibility.find_contraindications(pregnant=pregnant, breastfeeding=breastfeeding,
+                                                    medications=medications, allergies=allergies,
+                                                    conditions=conditions)
+    except eligibility.UnknownCodeError as exc:
+        raise DomainError(_(UNKNOWN_CONDITION) % {"entry": exc.value}, field="conditions",
+                          code="unknown_code") from None
+    absolute = eligibility.has_absolute(contra)
+    return {
+        "iga": None if iga_grade is None else {"value": iga_grade.value, "code": iga_grade.code,
+                                                 "label": iga_grade.label},
+        "gags": None if gags_result is None else {
+            "score": gags_result.score,
+            "band": gags_result.band.code,
+            "band_label": gags_result.band.label,
+            "local_scores": [{"region": item.region.code, "label": item.region.label,
+                              "factor": item.region.factor, "grade": item.grade, "score": item.score}
+                             for item in gags_result.local_scores],
+            "sources": [source_json(s) for s in gags_result.sources],
+        },
+        "indicated": found.eligible,
+        "indications": [{"code": item.code, "reason": item.reason,
+                         "sources": [source_json(s) for s in item.sources]} for item in found.indications],
+        "label_notes": [{"code": note.code, "text": note.text, "source": source_json(note.source)}
+                        for note in found.label_notes],
+        "contraindications": [{"code": item.code, "severity": item.severity, "message": item.message,
+                               "matched": list(item.matched), "sources": [source_json(s) for s in item.sources]}
+                              for item in contra],
+        "has_absolute_contraindication": absolute,
+        # Eligible now: indicated and nothing absolute in the way.
+        "eligible": found.eligible and not absolute,
+    }
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: User,
+    course: Course,
+    assessed_on: dt.date,
+    today: dt.date,
+    iga: int | None = None,
+    gags: Mapping[str, int] | None = None,
+    scarring: bool = False,
+    psychosocial_burden: bool = False,
+    failed_therapies: Sequence[str] = (),
+    medications: Sequence[str] = (),
+    allergies: Sequence[str] = (),
+    conditions: Sequence[str] = (),
+    pregnant: bool = False,
+    breastfeeding: bool = False,
+    notes: str = "",
+    supersedes: Assessment | None = None,
+    correction_reason: str = "",
+) -> Assessment:
+    """Record a severity, indication and contraindication screen with the core's decision as a snapshot.
+
+    ``gags`` maps each of the six region codes to its grade 0-4 (all six, or None).
+    """
+    require_clinic_staff(actor)
+    _require_course_in_scope(actor, course)
+    check_event_date(assessed_on, patient=course.patient, today=today, field="assessed_on")
+    _check_correction(supersedes, correction_reason, course=course)
+    medications = [m.strip() for m in medications if m.strip()]
+    allergies = [a.strip() for a in allergies if a.strip()]
+    decision = assessment_decision(
+        iga=iga, gags=gags, scarring=scarring, psychosocial_burden=psychosocial_burden,
+        failed_therapies=list(failed_therapies), medications=medications, allergies=allergies,
+        conditions=list(conditions), pregnant=pregnant, breastfeeding=breastfeeding,
+    )
+    grades = dict(gags or {})
+    record = Assessment.objects.create(
+        course=course, assessed_on=assessed_on, iga=iga,
+        gags_forehead=grades.get("forehead"), gags_right_cheek=grades.get("right_cheek"),
+        gags_left_cheek=grades.get("left_cheek"), gags_nose=grades.get("nose"), gags_chin=grades.get("chin"),
+        gags_chest_upper_back=grades.get("chest_upper_back"),
+        gags_score=decision["gags"]["score"] if decision["gags"] else None,
+        gags_band=decision["gags"]["band"] if decision["gags"] else "",
+        scarring=scarring, psychosocial_burden=psychosocial_burden, failed_therapies=list(failed_therapies),
+        medications=medications, allergies=allergies, conditions=list(conditions), pregnant=pregnant,
+        breastfeeding=breastfeeding, eligible=decision["eligible"], decision=decision, notes=notes,
+        recorded_by=actor, supersedes=supersedes, correction_reason=correction_reason,
+    )
+    audit_record(actor=actor, action="assessment.record", patient_id=course.patient_id, obj=record,
+                 detail={"course_id": course.pk, "eligible": decision["eligible"],
+                         "gags_score": record.gags_score, "iga": iga,
+                         "supersedes": supersedes.pk if supersedes else None})
+    return record
+
+
+def _decimal(value: Decimal | float | int | str, field: str, message: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_(message), field=field, code="invalid") from None
+    if not number.is_finite():
+        raise DomainError(_(message), field=field, code="invalid")
+    return number
+
+
+def check_weight(weight_kg: Decimal, *, field: str = "weight_kg") -> None:
+    if not Decimal(0) < weight_kg <= dosing.MAX_WEIGHT_KG:
+        raise DomainError(_(WEIGHT_OUT_OF_RANGE), field=field, code="out_of_range")
+
+
+@transaction.atomic
+def dose_plan_record(
+    *,
+    actor: User,
+    course: Course,
+    starts_on: dt.date,
+    weight_kg: Decimal | float | int | str,
+    mg_per_kg: Decimal | float | int | str,
+    today: dt.date,
+    target_mg_per_kg: Decimal | float | int | str | None = None,
+    out_of_range_reason: str = "",
+    supersedes: DosePlan | None = None,
+    correction_reason: str = "",
+) -> DosePlan:
+    """Set a dose plan: the nearest whole-capsule daily dose of the course's product (rules.dosing).
+
+    A daily dose outside 0.1-2.0 mg/kg is refused unless ``out_of_range_reason`` states why.
+    """
+    require_clinic_staff(actor, prescriber_only=True)
+    _require_course_in_scope(actor, course)
+    weight = _decimal(weight_kg, "weight_kg", WEIGHT_OUT_OF_RANGE)
+    check_weight(weight)
+    per_kg = _decimal(mg_per_kg, "mg_per_kg", DOSE_NOT_POSITIVE)
+    if per_kg <= 0:
+        raise DomainError(_(DOSE_NOT_POSITIVE), field="mg_per_kg", code="out_of_range")
+    dose_range = dosing.check_daily_mg_per_kg(per_kg, out_of_range_reason)
+    if not dose_range.accepted:
+        raise DomainError(_(DOSE_OUT_OF_RANGE), field="out_of_range_reason", code="reason_required")
+    target = _decimal(target_mg_per_kg if target_mg_per_kg is not None else course.target_mg_per_kg,
+                      "target_mg_per_kg", TARGET_OUT_OF_RANGE)
+    if not Decimal(0) < target <= MAX_TARGET_MG_PER_KG:
+        raise DomainError(_(TARGET_OUT_OF_RANGE), field="target_mg_per_kg", code="out_of_range")
+    if starts_on < course.patient.birth_date:
+        raise DomainError(_(DATE_BEFORE_BIRTH), field="starts_on", code="before_birth")
+    if (starts_on - today).days > MAX_PLAN_LEAD_DAYS:
+        raise DomainError(_(PLAN_START_TOO_LATE), field="starts_on", code="too_late")
+    _check_correction(supersedes, correction_reason, course=course)
+    product = dosing.PRODUCTS.get(course.product)
+    if product is None:
+        raise DomainError(_(NO_PRODUCT_STRENGTHS), field=None, code="unknown_product")
+    choice = dosing.nearest_daily_dose(weight, per_kg, product.strengths_mg)
+    record = DosePlan.objects.create(
+        course=course, starts_on=starts_on, weight_kg=weight, mg_per_kg=per_kg,
+        daily_dose_mg=int(choice.daily_dose_mg),
+        capsules={dosing.format_mg(c.strength_mg): c.count for c in choice.capsules},
+        target_mg_per_kg=target, out_of_range_reason="" if dose_range.within else (dose_range.reason or ""),
+        recorded_by=actor, supersedes=supersedes, correction_reason=correction_reason,
+    )
+    if course.target_mg_per_kg != target:
+        # The course keeps the target of its current plan, so lists can show it without a join.
+        Course.objects.filter(pk=course.pk).update(target_mg_per_kg=target)
+        course.target_mg_per_kg = target
+    audit_record(actor=actor, action="dose_plan.record", patient_id=course.patient_id, obj=record,
+                 detail={"course_id": course.pk, "weight_kg": str(weight), "mg_per_kg": str(per_kg),
+                         "daily_dose_mg": record.daily_dose_mg, "target_mg_per_kg": str(target),
+                         "out_of_range_reason": record.out_of_range_reason,
+                         "supersedes": supersedes.pk if supersedes else None})
+    return record
+
+
+@transaction.atomic
+def missed_dose_record(
+    *,
+    actor: User,
+    course: Course,
+    first_day: dt.date,
+    days: int,
+    today: dt.date,
+    note: str = "",
+    supersedes: MissedDoseReport | None = None,
+    correction_reason: str = "",
+) -> MissedDoseReport:
+    """Days without a dose, reported by clinic staff or by the patient themself."""
+    is_own_patient = actor.role == Role.PATIENT and course.patient.user_id == actor.pk
+    if not is_own_patient:
+        require_clinic_staff(actor)
+        _require_course_in_scope(actor, course)
+    if not 1 <= days <= MAX_MISSED_DAYS:
+        raise DomainError(_(MISSED_DAYS_OUT_OF_RANGE), field="days", code="out_of_range")
+    check_event_date(first_day, patient=course.patient, today=today, field="first_day")
+    if course.started_on is not None and first_day < course.started_on:
+        raise DomainError(_(MISSED_BEFORE_START), field="first_day", code="before_start")
+    if first_day + dt.timedelta(days=days - 1) > today:
+        raise DomainError(_(MISSED_ENDS_IN_FUTURE), field="days", code="in_future")
+    _check_correction(supersedes, correction_reason, course=course)
+    record = MissedDoseReport.objects.create(
+        course=course, first_day=first_day, days=days, note=note, recorded_by=actor,
+        supersedes=supersedes, correction_reason=correction_reason,
+    )
+    audit_record(actor=actor, action="missed_dose.record", patient_id=course.patient_id, obj=record,
+                 detail={"course_id": course.pk, "first_day": first_day.isoformat(), "days": days})
+    return record
+
+
+@transaction.atomic
+def course_status_change(*, actor: User, course: Course, status: str, on: dt.date, today: dt.date,
+                         reason: str = "") -> Course:
+    """Start, pause, resume, complete, stop or close a course (prescribers only).
+
+    The first start sets the first-dose date; completing or stopping sets the last-dose date.
+    """
+    require_clinic_staff(actor, prescriber_only=True)
+    _require_course_in_scope(actor, course)
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if status not in STATUS_TRANSITIONS.get(locked.status, frozenset()):
+        raise DomainError(
+            _(STATUS_NOT_ALLOWED) % {"old": locked.get_status_display(),
+                                     "new": CourseStatus(status).label if status in CourseStatus.values else status},
+            field="status", code="bad_transition")
+    check_event_date(on, patient=course.patient, today=today, field="on")
+    changes: dict[str, Any] = {"status": status}
+    if status == CourseStatus.ACTIVE and locked.started_on is None:
+        changes["started_on"] = on
+    if status in (CourseStatus.COMPLETED, CourseStatus.STOPPED) and locked.ended_on is None:
+        start = locked.started_on
+        if start is not None and on < start:
+            raise DomainError(_(MISSED_BEFORE_START), field="on", code="before_start")
+        changes["ended_on"] = on
+    Course.objects.filter(pk=course.pk).update(**changes)
+    old = locked.status
+    for key, value in changes.items():
+        setattr(course, key, value)
+    audit_record(actor=actor, action="course.status", patient_id=course.patient_id, obj=course,
+                 detail={"from": old, "to": status, "on": on.isoformat(), "reason": reason})
+    return course

@@ -24,14 +24,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import BooleanField, CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import BooleanField, CharField, Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
-from clearcourse.core.errors import DomainError
+from clearcourse.accounts.models import User
+from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Prescription as PrescriptionRow
+from clearcourse.courses.selectors import audit_read, courses_visible_to
 from clearcourse.rules.programs import facts
 from clearcourse.rules.programs.facts import Decision, History, Patient, Request
+from clearcourse.rules.status import CourseStatus
 
 from .models import (
     ComprehensionAttempt,
@@ -184,4 +187,58 @@ def course_decision(course: Course, *, prescription: PrescriptionRow | int | str
         raise DomainError(_(NO_PROGRAM_IN_FORCE), field="request_date", code="no_program_in_force") from exc
 
 
-__all__ = ["DEFAULT_CAN_GET_PREGNANT", "course_decision", "course_facts", "risk_category_assigned"]
+def course_status(course: Course, *, on: dt.date) -> CourseStatus:
+    """What is done and due on ``on``, the open window's countdown and the next actions, from the core's
+    ``rules.status.course_status`` over the course's records known on that day."""
+    from clearcourse.rules.programs.registry import ProgramNotFound
+    from clearcourse.rules.status import course_status as core_status
+
+    patient, history = course_facts(course, as_of=on)
+    try:
+        return core_status(course.program, patient, history, on)
+    except ProgramNotFound as exc:
+        raise DomainError(_(NO_PROGRAM_IN_FORCE), field="on", code="no_program_in_force") from exc
+
+
+def pregnancy_test_get_for_user(*, user: User, test_id: int, audit: str | None = None) -> PregnancyTest:
+    """A pregnancy test of a course the user may see (staff of its clinic, or the patient), else
+    NotFoundError; superseded tests are found too (the history shows them)."""
+    test = (PregnancyTest.objects.select_related("course", "course__patient", "course__clinic")
+            .filter(pk=test_id, course__in=courses_visible_to(user)).first())
+    if test is None:
+        raise NotFoundError()
+    if audit:
+        audit_read(actor=user, patient_id=test.course.patient_id, action=audit, obj=test)
+    return test
+
+
+def course_records(course: Course) -> dict[str, list[Any]]:
+    """Every program record of the course, newest first, for the status page's history tables."""
+    return {
+        "enrollments": list(Enrollment.objects.filter(course=course).select_related("superseded_by")
+                            .order_by("-enrolled_on", "-id")),
+        "risk_categories": list(RiskCategory.objects.filter(course=course).select_related("superseded_by", "recorded_by")
+                                .order_by("-effective_on", "-id")),
+        "counselings": list(Counseling.objects.filter(course=course).select_related("superseded_by", "counseled_by")
+                            .order_by("-counseled_on", "-id")),
+        "contraceptions": list(ContraceptionConfirmation.objects.filter(course=course).select_related("superseded_by")
+                               .order_by("-confirmed_on", "-id")),
+        "tests": list(PregnancyTest.objects.filter(course=course).select_related("superseded_by", "recorded_by")
+                      .prefetch_related("verifications").order_by("-collected_on", "-id")),
+        "comprehension": list(ComprehensionAttempt.objects.filter(course=course).select_related("superseded_by")
+                              .order_by("-answered_on", "-id")),
+        "prescriptions": list(PrescriptionRow.objects.filter(course=course).select_related("superseded_by", "prescriber")
+                              .order_by("-issued_on", "-id")),
+        "treatment_ends": list(TreatmentEnd.objects.filter(course=course).select_related("superseded_by").order_by("-ended_on", "-id")),
+    }
+
+
+def home_tests_awaiting_verification(course: Course) -> list[PregnancyTest]:
+    """Current home tests without a current verification."""
+    verified = HomeTestVerification.objects.current().filter(test_id=OuterRef("pk"))
+    return list(PregnancyTest.objects.current().filter(course=course, setting="home")
+                .exclude(Exists(verified)).order_by("collected_on", "id"))
+
+
+__all__ = ["DEFAULT_CAN_GET_PREGNANT", "course_decision", "course_facts", "course_records", "course_status",
+           "home_tests_awaiting_verification", "pregnancy_test_get_for_user", "risk_category_assigned"]

@@ -1,0 +1,138 @@
+"""Forms for the program records. They only parse input; every rule lives in ``services.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clearcourse.courses.models import Course, Product
+
+from . import questions as bank
+from .models import (
+    CONTRACEPTION_CHOICES,
+    ConfirmedBy,
+    ProgramCode,
+    TestResult,
+    TestSetting,
+    VerificationOutcome,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _date(label: Any, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=DateInput(format="%Y-%m-%d"), **kwargs)
+
+
+class EnrollmentForm(forms.Form):
+    program = forms.ChoiceField(label=_("Program"), choices=ProgramCode.choices,
+                                help_text=_("A program resolves to the version in force on each day; pin a "
+                                            "version only for a documented reason."))
+    enrolled_on = _date(_("Enrolled on"))
+    ipledge_patient_id = forms.CharField(label=_("iPLEDGE patient ID"), max_length=40, required=False)
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        family = course.program
+        self.fields["program"].choices = [(c, label) for c, label in ProgramCode.choices
+                                          if c == family or c.startswith(family + "-")]
+        self.fields["program"].initial = family
+        if family != ProgramCode.US_IPLEDGE:
+            del self.fields["ipledge_patient_id"]
+
+
+class RiskCategoryForm(forms.Form):
+    can_get_pregnant = forms.TypedChoiceField(
+        label=_("Risk category"), widget=forms.RadioSelect,
+        choices=[("true", _("Patient can get pregnant")), ("false", _("Patient cannot get pregnant"))],
+        coerce=lambda v: v == "true",
+        help_text=_("Cannot get pregnant: e.g. after a total hysterectomy, or postmenopausal for at least 12 "
+                    "months. A tubal ligation does not remove reproductive potential."),
+    )
+    effective_on = _date(_("Effective from"))
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(
+        attrs={"rows": 2}), help_text=_("Required when the category changes."))
+
+
+class CounselingForm(forms.Form):
+    counseled_on = _date(_("Counselled on"))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class ContraceptionForm(forms.Form):
+    confirmed_on = _date(_("Confirmed on"), help_text=_("The methods are in use from this day."))
+    methods = forms.MultipleChoiceField(label=_("Methods in use"), choices=CONTRACEPTION_CHOICES,
+                                        widget=forms.CheckboxSelectMultiple, required=False)
+    abstinence = forms.BooleanField(label=_("The patient commits to abstinence instead"), required=False)
+    confirmed_by = forms.ChoiceField(label=_("Confirmed by"), choices=ConfirmedBy.choices,
+                                     initial=ConfirmedBy.PRESCRIBER)
+
+
+class PregnancyTestForm(forms.Form):
+    collected_on = _date(_("Specimen collected on"),
+                         help_text=_("The day the urine or blood sample was taken; the window counts from it."))
+    setting = forms.ChoiceField(label=_("Setting"), choices=TestSetting.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=TestResult.choices, widget=forms.RadioSelect)
+    photo = forms.FileField(label=_("Photo of the home test"), required=False,
+                            help_text=_("Home tests only: a JPEG or PNG of at most 5 MB. A prescriber must "
+                                        "verify it before it counts."),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
+
+
+class VerificationForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=VerificationOutcome.choices, widget=forms.RadioSelect)
+    verified_on = _date(_("Verified on"))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False,
+                           help_text=_("Required when the test is not accepted."))
+
+
+class ComprehensionForm(forms.Form):
+    """One radio group per question of the course's program, in the chosen language."""
+
+    answered_on = _date(_("Answered on"))
+
+    def __init__(self, *args: Any, course: Course, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language = language if language in bank.LANGUAGES else "en"
+        self.questions = bank.questions_for(course.program)
+        for q in self.questions:
+            self.fields[f"q_{q.id}"] = forms.ChoiceField(
+                label=q.text_in(self.language), widget=forms.RadioSelect,
+                choices=[(o.id, o.text.get(self.language) or o.text["en"]) for o in q.options],
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {q.id: self.cleaned_data.get(f"q_{q.id}", "") for q in self.questions}
+
+
+class TreatmentEndForm(forms.Form):
+    ended_on = _date(_("Last dose on"))
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class PrescriptionForm(forms.Form):
+    issued_on = _date(_("Issued on"))
+    product = forms.ChoiceField(label=_("Product"), choices=Product.choices,
+                                help_text=_("Isotretinoin products are not interchangeable."))
+    daily_dose_mg = forms.IntegerField(label=_("Daily dose (mg)"), min_value=1, max_value=1000)
+    days_supply = forms.IntegerField(label=_("Days of supply"), min_value=1, max_value=365, initial=30,
+                                     help_text=_("At most 30 days; no refills."))
+    ipledge_confirmation = forms.CharField(label=_("iPLEDGE confirmation number"), max_length=40, required=False)
+    acknowledge_warnings = forms.BooleanField(label=_("I have considered the interaction warnings above"),
+                                              required=False)
+
+    def __init__(self, *args: Any, course: Course, has_warnings: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].initial = course.product
+        if course.program != ProgramCode.US_IPLEDGE:
+            del self.fields["ipledge_confirmation"]
+        if not has_warnings:
+            del self.fields["acknowledge_warnings"]
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for voiding"), max_length=500)

@@ -1,0 +1,275 @@
+"""Pages for the program records, the course status and the prescribe page (mounted at /programs/).
+
+Thin views (DESIGN.md convention 3): parse a form, call one service or selector, render. Access: the
+prescribers of the course's clinic and the delegates acting for its prescriber; everyone else gets 404
+(not 403, so an outsider cannot learn that a course exists). A delegate on a prescriber-only page
+(prescribe, verify a home test, risk category, end of treatment) gets 403. A refused input is shown
+next to its field with status 400, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, cast
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clearcourse.accounts.models import Role, User
+from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.courses.models import Course
+from clearcourse.courses.models import Prescription as PrescriptionRow
+from clearcourse.courses.selectors import audit_read, course_get_for_user, courses_visible_to
+
+from . import forms, labels, selectors, services
+from . import questions as bank
+
+ViewFunc = Callable[..., HttpResponse]
+
+SAVED = gettext_lazy("Saved.")
+
+
+def staff_only(view: ViewFunc) -> ViewFunc:
+    """Prescribers and delegates only; anyone else (and anything out of scope) is a 404."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if cast(User, request.user).role not in (Role.PRESCRIBER, Role.DELEGATE):
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError:
+            raise Http404 from None
+        except PermissionDeniedError:
+            raise PermissionDenied from None
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _require_prescriber(request: HttpRequest) -> None:
+    if _user(request).role != Role.PRESCRIBER:
+        raise PermissionDenied
+
+
+def _course(request: HttpRequest, course_id: int) -> Course:
+    # A page view is a read of the record (audited); a POST is audited by the service it calls.
+    audit = None if request.method == "POST" else "course.view"
+    return course_get_for_user(user=_user(request), course_id=course_id, audit=audit)
+
+
+def _show_error(form: django_forms.Form, exc: DomainError) -> None:
+    field = exc.field if exc.field and exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _record_page(request: HttpRequest, course: Course, form: django_forms.Form,
+                 save: Callable[[dict[str, Any]], object], *, title: str,
+                 template: str = "ppp/record_form.html", extra: dict[str, Any] | None = None) -> HttpResponse:
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except PermissionDeniedError:
+                raise
+            except DomainError as exc:
+                _show_error(form, exc)
+            else:
+                messages.success(request, str(SAVED))
+                return redirect("ppp:course_status", course_id=course.pk)
+        status = 400
+    else:
+        status = 200
+    context = {"course": course, "patient": course.patient, "form": form, "title": title,
+               "multipart": any(isinstance(f, django_forms.FileField) for f in form.fields.values()),
+               **(extra or {})}
+    return render(request, template, context, status=status)
+
+
+def _today() -> Any:
+    return timezone.localdate()
+
+
+# --- status ------------------------------------------------------------------------------------------
+
+
+@staff_only
+def course_status(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = course_get_for_user(user=_user(request), course_id=course_id, audit="ppp.status.view")
+    today = _today()
+    status = selectors.course_status(course, on=today)
+    risk = services.current_risk_category(course)
+    decision = status.decision
+    due = [{"item": i, "label": labels.CONDITION_LABELS.get(i.condition, i.condition)} for i in status.due]
+    done = [{"item": i, "label": labels.CONDITION_LABELS.get(i.condition, i.condition)} for i in status.done]
+    actions = [{"action": a, "label": labels.ACTION_LABELS.get(a.code, a.message)} for a in status.next_actions]
+    return render(request, "ppp/course_status.html", {
+        "course": course, "patient": course.patient, "status": status, "today": today, "risk": risk,
+        "decision": decision, "due": due, "done": done, "actions": actions,
+        "phase": labels.PHASE_LABELS.get(status.phase, status.phase),
+        "countdown": labels.countdown_text(status.window) if status.window else "",
+        "records": selectors.course_records(course),
+        "awaiting": selectors.home_tests_awaiting_verification(course),
+        "is_prescriber": _user(request).role == Role.PRESCRIBER,
+    })
+
+
+# --- records -----------------------------------------------------------------------------------------
+
+
+@staff_only
+def enrollment_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = forms.EnrollmentForm(request.POST or None, course=course, initial={"enrolled_on": _today()})
+    return _record_page(request, course, form, lambda d: services.enrollment_record(
+        actor=_user(request), course=course, enrolled_on=d["enrolled_on"], program=d["program"],
+        ipledge_patient_id=d.get("ipledge_patient_id", ""), today=_today(),
+    ), title=_("Record enrolment"))
+
+
+@staff_only
+def risk_category_assign(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    _require_prescriber(request)
+    current = services.current_risk_category(course)
+    form = forms.RiskCategoryForm(request.POST or None, initial={"effective_on": _today()})
+    return _record_page(request, course, form, lambda d: services.risk_category_assign(
+        actor=_user(request), course=course, can_get_pregnant=d["can_get_pregnant"],
+        effective_on=d["effective_on"], reason=d["reason"], today=_today(),
+    ), title=_("Assign the risk category"), extra={"current_risk": current})
+
+
+@staff_only
+def counseling_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = forms.CounselingForm(request.POST or None, initial={"counseled_on": _today()})
+    return _record_page(request, course, form, lambda d: services.counseling_record(
+        actor=_user(request), course=course, counseled_on=d["counseled_on"], note=d["note"], today=_today(),
+    ), title=_("Record counselling"))
+
+
+@staff_only
+def contraception_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = forms.ContraceptionForm(request.POST or None, initial={"confirmed_on": _today()})
+    return _record_page(request, course, form, lambda d: services.contraception_confirm(
+        actor=_user(request), course=course, confirmed_on=d["confirmed_on"], methods=d["methods"],
+        abstinence=d["abstinence"], confirmed_by=d["confirmed_by"], today=_today(),
+    ), title=_("Confirm contraception"))
+
+
+@staff_only
+def pregnancy_test_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = forms.PregnancyTestForm(request.POST or None, request.FILES or None,
+                                   initial={"collected_on": _today()})
+    return _record_page(request, course, form, lambda d: services.pregnancy_test_record(
+        actor=_user(request), course=course, collected_on=d["collected_on"], setting=d["setting"],
+        result=d["result"], photo=d.get("photo") or None, today=_today(),
+    ), title=_("Record a pregnancy test"))
+
+
+@staff_only
+def comprehension_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    language = request.GET.get("lang") or request.POST.get("language") or course.patient.preferred_language
+    language = language if language in bank.LANGUAGES else "en"
+    form = forms.ComprehensionForm(request.POST or None, course=course, language=language,
+                                   initial={"answered_on": _today()})
+    return _record_page(request, course, form, lambda d: services.comprehension_submit(
+        actor=_user(request), course=course, answered_on=d["answered_on"], answers=form.answers(),
+        language=language, today=_today(),
+    ), title=_("Comprehension questions"), template="ppp/comprehension_form.html",
+        extra={"language": language, "pass_rule": bank.PASS_RULE[language]})
+
+
+@staff_only
+def treatment_end_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    _require_prescriber(request)
+    form = forms.TreatmentEndForm(request.POST or None, initial={"ended_on": _today()})
+    return _record_page(request, course, form, lambda d: services.treatment_end_record(
+        actor=_user(request), course=course, ended_on=d["ended_on"], reason=d["reason"], today=_today(),
+    ), title=_("Record the end of treatment"))
+
+
+# --- home tests --------------------------------------------------------------------------------------
+
+
+@staff_only
+def home_test_verify(request: HttpRequest, test_id: int) -> HttpResponse:
+    audit = None if request.method == "POST" else "ppp.home_test.view"
+    test = selectors.pregnancy_test_get_for_user(user=_user(request), test_id=test_id, audit=audit)
+    _require_prescriber(request)
+    if test.setting != "home":
+        raise Http404
+    course = test.course
+    form = forms.VerificationForm(request.POST or None, initial={"verified_on": _today()})
+    return _record_page(request, course, form, lambda d: services.home_test_verify(
+        actor=_user(request), test=test, outcome=d["outcome"], verified_on=d["verified_on"], note=d["note"],
+        today=_today(),
+    ), title=_("Verify a home pregnancy test"), template="ppp/verify.html",
+        extra={"test": test, "verifications": list(test.verifications.order_by("-verified_on", "-id"))})
+
+
+@staff_only
+def home_test_photo(request: HttpRequest, test_id: int) -> HttpResponse:
+    """Streams a home-test photo after the access check; photos have no public URL."""
+    test = selectors.pregnancy_test_get_for_user(user=_user(request), test_id=test_id,
+                                                 audit="ppp.home_test.photo")
+    if not test.photo:
+        raise Http404
+    response = FileResponse(test.photo.open("rb"), content_type=test.photo_content_type or "image/jpeg")
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- prescriptions -----------------------------------------------------------------------------------
+
+
+@staff_only
+def prescribe(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    _require_prescriber(request)
+    warnings = services.prescription_warnings(course)
+    today = _today()
+    form = forms.PrescriptionForm(request.POST or None, course=course, has_warnings=bool(warnings),
+                                  initial={"issued_on": today, "days_supply": 30})
+    return _record_page(request, course, form, lambda d: services.prescription_create(
+        actor=_user(request), course=course, issued_on=d["issued_on"], product=d["product"],
+        daily_dose_mg=d["daily_dose_mg"], days_supply=d["days_supply"],
+        ipledge_confirmation=d.get("ipledge_confirmation", ""),
+        acknowledge_warnings=bool(d.get("acknowledge_warnings")), today=today,
+    ), title=_("Write a prescription"), template="ppp/prescribe.html", extra={
+        "warnings": warnings, "supply_limit": services.supply_limit_days(course, today),
+    })
+
+
+@staff_only
+def prescription_void(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    rx = (PrescriptionRow.objects.select_related("course", "course__patient")
+          .filter(pk=prescription_id, course__in=courses_visible_to(_user(request))).first())
+    if rx is None:
+        raise Http404
+    _require_prescriber(request)
+    course = rx.course
+    if request.method != "POST":
+        audit_read(actor=_user(request), patient_id=course.patient_id, action="prescription.view", obj=rx)
+    form = forms.VoidForm(request.POST or None)
+    return _record_page(request, course, form, lambda d: services.prescription_void(
+        actor=_user(request), prescription=rx, reason=d["reason"],
+    ), title=_("Void prescription %(id)s") % {"id": rx.pk})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from clearcourse.core.errors import DomainError
@@ -23,6 +24,13 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # Same error shape as every other answer, so clients parse one format.
+    body = {"error": {"code": "not_authenticated", "message": "Sign in, or send a valid API token."}}
+    return api.create_response(request, body, status=401)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -19,9 +19,10 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict, StrictInt, StrictStr
 
+from clearcourse.accounts.api_auth import PharmacyTokenAuth, SessionRoleAuth, api_actor
 from clearcourse.accounts.models import User
 from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy import selectors, services
@@ -165,15 +166,13 @@ class LookupQuery(StrictSchema):
 
 
 def _auth() -> list[Any]:
-    """A pharmacy's API token, or a signed-in pharmacist's session (pluggable: both come from accounts)."""
-    from clearcourse.accounts.api_auth import PharmacyTokenAuth, SessionRoleAuth
-
+    """A pharmacy's API token, or a signed-in pharmacist's session (CSRF-checked). Both resolve to a
+    pharmacist user of one pharmacy (a token acts through its service identity), which is all the
+    services need, so another auth class can be added here without touching them."""
     return [PharmacyTokenAuth(), SessionRoleAuth(roles={"pharmacist"})]
 
 
 def _actor(request: HttpRequest) -> User:
-    from clearcourse.accounts.api_auth import api_actor
-
     return api_actor(request)
 
 
@@ -224,7 +223,7 @@ router = Router(tags=["pharmacy"], auth=_auth())
 
 @router.post("/authorizations", response={201: AuthorizationOut, **ERRORS}, url_name="pharmacy_authorize",
              summary="Ask whether a prescription may be dispensed today")
-def authorize(request: HttpRequest, payload: AuthorizationIn) -> tuple[int, AuthorizationOut]:
+def authorize(request: HttpRequest, payload: AuthorizationIn) -> Status[AuthorizationOut]:
     """Stores and returns the decision: ``allowed`` with ``valid_through``, or a refusal listing every
     unmet condition (code, message, source). A supply over the program's limit or the prescription is
     refused with 422 ``days_supply_exceeds_limit`` on ``days_supply`` and stores nothing."""
@@ -233,7 +232,7 @@ def authorize(request: HttpRequest, payload: AuthorizationIn) -> tuple[int, Auth
         actor=_actor(request), reference=payload.reference, birth_date=payload.birth_date,
         days_supply=payload.days_supply, ipledge_rma=payload.ipledge_rma, today=today,
     )
-    return 201, _authorization_out(authorization, today=today)
+    return Status(201, _authorization_out(authorization, today=today))
 
 
 @router.get("/authorizations/{authorization_id}", response={200: AuthorizationOut, **ERRORS},
@@ -259,7 +258,7 @@ def authorization_reverse(request: HttpRequest, authorization_id: int, payload: 
              summary="Record the dispense of an authorized prescription (exactly once)")
 def dispense(request: HttpRequest, payload: DispenseIn,
              idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
-             ) -> tuple[int, DispenseOut]:
+             ) -> Status[DispenseOut]:
     """Send an ``Idempotency-Key`` header (or body field). A retry with the same key and content answers
     200 with the original dispense; the same key with other content answers 422 on the field that
     differs. A second dispense of the prescription answers 409 ``already_dispensed``."""
@@ -272,7 +271,7 @@ def dispense(request: HttpRequest, payload: DispenseIn,
         actor=_actor(request), authorization_id=payload.authorization_id, idempotency_key=key,
         days_supply=payload.days_supply, ipledge_rma=payload.ipledge_rma, today=timezone.localdate(),
     )
-    return (200 if result.replayed else 201), _dispense_out(result.dispense, replayed=result.replayed)
+    return Status(200 if result.replayed else 201, _dispense_out(result.dispense, replayed=result.replayed))
 
 
 @router.get("/prescriptions/lookup", response={200: PrescriptionLookupOut, **ERRORS},

@@ -166,3 +166,13 @@ PSSNY_ROLES = _s("pssny-roles", "PSSNY on iPLEDGE roles: patients who can get pr
 IPLEDGE_MONTHLY_STEPS = _s("ipledge-monthly", "Patient guides: log in every month before each fill to answer "
                            "comprehension questions and confirm two methods",
                            "https://www.thegatheringbaltimore.com/2019/12/18/how-do-you-register-for-ipledge/", "W")
+
+# Patient portal (education and consent): added for issue 6.
+HUS_RETINOIDS = _s("hus-retinoids", "HUS Teratology Information Service: synthetic derivatives of vitamin A "
+                   "(never share the drug; pregnancy tests before, during and 5 weeks after)",
+                   "https://www.hus.fi/en/medical-care/medical-services/Teratology_information_service/"
+                   "Harmful_pharmaceuticals/Synthetic_derivatives_of_vitamin_A/Pages/default.aspx", "S")
+LABEL_COURSE_LENGTH = _s("label-course-length", "US isotretinoin label copy: a 15-20 week course; a second "
+                         "course no sooner than 8 weeks later, as patients may keep improving off drug",
+                         "https://tajoncology.com/oncology_generics/Isotretinoin/"
+                         "isotretinoin_10mg_20mg_40mg_capsules_manufacturer.html", "P")

@@ -10,6 +10,7 @@ import datetime as dt
 
 from clearcourse.rules.programs.base import Cadence, ContraceptionStandard, LeadInUntil, ProgramVersion, Rule
 from clearcourse.rules.sources import (
+    ABSTINENCE_OPTION,
     FDA_IPLEDGE,
     IPLEDGE_2021_NOTICE,
     IPLEDGE_MONTHLY_STEPS,
@@ -64,7 +65,7 @@ VERSION = ProgramVersion(
     contraception=Rule(ContraceptionStandard.TWO_METHODS_ONE_PRIMARY, MAYO_MICROMEDEX,
                        "Two methods used together, at least one primary; progestin-only pills do not count "
                        "(Medication Guide); committed abstinence instead of two methods.",
-                       f"Also: {MEDICATION_GUIDE.key}, abstinence option: pfusion monograph."),
+                       f"Also {MEDICATION_GUIDE.cite()}; abstinence: {ABSTINENCE_OPTION.cite()}."),
     contraception_cadence=Rule(Cadence.MONTHLY, MAYO_MICROMEDEX,
                                "Two methods for the whole course, so the patient confirms them every month "
                                "before each fill.",

@@ -1,0 +1,279 @@
+"""Reads for safety monitoring, always filtered by what the user may see.
+
+The worklist loads the facts of every course on it in a fixed number of queries (one per kind of
+record) and asks the rules core for each course's schedule in memory, so its query count does not grow
+with the number of patients or the length of their histories (a test holds it to that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clearcourse.accounts.models import Role, User
+from clearcourse.core.errors import NotFoundError
+from clearcourse.courses.models import Assessment, Course, CourseStatus, DosePlan
+from clearcourse.courses.selectors import audit_read, courses_visible_to
+from clearcourse.monitoring import config as monitoring_config
+from clearcourse.monitoring import programs_bridge
+from clearcourse.monitoring.models import (
+    Alert,
+    LabResult,
+    MoodScreen,
+    SexualFunctionAssessment,
+    SideEffectReport,
+)
+from clearcourse.rules import eligibility, labs
+from clearcourse.rules import monitoring as rules_monitoring
+
+#: Courses whose monitoring schedule is followed (closed and stopped courses only keep their alerts).
+SCHEDULED_STATUSES = (CourseStatus.PLANNED, CourseStatus.ACTIVE, CourseStatus.PAUSED, CourseStatus.COMPLETED)
+WEEK_DAYS = 7
+
+_RISK_BY_CONDITION = {
+    "diabetes": rules_monitoring.RiskFactor.DIABETES,
+    "obesity": rules_monitoring.RiskFactor.OBESITY,
+    "alcohol_misuse": rules_monitoring.RiskFactor.ALCOHOL,
+    "lipid_disorder": rules_monitoring.RiskFactor.LIPID_DISORDER,
+    "uncontrolled_hyperlipidaemia": rules_monitoring.RiskFactor.LIPID_DISORDER,
+}
+
+
+CHECK_LABELS = {
+    rules_monitoring.Check.LIPIDS: _("Fasting lipids"),
+    rules_monitoring.Check.LIVER: _("Liver tests (ALT/AST)"),
+    rules_monitoring.Check.MOOD: _("Mood screen (PHQ)"),
+    rules_monitoring.Check.SEXUAL_FUNCTION: _("Sexual-function assessment"),
+    rules_monitoring.Check.CBC: _("Blood count"),
+}
+OCCASION_LABELS = {
+    rules_monitoring.Occasion.BASELINE: _("baseline, before the first dose"),
+    rules_monitoring.Occasion.FIRST_RECHECK: _("first recheck after starting"),
+    rules_monitoring.Occasion.PEAK_DOSE: _("recheck after the peak dose"),
+    rules_monitoring.Occasion.PERIODIC: _("regular check"),
+    rules_monitoring.Occasion.END_OF_TREATMENT: _("end of treatment"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts for the core, loaded in bulk
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CourseFacts:
+    """What the monitoring schedule needs about one course."""
+
+    done: list[rules_monitoring.CheckDone] = field(default_factory=list)
+    risk_factors: set[rules_monitoring.RiskFactor] = field(default_factory=set)
+    peak_dose_date: dt.date | None = None
+
+
+def risk_factors_from_conditions(conditions: Iterable[object]) -> set[rules_monitoring.RiskFactor]:
+    found: set[rules_monitoring.RiskFactor] = set()
+    for entry in conditions:
+        if not isinstance(entry, str):
+            continue
+        try:
+            code = eligibility.normalise_condition(entry)
+        except eligibility.UnknownCodeError:
+            code = ""  # an unknown free-text condition is simply not a risk factor
+        if code in _RISK_BY_CONDITION:
+            found.add(_RISK_BY_CONDITION[code])
+    return found
+
+
+def load_course_facts(courses: Sequence[Course]) -> dict[int, CourseFacts]:
+    """Checks on file, risk factors and peak-dose dates for many courses in five queries."""
+    ids = [c.pk for c in courses]
+    facts: dict[int, CourseFacts] = {cid: CourseFacts() for cid in ids}
+    if not ids:
+        return facts
+    check_of = {a.value: labs.check_for(a) for a in labs.Analyte}
+    for course_id, analyte, collected_on in (LabResult.objects.current().filter(course_id__in=ids)
+                                             .values_list("course_id", "analyte", "collected_on").distinct()):
+        check = check_of.get(analyte)
+        if check is not None:
+            facts[course_id].done.append(rules_monitoring.CheckDone(check, collected_on))
+    for course_id, screened_on in (MoodScreen.objects.current().filter(course_id__in=ids)
+                                   .values_list("course_id", "screened_on").distinct()):
+        facts[course_id].done.append(rules_monitoring.CheckDone(rules_monitoring.Check.MOOD, screened_on))
+    for course_id, assessed_on in (SexualFunctionAssessment.objects.current().filter(course_id__in=ids)
+                                   .values_list("course_id", "assessed_on").distinct()):
+        facts[course_id].done.append(rules_monitoring.CheckDone(rules_monitoring.Check.SEXUAL_FUNCTION,
+                                                                assessed_on))
+    # The latest assessment's conditions decide the risk factors (ordering puts it last).
+    latest_conditions: dict[int, list[object]] = {}
+    for course_id, conditions in (Assessment.objects.current().filter(course_id__in=ids)
+                                  .order_by("assessed_on", "id").values_list("course_id", "conditions")):
+        latest_conditions[course_id] = list(conditions or [])
+    for course_id, conditions in latest_conditions.items():
+        facts[course_id].risk_factors = risk_factors_from_conditions(conditions)
+    plans: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for course_id, starts_on, dose in (DosePlan.objects.current().filter(course_id__in=ids)
+                                       .values_list("course_id", "starts_on", "daily_dose_mg")):
+        plans[course_id].append((starts_on, dose))
+    by_id = {c.pk: c for c in courses}
+    for course_id, rows in plans.items():
+        peak = max(dose for _, dose in rows)
+        first_at_peak = min(day for day, dose in rows if dose == peak)
+        start = by_id[course_id].started_on
+        if start is not None and first_at_peak > start:
+            facts[course_id].peak_dose_date = first_at_peak
+    return facts
+
+
+def course_schedule(course: Course, facts: CourseFacts, effective: monitoring_config.EffectiveConfig,
+                    as_of: dt.date) -> rules_monitoring.MonitoringSchedule | None:
+    """The core's schedule for a course, or None when it has no first-dose date yet."""
+    if course.started_on is None or course.status not in SCHEDULED_STATUSES:
+        return None
+    planned_end = course.ended_on if course.ended_on and course.ended_on >= course.started_on else None
+    return rules_monitoring.monitoring_schedule(
+        start=course.started_on, as_of=as_of, planned_end=planned_end, done=facts.done,
+        risk_factors=facts.risk_factors, peak_dose_date=facts.peak_dose_date, config=effective.schedule,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The worklist
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    course: Course
+    kind: str  # "due" | "window" | "questions"
+    code: str
+    title: str
+    due: dt.date
+    overdue: bool
+    detail: str = ""
+    needs_clinical_signoff: bool = False
+
+
+@dataclass
+class Worklist:
+    today: dt.date
+    week_end: dt.date
+    alerts: list[Alert]
+    today_items: list[WorkItem]
+    week_items: list[WorkItem]
+    prescribers: list[User]
+    prescriber_id: int | None
+    programs: programs_bridge.BridgeResult
+    course_count: int
+    signoff_needed: bool
+
+    @property
+    def urgent_alerts(self) -> list[Alert]:
+        return [a for a in self.alerts if a.is_urgent]
+
+
+def worklist_courses(user: User, prescriber_id: int | None = None) -> QuerySet[Course]:
+    qs = courses_visible_to(user).select_related("patient", "prescriber", "clinic")
+    if prescriber_id:
+        qs = qs.filter(prescriber_id=prescriber_id)
+    return qs
+
+
+def prescribers_for_filter(user: User) -> list[User]:
+    if user.role == Role.DELEGATE:
+        return list(user.acts_for.filter(clinic_id=user.clinic_id or 0).order_by("last_name", "first_name"))
+    if user.role == Role.PRESCRIBER:
+        return list(User.objects.filter(role=Role.PRESCRIBER, clinic_id=user.clinic_id or 0, is_active=True)
+                    .order_by("last_name", "first_name"))
+    return []
+
+
+def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None) -> Worklist:
+    """Today's and this week's work for the user's clinic (delegates: for their prescribers).
+
+    Unacknowledged alerts come first, urgent before warning before information, oldest first within a
+    severity; then due and overdue checks from the core's schedule, closing pregnancy-test windows and
+    unanswered monthly questions (the latter two from the programs app when it is installed).
+    """
+    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+    prescribers = prescribers_for_filter(user)
+    if prescriber_id is not None and prescriber_id not in {p.pk for p in prescribers}:
+        prescriber_id = None
+    base = worklist_courses(user, prescriber_id)
+    alerts = list(
+        Alert.objects.current().filter(course__in=base.values("pk"), acknowledgement__isnull=True)
+        .select_related("course__patient", "course__prescriber")
+        .order_by("-severity_rank", "recorded_at", "id")
+    )
+    courses = list(base.filter(status__in=SCHEDULED_STATUSES).order_by("patient__family_name", "pk"))
+    configs = monitoring_config.effective_configs({(c.clinic_id, c.clinic.program) for c in courses})
+    facts = load_course_facts(courses)
+    items: list[WorkItem] = []
+    for course in courses:
+        schedule = course_schedule(course, facts[course.pk], configs[course.clinic_id], today)
+        if schedule is None:
+            continue
+        for due in schedule.items:
+            if due.due > week_end:
+                continue
+            items.append(WorkItem(course=course, kind="due", code=f"{due.check.value}:{due.occasion.value}",
+                                  title=str(CHECK_LABELS[due.check]), detail=str(OCCASION_LABELS[due.occasion]), due=due.due,
+                                  overdue=due.overdue, needs_clinical_signoff=due.needs_clinical_signoff))
+    programs = programs_bridge.program_items(courses, as_of=today, until=week_end)
+    for entry in programs.items:
+        items.append(WorkItem(course=entry.course, kind=entry.kind, code=entry.code, title=entry.title,
+                              detail=entry.detail, due=entry.due, overdue=entry.due < today))
+    items.sort(key=lambda i: (i.due, i.course.patient.family_name, i.kind, i.code))
+    return Worklist(
+        today=today, week_end=week_end, alerts=alerts,
+        today_items=[i for i in items if i.due <= today], week_items=[i for i in items if i.due > today],
+        prescribers=prescribers, prescriber_id=prescriber_id, programs=programs, course_count=len(courses),
+        signoff_needed=any(c.needs_clinical_signoff for c in configs.values()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One course
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CourseMonitoring:
+    course: Course
+    labs: list[LabResult]
+    screens: list[MoodScreen]
+    sexual_function: list[SexualFunctionAssessment]
+    side_effects: list[SideEffectReport]
+    alerts: list[Alert]
+    schedule: rules_monitoring.MonitoringSchedule | None
+    config: monitoring_config.EffectiveConfig
+
+
+def course_monitoring(*, course: Course, today: dt.date) -> CourseMonitoring:
+    """Everything the course monitoring page shows (the caller has authorised and audited the read)."""
+    effective = monitoring_config.effective_config(course.clinic_id, course.clinic.program)
+    facts = load_course_facts([course])[course.pk]
+    return CourseMonitoring(
+        course=course,
+        labs=list(LabResult.objects.current().filter(course=course).order_by("collected_on", "id")),
+        screens=list(MoodScreen.objects.current().filter(course=course).order_by("screened_on", "id")),
+        sexual_function=list(SexualFunctionAssessment.objects.current().filter(course=course)),
+        side_effects=list(SideEffectReport.objects.current().filter(course=course).order_by("-reported_on", "id")),
+        alerts=list(Alert.objects.current().filter(course=course).select_related("acknowledgement__recorded_by")
+                    .order_by("-severity_rank", "-recorded_at")),
+        schedule=course_schedule(course, facts, effective, today),
+        config=effective,
+    )
+
+
+def alert_get_for_user(*, user: User, alert_id: int, audit: str | None = "alert.view") -> Alert:
+    alert = (Alert.objects.filter(pk=alert_id, course__in=courses_visible_to(user).values("pk"))
+             .select_related("course__patient", "course__clinic").first())
+    if alert is None:
+        raise NotFoundError()
+    if audit:
+        audit_read(actor=user, patient_id=alert.course.patient_id, action=audit, obj=alert)
+    return alert

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +38,7 @@ class EnrollmentForm(forms.Form):
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         family = course.program
-        self.fields["program"].choices = [(c, label) for c, label in ProgramCode.choices
+        cast(forms.ChoiceField, self.fields["program"]).choices = [(c, label) for c, label in ProgramCode.choices
                                           if c == family or c.startswith(family + "-")]
         self.fields["program"].initial = family
         if family != ProgramCode.US_IPLEDGE:

@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from clearcourse.courses.selectors import audit_read, course_get_for_user, cours
 from . import forms, labels, selectors, services
 from . import questions as bank
 
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 
 SAVED = gettext_lazy("Saved.")
 
@@ -42,7 +43,7 @@ def staff_only(view: ViewFunc) -> ViewFunc:
 
     @functools.wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if cast(User, request.user).role not in (Role.PRESCRIBER, Role.DELEGATE):
             raise Http404
         try:
@@ -225,7 +226,7 @@ def home_test_verify(request: HttpRequest, test_id: int) -> HttpResponse:
 
 
 @staff_only
-def home_test_photo(request: HttpRequest, test_id: int) -> HttpResponse:
+def home_test_photo(request: HttpRequest, test_id: int) -> HttpResponseBase:
     """Streams a home-test photo after the access check; photos have no public URL."""
     test = selectors.pregnancy_test_get_for_user(user=_user(request), test_id=test_id,
                                                  audit="ppp.home_test.photo")

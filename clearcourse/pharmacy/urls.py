@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clearcourse.pharmacy import views
 
 app_name = "pharmacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("authorize/", views.authorize, name="authorize"),
+    path("authorizations/<int:authorization_id>/", views.authorization_detail, name="authorization"),
+    path("authorizations/<int:authorization_id>/dispense/", views.dispense, name="dispense"),
+    path("authorizations/<int:authorization_id>/reverse/", views.reverse, name="reverse"),
+]

@@ -1,0 +1,190 @@
+"""Pharmacist pages (mounted at /pharmacy/): look up, authorize, dispense once, reverse.
+
+Thin views (DESIGN.md convention 3): validate a form, call one service or selector, render. Only
+pharmacists may use them (anyone else signed in gets 403); another pharmacy's authorization is a 404.
+A refused input is shown next to its field with status 400, and nothing is written. A pharmacist
+sees only what dispensing needs: the patient's name and date of birth, the prescription, the decision.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, cast
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clearcourse.accounts.models import Role, User
+from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.pharmacy import forms, selectors, services
+from clearcourse.pharmacy.models import Authorization, AuthorizationStatus
+
+ViewFunc = Callable[..., HttpResponseBase]
+
+DISPENSED = "Dispense recorded."
+ALREADY_RECORDED = "This dispense was already recorded."
+REVERSED = "Authorization reversed."
+
+
+def pharmacist_only(view: ViewFunc) -> ViewFunc:
+    """Signed-in pharmacists only; others get 403, and anything outside the pharmacy a 404."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if cast(User, request.user).role != Role.PHARMACIST:
+            raise PermissionDenied
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError:
+            raise Http404 from None
+        except PermissionDeniedError:
+            raise PermissionDenied from None
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _show_error(form: django_forms.Form, exc: DomainError) -> None:
+    field = exc.field if exc.field and exc.field in form.fields and not form.fields[exc.field].widget.is_hidden else None
+    form.add_error(field, exc.message)
+
+
+@require_GET
+@pharmacist_only
+def home(request: HttpRequest) -> HttpResponse:
+    """The look-up form, and, once a prescription is found, what the rules core says about it today."""
+    today = timezone.localdate()
+    context: dict[str, Any] = {"today": today}
+    if {"reference", "birth_date"} & set(request.GET):
+        form = forms.LookupForm(request.GET)
+        if form.is_valid():
+            try:
+                prescription = selectors.prescription_lookup(actor=_user(request), **form.cleaned_data)
+                context.update(_preview(prescription, today=today, data=form.cleaned_data))
+            except DomainError as exc:
+                _show_error(form, exc)
+        context["form"] = form
+        status = 200 if form.is_valid() else 400
+    else:
+        context["form"], status = forms.LookupForm(), 200
+    context["worklist"] = selectors.pharmacy_worklist(actor=_user(request), today=today)
+    return render(request, "pharmacy/home.html", context, status=status)
+
+
+def _preview(prescription: Any, *, today: Any, data: dict[str, Any],
+             authorize_form: forms.AuthorizeForm | None = None) -> dict[str, Any]:
+    decision = services.decision_for(prescription, days_supply=prescription.days_supply, today=today)
+    return {
+        "prescription": prescription,
+        "reference": selectors.prescription_reference(prescription),
+        "patient": prescription.course.patient,
+        "decision": decision,
+        "reasons": [r.as_json() for r in decision.reasons],
+        "authorize_form": authorize_form or forms.AuthorizeForm(initial={
+            "reference": data["reference"], "birth_date": data["birth_date"],
+            "days_supply": prescription.days_supply}),
+    }
+
+
+@require_POST
+@pharmacist_only
+def authorize(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = forms.AuthorizeForm(request.POST)
+    if form.is_valid():
+        try:
+            authorization = services.authorization_request(actor=_user(request), today=today, **form.cleaned_data)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            return redirect("pharmacy:authorization", authorization_id=authorization.pk)
+    # Shown again with the look-up it came from, the error beside the field.
+    context: dict[str, Any] = {"today": today, "worklist": selectors.pharmacy_worklist(actor=_user(request),
+                                                                                         today=today)}
+    lookup = forms.LookupForm({"reference": request.POST.get("reference", ""),
+                               "birth_date": request.POST.get("birth_date", "")})
+    context["form"] = lookup
+    if lookup.is_valid():
+        try:
+            prescription = selectors.prescription_lookup(actor=_user(request), audit=None, **lookup.cleaned_data)
+            context.update(_preview(prescription, today=today, data=lookup.cleaned_data, authorize_form=form))
+        except DomainError as exc:
+            _show_error(lookup, exc)
+    return render(request, "pharmacy/home.html", context, status=400)
+
+
+def _detail(request: HttpRequest, authorization: Authorization, *, dispense_form: forms.DispenseForm | None = None,
+            reverse_form: forms.ReverseForm | None = None, status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    state = authorization.status_on(today)
+    return render(request, "pharmacy/authorization.html", {
+        "authorization": authorization,
+        "status": state,
+        "status_label": AuthorizationStatus(state).label,
+        "reference": selectors.prescription_reference(authorization.prescription_id),
+        "today": today,
+        "can_dispense": state == AuthorizationStatus.OPEN,
+        "can_reverse": state in (AuthorizationStatus.OPEN, AuthorizationStatus.EXPIRED),
+        "dispense_form": dispense_form or forms.DispenseForm.fresh(days_supply=authorization.days_supply,
+                                                                   ipledge_rma=authorization.ipledge_rma),
+        "reverse_form": reverse_form or forms.ReverseForm(),
+    }, status=status)
+
+
+@require_GET
+@pharmacist_only
+def authorization_detail(request: HttpRequest, authorization_id: int) -> HttpResponse:
+    authorization = selectors.authorization_get(actor=_user(request), authorization_id=authorization_id)
+    return _detail(request, authorization)
+
+
+@require_POST
+@pharmacist_only
+def dispense(request: HttpRequest, authorization_id: int) -> HttpResponse:
+    form = forms.DispenseForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+        try:
+            result = services.dispense_record(actor=_user(request), authorization_id=authorization_id,
+                                              today=timezone.localdate(), **data)
+        except NotFoundError:
+            raise
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            messages.success(request, _(ALREADY_RECORDED) if result.replayed else _(DISPENSED))
+            return redirect("pharmacy:authorization", authorization_id=authorization_id)
+    authorization = selectors.authorization_get(actor=_user(request), authorization_id=authorization_id, audit=None)
+    return _detail(request, authorization, dispense_form=form, status=400)
+
+
+@require_POST
+@pharmacist_only
+def reverse(request: HttpRequest, authorization_id: int) -> HttpResponse:
+    form = forms.ReverseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.authorization_reverse(actor=_user(request), authorization_id=authorization_id,
+                                           today=timezone.localdate(), reason=form.cleaned_data["reason"])
+        except NotFoundError:
+            raise
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            messages.success(request, _(REVERSED))
+            return redirect("pharmacy:authorization", authorization_id=authorization_id)
+    authorization = selectors.authorization_get(actor=_user(request), authorization_id=authorization_id, audit=None)
+    return _detail(request, authorization, reverse_form=form, status=400)

@@ -13,7 +13,7 @@ runs out) is planning information, not a program rule.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -269,14 +269,7 @@ def _plan_first_tests(version: ProgramVersion, history: History, ev: Evaluation,
         else:
             want(PREGNANCY_TEST, gap.source, screenings[0].date + dt.timedelta(days=gap.value), settings=words)
     wait = version.missed_window_wait_days
-    window = version.test_window_days.value
-    if wait.value is not None and window is not None:
-        span = dt.timedelta(days=window - 1)
-        rx_dates = history.prescription_dates
-        for t in reversed(course_tests):
-            if not t.negative or t.date + span >= ev.on:
-                continue
-            j = bisect_left(rx_dates, t.date)
-            if j < len(rx_dates) and rx_dates[j] <= t.date + span:
-                want(PREGNANCY_TEST, wait.source, t.date + dt.timedelta(days=wait.value), settings=words)
-            break
+    if wait.value is not None:
+        missed = engine.latest_missed_window(version, history, ev.on, floor)
+        if missed is not None:
+            want(PREGNANCY_TEST, wait.source, missed.date + dt.timedelta(days=wait.value), settings=words)

@@ -10,6 +10,10 @@ happened later. All look-ups are ``bisect`` on the indexes that :class:`History`
 decision sorts or scans the history more than once.
 
 Day counting follows the scenario contract: "within N days of D" is D .. D+N-1.
+
+Sources: the engine holds no clinical values. Every condition it reports cites the ``Source`` of the
+version rule it applied (``ProgramVersion`` fields in the version modules); ``docs/rules.md`` lists
+them all.
 """
 
 from __future__ import annotations
@@ -386,26 +390,53 @@ def _first_fill_tests(v: ProgramVersion, h: History, confirmation: PregnancyTest
             add(_unmet(SCREENING_TEST, gap.source, "pregnancy_test_missing", m.SCREENING_TEST_MISSING.format(
                 gap=gap.value, collected=_iso(confirmation.date))))
     wait = v.missed_window_wait_days
-    window = v.test_window_days.value
-    if wait.value is not None and window is not None:
-        earliest_missed = confirmation.date - dt.timedelta(days=wait.value - 1)
-        span = dt.timedelta(days=window - 1)
-        rx_dates = h.prescription_dates
-        for i in range(index - 1, -1, -1):
-            t = tests[i]
-            if t.date < earliest_missed or (floor is not None and t.date <= floor):
-                break
-            if not t.negative or t.date + span >= confirmation.date:
-                continue
-            # The test opened a window only if a prescription was written inside it.
-            j = bisect_left(rx_dates, t.date)
-            if j < len(rx_dates) and rx_dates[j] <= t.date + span:
-                not_before = t.date + dt.timedelta(days=wait.value)
-                add(_unmet(MISSED_WINDOW_WAIT, wait.source, "waiting_period",
-                           m.WAITING_PERIOD_MISSED_WINDOW.format(missed=_iso(t.date), not_before=_iso(not_before)),
-                           not_before=not_before))
-                return
+    if wait.value is not None and v.test_window_days.value is not None:
+        missed = latest_missed_window(v, h, confirmation.date, floor)
+        if missed is not None and confirmation.date < missed.date + dt.timedelta(days=wait.value):
+            not_before = missed.date + dt.timedelta(days=wait.value)
+            add(_unmet(MISSED_WINDOW_WAIT, wait.source, "waiting_period",
+                       m.WAITING_PERIOD_MISSED_WINDOW.format(missed=_iso(missed.date), not_before=_iso(not_before)),
+                       not_before=not_before))
+            return
         add(Condition(MISSED_WINDOW_WAIT, True, wait.source))
+
+
+def latest_missed_window(v: ProgramVersion, h: History, before: dt.date,
+                         floor: dt.date | None) -> PregnancyTest | None:
+    """Before the first fill: the latest test whose dispensing window closed before ``before`` unused.
+
+    A test opened a window when a prescription was written inside it, or when it was itself a valid
+    confirmation test (negative, in an accepted pre-treatment setting, at least the screening gap after
+    a negative screening test). The second half is the safer reading: the history may not record the
+    prescription that was never picked up. Only tests after ``floor`` (last positive test or end of an
+    earlier course) count. Source: the version's ``missed_window_wait_days`` rule.
+    """
+    window = v.test_window_days.value
+    if window is None:
+        return None
+    span = dt.timedelta(days=window - 1)
+    tests = h.tests
+    first = bisect_right(h.test_dates, floor) if floor is not None else 0
+    last = bisect_left(h.test_dates, before - span)  # tests whose window closed before ``before``
+    if last <= first:
+        return None
+    gap = v.screening_gap_days.value
+    screening_settings = v.screening_settings.value
+    earliest_screening = next((t.date for t in tests[first:last] if t.negative and t.setting in screening_settings),
+                              None)
+    confirmation_settings = v.pre_treatment_settings.value
+    rx_dates = h.prescription_dates
+    for i in range(last - 1, first - 1, -1):
+        t = tests[i]
+        if not t.negative:
+            continue
+        j = bisect_left(rx_dates, t.date)
+        if j < len(rx_dates) and rx_dates[j] <= t.date + span:
+            return t
+        if (gap is not None and earliest_screening is not None and t.setting in confirmation_settings
+                and earliest_screening <= t.date - dt.timedelta(days=gap)):
+            return t
+    return None
 
 
 def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt.date | None,

@@ -108,7 +108,8 @@ def test_a_twelve_month_history_is_decided_in_well_under_fifty_microseconds() ->
     history, last = twelve_month_history()
     request = Request(last + days(1), "rx-11", 30)
     assert decide("us-ipledge", CAN, history, request).allowed
-    runs = 2000
-    best = min(timeit.repeat(lambda: decide("us-ipledge", CAN, history, request), number=runs, repeat=3)) / runs
+    runs = 500
+    # Best of several short runs: other processes on a shared machine only ever make a run slower.
+    best = min(timeit.repeat(lambda: decide("us-ipledge", CAN, history, request), number=runs, repeat=7)) / runs
     # About 13 microseconds here; the bound leaves room for a slow CI machine.
     assert best < 100e-6, f"{best * 1e6:.1f} us per decision"

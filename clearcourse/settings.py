@@ -162,6 +162,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The shared CSS/JS live in the package (not in an app), so the finders need to be told where.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 # Uploaded files (home-test photos) are never served as static media; views stream them after an
 # access check.

@@ -61,7 +61,9 @@ VERSION = ProgramVersion(
                             "The screening test is taken by the prescriber (office, clinic or lab)."),
     missed_window_wait_days=Rule(19, STUDYRES_2007,
                                  "After a missed first window, the next qualifying test is collected at least "
-                                 "19 days after the test that opened the missed window."),
+                                 "19 days after the test that opened the missed window.",
+                                 "Safer reading: a test opened a window if a prescription was written inside it "
+                                 "or if it was itself a valid confirmation test."),
     contraception=Rule(ContraceptionStandard.TWO_METHODS_ONE_PRIMARY, MAYO_MICROMEDEX,
                        "Two methods used together, at least one primary; progestin-only pills do not count "
                        "(Medication Guide); committed abstinence instead of two methods.",

@@ -1,0 +1,267 @@
+"""Every code ClearCourse writes into or reads from FHIR, in one place, each with where it comes from.
+
+Nothing else in ``clearcourse.interop`` spells a code or a code-system URI; exporters and importers
+import them from here, and ``tests/interop/test_codes.py`` checks that this table agrees with the
+rules core (``rules.labs.LOINC``, ``rules.mood``), so a code cannot drift between the two.
+
+Where a code comes from (the research notes are ``../shared/research/peers-and-interop.md`` C2):
+
+- RxNorm ingredient 6064 (isotretinoin): MITRE REMS admin seed data [seen]; the clinical-drug (SCD)
+  codes per capsule strength: VSAC value set "Isotretinoin" OID 2.16.840.1.113883.3.464.1003.196.12.1143
+  (CMS153v10, as shipped in canvas-medical/canvas-plugins) [seen]. Branded codes (Absorica, Absorica
+  LD, Claravis, ...) were not collected, so branded products are exported with the ingredient code,
+  the SCD code of the strength and the product's name as text, never with a guessed branded code.
+- ATC D10BA01 (systemic isotretinoin; D10AD04 is the topical form) [bg].
+- SNOMED CT 88616000 acne vulgaris (disorder), next to ICD-10 L70.0 in a code mapping [seen];
+  387208003 isotretinoin (substance), ahdis/chmed [seen]; 260385009 negative and 10828004 positive
+  as result values [bg].
+- ICD-10 / ICD-10-CM L70.0 acne vulgaris [seen].
+- LOINC hCG, lipids, ALT/AST, PHQ-2/PHQ-9 and body weight: the C2 table (VSAC "Pregnancy Test" value
+  set OID 2.16.840.1.113883.3.464.1003.111.12.1011; body weight 29463-7 [bg]).
+- FHIR's own code systems (observation-category, condition-clinical, consentscope, the AuditEvent
+  DICOM codes, UCUM): the FHIR R4 4.0.1 specification, hl7.org/fhir/R4.
+
+ClearCourse's own concepts that no public terminology covers (the program's risk category, the
+contraception method codes of the scenario contract, the pregnancy-test setting, the program id) use
+code systems under :data:`LOCAL`, a URN namespace: they identify, they do not resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from clearcourse.rules.sources import LOINC_CODES, Source
+
+#: The FHIR release every export claims and every import expects.
+FHIR_VERSION = "4.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One coded concept: ``system`` and ``code`` as FHIR writes them, a display, and its source note."""
+
+    system: str
+    code: str
+    display: str
+    note: str = ""
+
+    def coding(self) -> dict[str, str]:
+        return {"system": self.system, "code": self.code, "display": self.display}
+
+    def concept(self, text: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"coding": [self.coding()]}
+        if text:
+            out["text"] = text
+        return out
+
+
+# --- code systems ------------------------------------------------------------------------------
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ATC = "http://www.whocc.no/atc"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+DICOM = "http://dicom.nema.org/resources/ontology/DCM"
+AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+REFERENCE_RANGE_MEANING = "http://terminology.hl7.org/CodeSystem/referencerange-meaning"
+
+#: ClearCourse's own namespace (see the module docstring).
+LOCAL = "urn:clearcourse:fhir"
+LOCAL_PROGRAM = f"{LOCAL}:program"  # us-ipledge, eu-ppp-2018, ...
+LOCAL_RISK_CATEGORY = f"{LOCAL}:risk-category"
+LOCAL_CONTRACEPTION = f"{LOCAL}:contraception-method"
+LOCAL_TEST_SETTING = f"{LOCAL}:pregnancy-test-setting"
+LOCAL_EVENT = f"{LOCAL}:event"  # counselling, contraception confirmation, treatment end
+LOCAL_PRODUCT = f"{LOCAL}:product"  # conventional, absorica, absorica_ld
+LOCAL_AUDIT_ACTION = f"{LOCAL}:audit-action"
+# Identifier systems: a record number is unique within a clinic, so the clinic is part of the system.
+ID_RECORD_NUMBER = f"{LOCAL}:record-number"
+ID_PRESCRIPTION = f"{LOCAL}:prescription"
+ID_REGISTRATION = f"{LOCAL}:registration-number"  # prescriber licence / iPLEDGE ID, pharmacy NCPDP
+ID_IPLEDGE_CONFIRMATION = f"{LOCAL}:ipledge-confirmation"
+ID_CASE = f"{LOCAL}:case"
+#: MedicationRequest extension: a second independent prescriber agreed (UK 2023, patients under 18).
+EXT_SECOND_PRESCRIBER = f"{LOCAL}:extension:second-prescriber-agreed"
+# Canonical URLs of ClearCourse's questionnaires (QuestionnaireResponse.questionnaire).
+Q_COMPREHENSION = f"{LOCAL}:Questionnaire:comprehension"
+Q_PHQ = f"{LOCAL}:Questionnaire:"  # + instrument (phq9, phq9_teen, phq2)
+
+
+# --- medication --------------------------------------------------------------------------------
+
+RX_ISOTRETINOIN = Code(RXNORM, "6064", "isotretinoin", "ingredient; MITRE REMS admin seed data")
+#: Capsule strength (mg) -> RxNorm SCD (VSAC "Isotretinoin" value set, CMS153v10).
+RX_CAPSULE: MappingProxyType[int, Code] = MappingProxyType({
+    10: Code(RXNORM, "197843", "isotretinoin 10 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
+    20: Code(RXNORM, "197844", "isotretinoin 20 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
+    25: Code(RXNORM, "1547561", "isotretinoin 25 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
+    30: Code(RXNORM, "403930", "isotretinoin 30 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
+    35: Code(RXNORM, "1547565", "isotretinoin 35 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
+    40: Code(RXNORM, "197845", "isotretinoin 40 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
+})
+ATC_ISOTRETINOIN_SYSTEMIC = Code(ATC, "D10BA01", "isotretinoin (systemic)", "D10AD04 is the topical form")
+SCT_ISOTRETINOIN = Code(SNOMED, "387208003", "Isotretinoin (substance)", "ahdis/chmed roaccutan instance")
+PRODUCT_NAMES: MappingProxyType[str, str] = MappingProxyType({
+    "conventional": "Isotretinoin oral capsule (conventional, taken with food)",
+    "absorica": "Absorica (isotretinoin, lidose formulation)",
+    "absorica_ld": "Absorica LD (isotretinoin, micronized)",
+})
+
+# --- diagnosis ---------------------------------------------------------------------------------
+
+SCT_ACNE_VULGARIS = Code(SNOMED, "88616000", "Acne vulgaris (disorder)", "code mapping next to ICD-10 L70.0")
+ICD10_ACNE_VULGARIS = Code(ICD10, "L70.0", "Acne vulgaris", "WHO ICD-10")
+ICD10CM_ACNE_VULGARIS = Code(ICD10_CM, "L70.0", "Acne vulgaris", "ICD-10-CM")
+CONDITION_ACTIVE = Code(CONDITION_CLINICAL, "active", "Active")
+CONDITION_CONFIRMED = Code(CONDITION_VERIFICATION, "confirmed", "Confirmed")
+CONDITION_ENCOUNTER_DIAGNOSIS = Code(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")
+
+# --- results -----------------------------------------------------------------------------------
+
+SCT_NEGATIVE = Code(SNOMED, "260385009", "Negative", "qualifier value; research C2 [bg]")
+SCT_POSITIVE = Code(SNOMED, "10828004", "Positive", "qualifier value; research C2 [bg]")
+RESULT_CODES: MappingProxyType[str, Code] = MappingProxyType({"negative": SCT_NEGATIVE, "positive": SCT_POSITIVE})
+
+CATEGORY_LABORATORY = Code(OBSERVATION_CATEGORY, "laboratory", "Laboratory")
+CATEGORY_SURVEY = Code(OBSERVATION_CATEGORY, "survey", "Survey")
+CATEGORY_VITAL_SIGNS = Code(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")
+CATEGORY_SOCIAL_HISTORY = Code(OBSERVATION_CATEGORY, "social-history", "Social History")
+REFERENCE_RANGE_NORMAL = Code(REFERENCE_RANGE_MEANING, "normal", "Normal Range")
+
+# --- LOINC -------------------------------------------------------------------------------------
+
+HCG_URINE = Code(LOINC, "2106-3", "Choriogonadotropin (pregnancy test) [Presence] in Urine")
+HCG_URINE_BETA = Code(LOINC, "2112-1", "Choriogonadotropin.beta subunit (pregnancy test) [Presence] in Urine")
+HCG_URINE_RAPID = Code(LOINC, "80384-1",
+                       "Choriogonadotropin (pregnancy test) [Presence] in Urine by Rapid immunoassay")
+HCG_SERUM = Code(LOINC, "2118-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum or Plasma")
+HCG_SERUM_BETA = Code(LOINC, "2110-5",
+                      "Choriogonadotropin.beta subunit (pregnancy test) [Presence] in Serum or Plasma")
+HCG_SERUM_RAPID = Code(LOINC, "80385-8",
+                       "Choriogonadotropin (pregnancy test) [Presence] in Serum by Rapid immunoassay")
+#: Every qualitative hCG code ClearCourse reads as a pregnancy test.
+HCG_QUALITATIVE = (HCG_URINE, HCG_URINE_BETA, HCG_URINE_RAPID, HCG_SERUM, HCG_SERUM_BETA, HCG_SERUM_RAPID)
+
+#: The LOINC code a pregnancy test is exported with, by setting. A home test is a urine rapid
+#: immunoassay (research C1: "LOINC 80384-1 with a home method and a patient performer"); an office
+#: test is a urine test (C2: "Urine hCG (office/home test) 2106-3"). The records do not say which
+#: specimen a laboratory used; a laboratory test is exported as serum (2118-8), the specimen C2
+#: lists for laboratory hCG. The setting itself is exported too, so nothing is lost.
+HCG_BY_SETTING: MappingProxyType[str, Code] = MappingProxyType({
+    "home": HCG_URINE_RAPID, "clinic": HCG_URINE, "lab": HCG_SERUM,
+})
+
+#: Numeric lab tests by LOINC code; the set matches the numeric codes of ``rules.labs.LOINC``
+#: (checked by a test).
+LAB_CODES: MappingProxyType[str, Code] = MappingProxyType({c.code: c for c in (
+    Code(LOINC, "2571-8", "Triglyceride [Mass/volume] in Serum or Plasma"),
+    Code(LOINC, "2093-3", "Cholesterol [Mass/volume] in Serum or Plasma"),
+    Code(LOINC, "2085-9", "Cholesterol in HDL [Mass/volume] in Serum or Plasma"),
+    Code(LOINC, "2089-1", "Cholesterol in LDL [Mass/volume] in Serum or Plasma"),
+    Code(LOINC, "13457-7", "Cholesterol in LDL [Mass/volume] in Serum or Plasma (calculated)"),
+    Code(LOINC, "18262-6", "Cholesterol in LDL [Mass/volume] in Serum or Plasma (direct)"),
+    Code(LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+    Code(LOINC, "1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+    # C2 lists these three together as "quantitative serum hCG / beta-hCG (units/volume)".
+    Code(LOINC, "19080-1", "Quantitative serum hCG (units/volume)"),
+    Code(LOINC, "21198-7", "Quantitative serum beta-hCG (units/volume)"),
+    Code(LOINC, "83086-9", "Quantitative serum hCG / beta-hCG (units/volume)"),
+)})
+
+#: ClearCourse unit spelling -> UCUM code (FHIR Quantity.code). The display keeps the lab's spelling.
+UCUM_UNITS: MappingProxyType[str, str] = MappingProxyType({
+    "mg/dL": "mg/dL", "mmol/L": "mmol/L", "U/L": "U/L", "IU/L": "[IU]/L", "kg": "kg", "mg": "mg", "d": "d",
+    "{score}": "{score}",
+})
+#: UCUM code -> ClearCourse spelling, for imports (``rules.labs`` also accepts these spellings).
+UNITS_FROM_UCUM: MappingProxyType[str, str] = MappingProxyType({v: k for k, v in UCUM_UNITS.items()})
+
+PHQ9_TOTAL = Code(LOINC, "44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]")
+PHQ9_PANEL = Code(LOINC, "44249-1", "PHQ-9 quick depression assessment panel [Reported.PHQ]")
+PHQ9_TEEN_TOTAL = Code(LOINC, "89204-2", "Patient Health Questionnaire-9: Modified for Teens total score "
+                                          "[Reported.PHQ.Teen]")
+PHQ2_TOTAL = Code(LOINC, "55758-7", "Patient Health Questionnaire 2 item (PHQ-2) total score [Reported]")
+PHQ2_PANEL = Code(LOINC, "55757-9", "Patient Health Questionnaire 2 item (PHQ-2) [Reported]")
+#: Instrument id (``rules.mood.Instrument``) -> LOINC code of its total score.
+PHQ_TOTALS: MappingProxyType[str, Code] = MappingProxyType({
+    "phq9": PHQ9_TOTAL, "phq9_teen": PHQ9_TEEN_TOTAL, "phq2": PHQ2_TOTAL,
+})
+BODY_WEIGHT = Code(LOINC, "29463-7", "Body weight", "research C2 [bg]")
+
+# --- consent and audit -------------------------------------------------------------------------
+
+#: Consent.scope (required binding in R4) and a category from R4's consent-category value set.
+CONSENT_SCOPE_TREATMENT = Code(CONSENT_SCOPE, "treatment", "Treatment")
+CONSENT_CATEGORY_PATIENT = Code(LOINC, "59284-0", "Patient Consent",
+                                "example binding of Consent.category in FHIR R4")
+#: AuditEvent.type for an access to a patient's record (DICOM 110110 "Patient Record", FHIR R4).
+AUDIT_PATIENT_RECORD = Code(DICOM, "110110", "Patient Record")
+#: AuditEvent.entity.role 1 "Patient" (FHIR R4 object-role code system).
+AUDIT_ENTITY_ROLE_PATIENT = Code("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")
+AUDIT_ENTITY_TYPE_PERSON = Code("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person")
+
+# --- ClearCourse's own concepts ----------------------------------------------------------------
+
+RISK_CAN_GET_PREGNANT = Code(LOCAL_RISK_CATEGORY, "can-get-pregnant", "Patient who can get pregnant",
+                             "iPLEDGE risk category since 13 Dec 2021, assigned by the prescriber")
+RISK_CANNOT_GET_PREGNANT = Code(LOCAL_RISK_CATEGORY, "cannot-get-pregnant", "Patient who cannot get pregnant")
+RISK_CATEGORY_OBSERVATION = Code(LOCAL_RISK_CATEGORY, "risk-category", "Pregnancy-prevention program risk category")
+
+EVENT_COUNSELING = Code(LOCAL_EVENT, "counseling",
+                        "Pregnancy-prevention counselling / monthly confirmation by the prescriber")
+EVENT_CONTRACEPTION = Code(LOCAL_EVENT, "contraception", "Contraception confirmed as in use")
+EVENT_CONTRACEPTION_METHOD = Code(LOCAL_EVENT, "contraception-method", "Contraception method")
+EVENT_TREATMENT_END = Code(LOCAL_EVENT, "treatment-end", "Last dose of the course")
+EVENT_ENROLMENT = Code(LOCAL_EVENT, "enrolment", "Enrolment in the pregnancy-prevention program")
+ABSTINENCE = Code(LOCAL_CONTRACEPTION, "abstinence", "Committed abstinence")
+
+#: The contraception codes of the scenario contract, with English displays.
+CONTRACEPTION_DISPLAYS: MappingProxyType[str, str] = MappingProxyType({
+    "tubal_sterilization": "Tubal sterilization",
+    "partner_vasectomy": "Partner's vasectomy",
+    "iud_copper": "Copper IUD",
+    "iud_hormonal": "Hormonal IUD",
+    "implant": "Implant",
+    "injection": "Injection",
+    "combined_pill": "Combined (estrogen-containing) pill",
+    "patch": "Patch",
+    "vaginal_ring": "Vaginal ring",
+    "male_condom": "Male latex condom",
+    "diaphragm": "Diaphragm",
+    "cervical_cap": "Cervical cap",
+    "vaginal_sponge": "Vaginal sponge",
+    "progestin_only_pill": "Progestin-only pill",
+})
+
+SETTING_DISPLAYS: MappingProxyType[str, str] = MappingProxyType({
+    "lab": "Laboratory", "clinic": "Clinic / prescriber's office", "home": "Home test",
+})
+
+
+def contraception(code: str) -> Code:
+    return Code(LOCAL_CONTRACEPTION, code, CONTRACEPTION_DISPLAYS.get(code, code))
+
+
+def setting(code: str) -> Code:
+    """The test's setting, exported as the Observation's ``method`` (research C1: a home test is an
+    Observation with a method and a patient performer)."""
+    return Code(LOCAL_TEST_SETTING, code, SETTING_DISPLAYS.get(code, code))
+
+
+def program(code: str) -> Code:
+    return Code(LOCAL_PROGRAM, code, code)
+
+
+#: Where every code above comes from, for docs and citations.
+SOURCES: tuple[Source, ...] = (LOINC_CODES,)

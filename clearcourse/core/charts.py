@@ -263,10 +263,14 @@ def line_chart(
         if not first <= marker.on <= last:
             continue
         x = frame.x(marker.on)
+        # Near the right edge the label goes to the left of its line, so it is not cut off.
+        near_right = x + 8 + 7 * len(marker.label) > frame.left + frame.plot_w
+        label_x, anchor = (x - 4, "end") if near_right else (x + 4, "start")
         out.append(
             f'<g class="chart-marker"><line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" '
             f'y2="{frame.top + frame.plot_h:.1f}" stroke="#5b6775" stroke-width="1"/>'
-            f'<text x="{x + 4:.1f}" y="{frame.top + 12}" fill="#5b6775">{escape(marker.label)}</text></g>'
+            f'<text x="{label_x:.1f}" y="{frame.top + 12}" text-anchor="{anchor}" fill="#5b6775">'
+            f"{escape(marker.label)}</text></g>"
         )
 
     # Lines.

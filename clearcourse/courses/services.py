@@ -110,7 +110,7 @@ def course_create(
 
 
 @transaction.atomic
-def weight_record(*, actor: User, patient: Patient, measured_on: dt.date, weight_kg: float, today: dt.date,
+def weight_record(*, actor: User, patient: Patient, measured_on: dt.date, weight_kg: float | Decimal, today: dt.date,
                   supersedes: WeightMeasurement | None = None, correction_reason: str = "") -> WeightMeasurement:
     require_clinic_staff(actor)
     if not 0 < weight_kg <= 350:

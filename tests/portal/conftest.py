@@ -1,0 +1,82 @@
+"""Portal fixtures: the clock frozen at the suite's ``today`` (views read timezone.localdate()), a
+course with its records written straight to the tables, and a signed-in patient client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+DAY = dt.timedelta(days=1)
+NOON = dt.datetime(2026, 11, 26, 11, 0, tzinfo=dt.UTC)  # 12:00 in Europe/Berlin, the suite's TODAY
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    import time_machine
+
+    with time_machine.travel(NOON, tick=False):
+        yield
+
+
+@pytest.fixture
+def set_category(prescriber: Any) -> Callable[..., Any]:
+    def do(course: Any, can_get_pregnant: bool, on: dt.date = dt.date(2026, 10, 1)) -> Any:
+        from clearcourse.ppp.models import RiskCategory
+
+        return RiskCategory.objects.create(course=course, can_get_pregnant=can_get_pregnant, effective_on=on,
+                                           recorded_by=prescriber)
+
+    return do
+
+
+@pytest.fixture
+def planned(prescriber: Any) -> Callable[..., Any]:
+    """``planned(course)``: a weight, a severe assessment and a 40 mg/day plan from 2026-10-01."""
+
+    def do(course: Any, *, weight: str = "60.0", iga: int = 4) -> Any:
+        from clearcourse.courses.models import Assessment, DosePlan, WeightMeasurement
+
+        WeightMeasurement.objects.create(patient=course.patient, measured_on=dt.date(2026, 9, 20),
+                                         weight_kg=Decimal(weight), recorded_by=prescriber)
+        Assessment.objects.create(course=course, assessed_on=dt.date(2026, 9, 20), iga=iga, eligible=iga == 4,
+                                  decision={"indicated": iga == 4, "eligible": iga == 4,
+                                            "indications": [{"code": "severe"}] if iga == 4 else [],
+                                            "contraindications": []},
+                                  recorded_by=prescriber)
+        return DosePlan.objects.create(course=course, starts_on=dt.date(2026, 10, 1), weight_kg=Decimal(weight),
+                                       mg_per_kg=Decimal("0.67"), daily_dose_mg=40, capsules={"40": 1},
+                                       target_mg_per_kg=Decimal(120), recorded_by=prescriber)
+
+    return do
+
+
+@pytest.fixture
+def dispensed(prescriber: Any, pharmacy: Any) -> Callable[..., Any]:
+    """``dispensed(course, on)``: a 30-day, 40 mg prescription written and dispensed on ``on``."""
+
+    def do(course: Any, on: dt.date) -> Any:
+        from clearcourse.courses.models import Prescription
+        from clearcourse.pharmacy.models import Dispense
+
+        rx = Prescription.objects.create(course=course, prescriber=prescriber, issued_on=on, product=course.product,
+                                         daily_dose_mg=40, capsules={"40": 1}, days_supply=30, recorded_by=prescriber)
+        return Dispense.objects.create(prescription=rx, pharmacy=pharmacy, dispensed_on=on, days_supply=30,
+                                       daily_dose_mg=40, recorded_by=prescriber)
+
+    return do
+
+
+@pytest.fixture
+def other_course(other_patient: Any, prescriber: Any) -> Any:
+    from clearcourse.courses.services import course_create
+
+    return course_create(actor=prescriber, patient=other_patient)
+
+
+@pytest.fixture
+def patient_client(login: Callable[[Any], Any], patient_user: Any) -> Any:
+    return login(patient_user)

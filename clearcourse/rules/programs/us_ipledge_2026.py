@@ -42,10 +42,12 @@ VERSION = dataclasses.replace(
     counseling_cannot=Rule(Cadence.ONCE, FDA_REMS_2026,
                            "Patients who cannot get pregnant: counselling is documented at enrolment only."),
     # OPEN QUESTION (fact sheet #2): pharmacies no longer apply the 30-day window for patients who
-    # cannot get pregnant, and what replaces it is unknown. Safer reading: ClearCourse keeps a 30-day
-    # validity from the prescription date until the replacement is known.
-    prescription_window_days_cannot=Rule(30, EPOCRATES_2026,
+    # cannot get pregnant, and what replaces it is unknown. Issue 3 states the 2026 rules have "no
+    # 30-day window for them", so no window is enforced and valid_through is null; the state's
+    # prescription validity (outside this system) still applies. Staff see the open question.
+    prescription_window_days_cannot=Rule(None, EPOCRATES_2026,
                                          "Patients who cannot get pregnant: the REMS 30-day window is withdrawn; "
-                                         "ClearCourse keeps 30 days from the prescription date.",
-                                         "OPEN QUESTION #2: what replaces the window is unknown (safer reading)."),
+                                         "no pick-up window applies.",
+                                         "OPEN QUESTION #2: what replaces the window (state prescription validity, "
+                                         "the prescriber's date, or something else) is unknown."),
 )

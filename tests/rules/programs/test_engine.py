@@ -76,7 +76,8 @@ def test_the_eu_window_counts_from_the_prescription_and_cites_the_aifa_rule() ->
 def test_a_patient_who_cannot_get_pregnant_needs_no_test_or_contraception() -> None:
     events = [Enrolled(D(2026, 9, 1)), Counseling(D(2026, 9, 1)), Prescription("rx-1", D(2026, 9, 1), 30, 40.0)]
     decision = decide("us-ipledge", CANNOT, History(events), Request(D(2026, 9, 2), "rx-1", 30))
-    assert decision.allowed and decision.valid_through == D(2026, 9, 30)
+    # The 2026 rules set no pick-up window for this category (issue 3), so there is no last day.
+    assert decision.allowed and decision.valid_through is None
 
 
 def test_a_test_is_needed_after_the_previous_dispense_even_inside_its_window() -> None:

@@ -294,8 +294,13 @@ def input_from_case(case: DecideCase) -> ExportInput:
         elif isinstance(event, facts.TreatmentEnd):
             lists["treatment_ends"].append(TreatmentEndIn(key, event.date))
     patient = PatientIn("patient", case.patient.birth_date, case.patient.can_get_pregnant)
-    return dataclasses.replace(ExportInput(seed=_case_seed(case), program=case.program, patient=patient),
-                               **{k: tuple(v) for k, v in lists.items()})
+    return ExportInput(
+        seed=_case_seed(case), program=case.program, patient=patient,
+        enrolments=tuple(lists["enrolments"]), counselings=tuple(lists["counselings"]),
+        contraceptions=tuple(lists["contraceptions"]), pregnancy_tests=tuple(lists["pregnancy_tests"]),
+        comprehensions=tuple(lists["comprehensions"]), prescriptions=tuple(lists["prescriptions"]),
+        dispenses=tuple(lists["dispenses"]), treatment_ends=tuple(lists["treatment_ends"]),
+    )
 
 
 # --- the writer --------------------------------------------------------------------------------

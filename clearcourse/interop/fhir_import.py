@@ -40,6 +40,8 @@ NO_DATE = "has no effectiveDateTime (the collection date)"
 BAD_DATE = "has an effectiveDateTime that is not a date"
 NO_QUANTITY = "needs valueQuantity with a value and a unit"
 NO_RESULT = "needs valueCodeableConcept SNOMED CT 260385009 (negative) or 10828004 (positive)"
+HOME_TEST = ("is a home pregnancy test; home tests are recorded by the patient with a photo and checked by "
+             "the prescriber, not imported")
 NO_PATIENT = ("must name its patient: subject refers to a Patient in the bundle or contained in the "
               "Observation, with an identifier (record number) and a birthDate")
 
@@ -183,6 +185,7 @@ def _read_observation(parsed: ParsedFile, resource: dict[str, Any], n: int, by_u
     unit = ""
     uln: str | None = None
     result: str | None = None
+    setting = "lab"
     problems_before = len(parsed.problems)
     if date_error:
         bad("effectiveDateTime", date_error)
@@ -193,6 +196,10 @@ def _read_observation(parsed: ParsedFile, resource: dict[str, Any], n: int, by_u
                        if c.get("system") == codes.SNOMED and c.get("code") in _RESULT_BY_SNOMED), None)
         if result is None:
             bad("valueCodeableConcept", NO_RESULT)
+        # A ClearCourse export names the setting as the method; a laboratory's own result has none.
+        setting = _first_code(resource.get("method"), codes.LOCAL_TEST_SETTING) or "lab"
+        if setting not in ("lab", "clinic"):
+            bad("method", HOME_TEST)
     else:
         quantity = resource.get("valueQuantity")
         if not isinstance(quantity, dict) or "value" not in quantity or not (quantity.get("code") or quantity.get("unit")):
@@ -210,7 +217,8 @@ def _read_observation(parsed: ParsedFile, resource: dict[str, Any], n: int, by_u
         return
     assert patient is not None and collected is not None  # noqa: S101 - checked above
     parsed.rows.append(LabRow(where=where, line=n, record_number=patient[0], birth_date=patient[1], loinc=loinc,
-                              collected_on=collected, value=value, unit=unit, uln=uln, result=result))
+                              collected_on=collected, value=value, unit=unit, uln=uln, result=result,
+                              setting=setting))
 
 
 # --- a ClearCourse bundle back into a decide case ----------------------------------------------

@@ -30,6 +30,7 @@ class LabRow:
     unit: str = ""
     uln: str | None = None
     result: str | None = None  # "negative" / "positive" for a qualitative pregnancy test
+    setting: str = "lab"  # where a pregnancy test was done: "lab", or "clinic" when a FHIR method says so
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # django-ninja: serves the API docs (Swagger UI) from its own static files, not a CDN (strict CSP, offline).
+    "ninja",
     "clearcourse.core",
     "clearcourse.accounts",
     "clearcourse.audit",

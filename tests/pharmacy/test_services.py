@@ -395,3 +395,16 @@ def test_the_worklist_shows_open_and_expired_unreversed_authorizations(
     assert {a.pk for a in worklist.to_reverse} == {old.pk, current.pk}
     assert worklist.open == []
     assert selectors.pharmacy_worklist(actor=other_pharmacist, today=today).recent == []
+
+
+@pytest.mark.postgres
+def test_postgresql_itself_refuses_to_change_an_authorization(ready_prescription: Any,
+                                                             authorize: Callable[..., Any]) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    authorization = authorize(ready_prescription)
+    for sql in ("UPDATE pharmacy_authorization SET allowed = false WHERE id = %s",
+                "DELETE FROM pharmacy_authorization WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="insert-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [authorization.pk])
+    assert Authorization.objects.get(pk=authorization.pk).allowed

@@ -146,7 +146,7 @@ ROSTER: tuple[DemoPatient, ...] = (
 
 def _birth_date(today: dt.date, age: int, index: int) -> dt.date:
     # Spread birthdays over the year so ages are not all "just turned".
-    return today - dt.timedelta(days=age * 365 + age // 4 + 17 * index + 40)
+    return today - dt.timedelta(days=age * 365 + age // 4 + (37 * index) % 330 + 10)
 
 
 def _month(stage: str) -> int:

@@ -45,6 +45,12 @@ IGA_LABELS: dict[int, Any] = {
     3: _("3 - moderate"),
     4: _("4 - severe"),
 }
+INDICATION_LABELS: dict[str, Any] = {
+    "severe": _("severe acne"),
+    "scarring": _("scarring"),
+    "psychosocial_burden": _("psychosocial burden"),
+    "treatment_failure": _("failed standard therapy"),
+}
 THERAPY_KIND_LABELS: dict[str, Any] = {
     "oral_antibiotic": _("Oral antibiotics"),
     "topical": _("Topical therapy"),

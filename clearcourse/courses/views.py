@@ -30,7 +30,9 @@ from clearcourse.core.charts import Marker, Series, Threshold, line_chart
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses import selectors, services
 from clearcourse.courses.forms import (
+    CONDITION_LABELS,
     GAGS_BAND_LABELS,
+    INDICATION_LABELS,
     AssessmentForm,
     CourseForm,
     CourseStatusForm,
@@ -49,7 +51,7 @@ from clearcourse.courses.models import (
     Prescription,
     WeightMeasurement,
 )
-from clearcourse.rules import dosing, severity
+from clearcourse.rules import dosing, eligibility, severity
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -95,10 +97,17 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     patients = selectors.patient_search(user=_user(request), query=query).prefetch_related("courses")
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
     today = _today()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for patient in page:
-        courses = sorted(patient.courses.all(), key=lambda c: c.created_at, reverse=True)
+        courses = sorted(patient.courses.all(), key=lambda c: (c.created_at, c.pk), reverse=True)
         rows.append({"patient": patient, "age": patient_age(patient, today), "course": courses[0] if courses else None})
+    # The latest current assessment of each shown course, in one query, to flag "not eligible".
+    course_ids = [row["course"].pk for row in rows if row["course"]]
+    latest: dict[int, Assessment] = {}
+    for item in Assessment.objects.current().filter(course_id__in=course_ids).order_by("assessed_on", "id"):
+        latest[item.course_id] = item
+    for row in rows:
+        row["assessment"] = latest.get(row["course"].pk) if row["course"] else None
     return render(request, "courses/patient_list.html", {"rows": rows, "page": page, "query": query})
 
 
@@ -362,7 +371,13 @@ def assessment_detail(request: HttpRequest, course_id: int, assessment_id: int) 
         raise Http404
     decision = assessment.decision or {}
     contra = decision.get("contraindications", [])
+    indications = [{**item, "label": INDICATION_LABELS.get(item.get("code"), item.get("code"))}
+                   for item in decision.get("indications", [])]
+    therapies = [eligibility.THERAPIES[t].label if t in eligibility.THERAPIES else t
+                 for t in assessment.failed_therapies]
     return render(request, "courses/assessment_detail.html", {
+        "indications": indications, "therapies": therapies,
+        "conditions": [CONDITION_LABELS.get(c, c) for c in assessment.conditions],
         "course": course, "patient": course.patient, "assessment": assessment, "decision": decision,
         "band_label": GAGS_BAND_LABELS.get((decision.get("gags") or {}).get("band", ""), ""),
         "absolute": [c for c in contra if c.get("severity") == "absolute"],

@@ -60,6 +60,15 @@ class LabResult(ClinicalRecord):
     def __str__(self) -> str:
         return f"{self.analyte} {self.value} {self.unit} ({self.collected_on})"
 
+    @property
+    def analyte_label(self) -> str:
+        from clearcourse.rules import labs
+
+        try:
+            return str(_(labs.ANALYTE_NAMES[labs.Analyte(self.analyte)]))
+        except ValueError:
+            return self.analyte
+
 
 class MoodScreen(ClinicalRecord):
     """A completed PHQ-2 / PHQ-9 / PHQ-A with the core's scoring as it was then."""
@@ -80,6 +89,19 @@ class MoodScreen(ClinicalRecord):
         constraints = [
             models.CheckConstraint(name="mood_score_in_range", condition=models.Q(score__lte=27)),
         ]
+
+    @property
+    def instrument_label(self) -> str:
+        from clearcourse.rules import mood
+
+        try:
+            return mood.INSTRUMENTS[mood.Instrument(self.instrument)].title
+        except ValueError:
+            return self.instrument
+
+    @property
+    def band_label(self) -> str:
+        return str(_(self.band.replace("_", " ")))
 
 
 class SexualFunctionOutcome(models.TextChoices):
@@ -126,6 +148,13 @@ class SideEffectReport(ClinicalRecord):
 
     class Meta:
         ordering = ["reported_on", "id"]
+
+    @property
+    def label(self) -> str:
+        from clearcourse.rules import side_effects
+
+        effect = side_effects.CATALOGUE.get(self.code)
+        return str(_(effect.name)) if effect else self.code
 
 
 class AlertKind(models.TextChoices):

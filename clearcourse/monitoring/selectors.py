@@ -96,15 +96,15 @@ def load_course_facts(courses: Sequence[Course]) -> dict[int, CourseFacts]:
         return facts
     check_of = {a.value: labs.check_for(a) for a in labs.Analyte}
     for course_id, analyte, collected_on in (LabResult.objects.current().filter(course_id__in=ids)
-                                             .values_list("course_id", "analyte", "collected_on").distinct()):
+                                             .values_list("course_id", "analyte", "collected_on").order_by().distinct()):
         check = check_of.get(analyte)
         if check is not None:
             facts[course_id].done.append(rules_monitoring.CheckDone(check, collected_on))
     for course_id, screened_on in (MoodScreen.objects.current().filter(course_id__in=ids)
-                                   .values_list("course_id", "screened_on").distinct()):
+                                   .values_list("course_id", "screened_on").order_by().distinct()):
         facts[course_id].done.append(rules_monitoring.CheckDone(rules_monitoring.Check.MOOD, screened_on))
     for course_id, assessed_on in (SexualFunctionAssessment.objects.current().filter(course_id__in=ids)
-                                   .values_list("course_id", "assessed_on").distinct()):
+                                   .values_list("course_id", "assessed_on").order_by().distinct()):
         facts[course_id].done.append(rules_monitoring.CheckDone(rules_monitoring.Check.SEXUAL_FUNCTION,
                                                                 assessed_on))
     # The latest assessment's conditions decide the risk factors (ordering puts it last).
@@ -116,7 +116,7 @@ def load_course_facts(courses: Sequence[Course]) -> dict[int, CourseFacts]:
         facts[course_id].risk_factors = risk_factors_from_conditions(conditions)
     plans: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     for course_id, starts_on, dose in (DosePlan.objects.current().filter(course_id__in=ids)
-                                       .values_list("course_id", "starts_on", "daily_dose_mg")):
+                                       .values_list("course_id", "starts_on", "daily_dose_mg").order_by()):
         plans[course_id].append((starts_on, dose))
     by_id = {c.pk: c for c in courses}
     for course_id, rows in plans.items():
@@ -235,6 +235,19 @@ def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None) ->
     )
 
 
+def audit_worklist_view(*, user: User, worklist: Worklist) -> None:
+    """The worklist shows many patients' names and alerts: one audit entry for the whole page (a fixed
+    number of queries), naming how much was shown."""
+    from django.db import transaction
+
+    from clearcourse.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(actor=user, action="worklist.view", detail={
+            "courses": worklist.course_count, "alerts": len(worklist.alerts),
+            "prescriber": worklist.prescriber_id, "date": worklist.today.isoformat()})
+
+
 # ---------------------------------------------------------------------------------------------
 # One course
 # ---------------------------------------------------------------------------------------------
@@ -250,6 +263,13 @@ class CourseMonitoring:
     alerts: list[Alert]
     schedule: rules_monitoring.MonitoringSchedule | None
     config: monitoring_config.EffectiveConfig
+
+    def schedule_rows(self) -> list[dict[str, object]]:
+        """The schedule with readable names for the page."""
+        if self.schedule is None:
+            return []
+        return [{"check": CHECK_LABELS[i.check], "occasion": OCCASION_LABELS[i.occasion], "item": i}
+                for i in self.schedule.items]
 
 
 def course_monitoring(*, course: Course, today: dt.date) -> CourseMonitoring:

@@ -279,7 +279,8 @@ def mood_screen_record(
     if scored.alert is not None:
         alert = _alert_create(
             actor=actor, course=course, kind=AlertKind.MOOD, core_alert=scored.alert, mood_screen=screen,
-            message=_("%(instrument)s score %(score)s (%(band)s) on %(date)s") % {
+            message=(_("%(instrument)s score %(score)s (%(band)s) on %(date)s, thoughts of self-harm answered")
+                     if scored.item9_positive else _("%(instrument)s score %(score)s (%(band)s) on %(date)s")) % {
                 "instrument": spec.title, "score": scored.score, "band": _(scored.band.value.replace("_", " ")),
                 "date": screened_on.isoformat()},
         )
@@ -366,14 +367,27 @@ def side_effect_report(
         for symptom in report.symptoms
     ]
     alerts = []
+    covered: set[str] = set()
+    # Most severe first: an alert about a symptom already covered by a more severe one (the severe
+    # headache inside "possible pseudotumor cerebri") adds nothing for the prescriber to act on.
     for core_alert in side_effects.evaluate_all(report):
-        subject = side_effects.CATALOGUE.get(core_alert.subject or "")
-        name = _(subject.name) if subject else _(core_alert.code.replace("_", " "))
-        reported_grade = report.grade_of(core_alert.subject or "")
+        subject_code = core_alert.subject or ""
+        if subject_code and subject_code in covered:
+            continue
+        covered.add(subject_code)
+        effect = side_effects.CATALOGUE.get(subject_code)
+        if core_alert.code == f"side_effect_{subject_code}" and effect is not None:
+            reported_grade = report.grade_of(subject_code)
+            what = _("%(effect)s (%(grade)s)") % {
+                "effect": _(effect.name), "grade": _(reported_grade.value) if reported_grade else "-"}
+        else:
+            # A combination the core names on its own: list everything reported together.
+            what = ", ".join(
+                _("%(effect)s (%(grade)s)") % {"effect": _(side_effects.CATALOGUE[s.code].name), "grade": _(s.grade.value)}
+                for s in report.symptoms)
         alerts.append(_alert_create(
             actor=actor, course=course, kind=AlertKind.SIDE_EFFECT, core_alert=core_alert, side_effect_group=group,
-            message=_("%(effect)s (%(grade)s) reported on %(date)s") % {
-                "effect": name, "grade": _(reported_grade.value) if reported_grade else "-", "date": reported_on.isoformat()},
+            message=_("%(what)s reported on %(date)s") % {"what": what, "date": reported_on.isoformat()},
         ))
     audit_record(actor=actor, action="side_effect.report", patient_id=course.patient_id, obj=rows[0],
                  detail={"symptoms": chosen, "reported_on": reported_on.isoformat(),

@@ -64,6 +64,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     except ValueError:
         prescriber_id = None
     data = selectors.worklist(user=user, today=_today(), prescriber_id=prescriber_id)
+    selectors.audit_worklist_view(user=user, worklist=data)
     return render(request, "monitoring/worklist.html", {"worklist": data})
 
 

@@ -121,3 +121,9 @@ def populate_clinic(*, clinic: Any, prescribers: list[Any], count: int, today: d
         for rx in prescriptions
     ])
     return courses
+
+
+@pytest.fixture
+def populate(db: Any) -> Callable[..., list[Any]]:
+    """:func:`populate_clinic` as a fixture (test modules cannot import a conftest)."""
+    return populate_clinic

@@ -107,6 +107,9 @@ def test_severe_headache_with_vision_changes_is_judged_together(patient_user, ac
     codes = list(Alert.objects.order_by("-severity_rank", "id").values_list("code", flat=True))
     assert codes[0] == "possible_pseudotumor_cerebri"
     assert "side_effect_vision_change" in codes
+    # The severe headache is covered by the combined alert; it is not listed twice.
+    assert "side_effect_headache" not in codes
+    assert Alert.objects.get(code="possible_pseudotumor_cerebri").message.startswith("Headache (severe), ")
 
 
 def test_a_mild_common_effect_is_recorded_without_an_alert(prescriber, active_course, today):

@@ -1,0 +1,628 @@
+"""Synthetic population for benchmarks: clinics, pharmacies, patients and months of course history.
+
+``python -m clearcourse synth --patients N --clinics C --pharmacies P [--seed S]`` (issue 8). Two parts:
+
+1. A pure **planner** (:func:`plan_course`): for one patient it lays out a course's records day by day
+   (enrolment, risk category, counselling, contraception, pregnancy tests, comprehension, prescriptions,
+   dispenses, treatment end, plus assessment, dose plan, labs and mood screens for the worklist). The
+   histories are built to be valid under every program version in force on their dates (both iPLEDGE
+   versions: laboratory tests, screening test 19+ days before the confirmation test, two methods one
+   of them primary; the EU/UK PPP: test on the prescription day, dispense within 7 days of it), so
+   every past dispense was allowed on its day and most open prescriptions are allowed today. A share
+   of open prescriptions is deliberately refused (this month's test missing, window lapsed), as in a
+   real pharmacy. :func:`plan_facts` turns a plan into the rules core's ``Patient``/``History``, which
+   the rules benchmark and the tests use without a database.
+2. A **bulk writer** (:class:`BulkWriter`): rows go to PostgreSQL with ``COPY`` (psycopg) and to SQLite
+   with ``bulk_create`` in big batches, never one ORM save per row. Primary keys are reserved up front
+   (from the table's sequence on PostgreSQL) so that foreign keys can be filled before insertion. The
+   column list is read from the models when the writer starts, and every column the planner does not
+   set takes the model field's default, so a field another app adds later (with a default) needs no
+   change here.
+
+Records are append-only models; inserting them in bulk is an insert like any other. The synthetic
+history writes no per-row audit entries: it is not something anybody did. One summarising entry
+(``synth.generate``, with the counts) is appended through ``audit_record``, so the chain stays valid.
+
+Run it on a quiet database (a benchmark database): key ranges are reserved from the sequences without
+a table lock, and the load commits in chunks of patients (a failure leaves the chunks already written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import secrets
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from clearcourse.rules.programs import facts
+
+DAY = dt.timedelta(days=1)
+FAMILIES = ("us-ipledge", "eu-ppp", "uk-mhra")
+#: Clinics take their program family in this order (the first, largest clinic is a US clinic).
+CLINIC_FAMILY_CYCLE = ("us-ipledge", "eu-ppp", "us-ipledge", "uk-mhra", "us-ipledge")
+US_METHODS = ("iud_copper", "male_condom")
+PPP_METHODS = ("implant",)
+ALT_US_METHODS = (("combined_pill", "male_condom"), ("iud_hormonal", "male_condom"), ("implant", "diaphragm"))
+DAYS_SUPPLY = 30
+DAILY_DOSE_MG = 40
+
+# Stages of a course on the synthetic "today" (shares of patients; must sum to 1).
+STAGE_SHARES: tuple[tuple[str, float], ...] = (
+    ("planned", 0.08),  # enrolled, lead-in running, no prescription yet
+    ("first_fill", 0.12),  # every pre-treatment condition met, first prescription open
+    ("on_treatment", 0.62),  # 1..11 fills so far, this month's prescription open
+    ("completed", 0.18),  # treatment ended, every prescription dispensed
+)
+#: Of the open prescriptions of patients who can get pregnant: refused on purpose (what pharmacies see).
+REFUSAL_SHARES: tuple[tuple[str, float], ...] = (("missing_test", 0.07), ("window_expired", 0.05))
+CAN_GET_PREGNANT_SHARE = 0.45
+
+GIVEN_FEMALE = ("Mia", "Emma", "Hana", "Ivy", "Ava", "Rosa", "Lena", "Sofia", "Clara", "Nora", "Maya", "Ella",
+                "Lea", "Zoe", "Amira", "Ines", "Julia", "Chloe", "Lucia", "Aisha")
+GIVEN_MALE = ("Ben", "Omar", "Noah", "Liam", "Jonas", "Felix", "Leo", "Ethan", "Mateo", "Yusuf", "Lucas", "Elias",
+              "Samuel", "Adam", "Theo", "Paul", "Kai", "Ravi", "Tom", "Max")
+FAMILY = ("Miller", "Schultz", "Carter", "Alvarez", "Suzuki", "Lindgren", "Martin", "Farouk", "Okafor", "Weber",
+          "Nguyen", "Rossi", "Kowalski", "Dubois", "Hansen", "Patel", "Garcia", "Novak", "Fischer", "Brown",
+          "Silva", "Yilmaz", "Kim", "Murphy", "Costa", "Berg", "Lopez", "Wagner", "Ito", "Moreau")
+
+
+_MISSING = object()
+
+
+def _pick(rng: random.Random, shares: Sequence[tuple[str, float]]) -> str:
+    x = rng.random()
+    for name, share in shares:
+        if x < share:
+            return name
+        x -= share
+    return shares[-1][0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The planner (pure: no database)
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CoursePlan:
+    """One patient's course as dated records (local prescription keys 0, 1, ...)."""
+
+    family: str
+    can_get_pregnant: bool
+    birth_date: dt.date
+    sex: str
+    stage: str
+    status: str  # courses.CourseStatus value
+    enrolled_on: dt.date
+    assessed_on: dt.date
+    counselings: list[dt.date] = field(default_factory=list)
+    contraceptions: list[tuple[dt.date, tuple[str, ...]]] = field(default_factory=list)
+    tests: list[tuple[dt.date, str, str]] = field(default_factory=list)  # (collected, setting, result)
+    comprehensions: list[dt.date] = field(default_factory=list)
+    prescriptions: list[dt.date] = field(default_factory=list)  # issued_on, by key
+    dispenses: list[tuple[int, dt.date]] = field(default_factory=list)  # (prescription key, date)
+    treatment_end: dt.date | None = None
+    open_prescription: int | None = None  # key of the prescription waiting for pick-up
+    expect_allowed: bool | None = None  # the planner's intent for the open prescription today
+    refusal: str = ""
+    started_on: dt.date | None = None
+    labs: list[dt.date] = field(default_factory=list)  # lipid + liver panels
+    mood_screens: list[dt.date] = field(default_factory=list)
+
+    @property
+    def months(self) -> int:
+        return len(self.dispenses)
+
+
+def plan_course(rng: random.Random, *, family: str, today: dt.date, stage: str | None = None,
+                fills: int | None = None, can_get_pregnant: bool | None = None,
+                refusal: str | None = None) -> CoursePlan:
+    """Lay out one course ending on ``today`` (see the module docstring). Unset choices are drawn from
+    ``rng`` with the module's shares; ``fills`` is the number of past dispenses (0-11)."""
+    stage = stage or _pick(rng, STAGE_SHARES)
+    can = rng.random() < CAN_GET_PREGNANT_SHARE if can_get_pregnant is None else can_get_pregnant
+    if fills is None:
+        fills = 0 if stage in ("planned", "first_fill") else rng.randint(1, 11)
+    if stage in ("planned", "first_fill"):
+        fills = 0
+    if stage == "completed":
+        fills = max(fills, 4)
+    if refusal is None:
+        refusal = _pick(rng, (*REFUSAL_SHARES, ("", 1.0))) if can and stage in ("first_fill", "on_treatment") \
+            else ""
+    if refusal == "window_expired" and stage not in ("first_fill", "on_treatment"):
+        refusal = ""
+    # UK patients are adults at their first fill (the 2023 under-18 second-prescriber agreement is not
+    # a recorded field), so at least 20 today: a course reaches back up to 13 months.
+    min_age = 20 if family == "uk-mhra" else 15
+    age_days = rng.randint(min_age * 365 + 30, 40 * 365)
+    sex = "female" if can else ("male" if rng.random() < 0.85 else "female")
+    us = family == "us-ipledge"
+    methods = US_METHODS if us else PPP_METHODS
+    if us and rng.random() < 0.3:
+        methods = rng.choice(ALT_US_METHODS)
+    setting = "lab" if us or rng.random() < 0.5 else "clinic"
+
+    # Work backwards from today: the open visit (or the last fill), then one visit every 28-32 days.
+    if stage == "planned":
+        enrolled = today - rng.randint(0, 25) * DAY
+        visits: list[dt.date] = []
+    else:
+        if stage == "completed":
+            last_visit = today - rng.randint(35, 120) * DAY
+        elif refusal == "window_expired":
+            last_visit = today - rng.randint(9, 12) * DAY
+        else:
+            last_visit = today - rng.randint(0, 3) * DAY
+        n_visits = fills if stage == "completed" else fills + 1
+        visits = [last_visit]
+        for _ in range(n_visits - 1):
+            visits.append(visits[-1] - rng.randint(28, 32) * DAY)
+        visits.reverse()
+        enrolled = visits[0] - rng.randint(35, 45) * DAY
+    assessed = enrolled - rng.randint(3, 14) * DAY
+    birth = today - age_days * DAY
+    plan = CoursePlan(family=family, can_get_pregnant=can, birth_date=birth, sex=sex, stage=stage,
+                      status="planned", enrolled_on=enrolled, assessed_on=assessed, refusal=refusal)
+    plan.counselings.append(enrolled)
+    plan.labs.append(assessed)
+    plan.mood_screens.append(assessed)
+    if can:
+        plan.contraceptions.append((enrolled, methods))
+        screening = enrolled + 3 * DAY
+        if screening <= today:
+            plan.tests.append((screening, "lab", "negative"))
+    for i, visit in enumerate(visits):
+        is_open = stage != "completed" and i == len(visits) - 1
+        if i or visit != enrolled:  # the enrolment visit already counselled; later visits counsel again
+            plan.counselings.append(visit)
+        if can:
+            plan.contraceptions.append((visit, methods))
+            if not (is_open and refusal == "missing_test"):
+                plan.tests.append((visit, setting, "negative"))
+            plan.comprehensions.append(visit)
+        plan.mood_screens.append(visit)
+        plan.prescriptions.append(visit)
+        if is_open:
+            plan.open_prescription = i
+        else:
+            plan.dispenses.append((i, visit + rng.randint(0, 3) * DAY))
+    if plan.dispenses:
+        plan.started_on = plan.dispenses[0][1]
+        plan.status = "active"
+        plan.labs.append(plan.started_on + 30 * DAY)  # first recheck
+    if stage == "completed":
+        plan.treatment_end = plan.dispenses[-1][1] + (DAYS_SUPPLY - 1) * DAY
+        plan.status = "completed"
+    plan.labs = [d for d in plan.labs if d <= today]
+    plan.expect_allowed = None if plan.open_prescription is None else not refusal
+    return plan
+
+
+def plan_facts(plan: CoursePlan) -> tuple[facts.Patient, facts.History]:
+    """The rules core's view of a plan (prescription ids are the local keys as strings)."""
+    events: list[facts.Event] = [facts.Enrolled(date=plan.enrolled_on)]
+    events += [facts.Counseling(date=d) for d in plan.counselings]
+    events += [facts.Contraception(date=d, methods=m) for d, m in plan.contraceptions]
+    events += [facts.PregnancyTest(date=d, setting=s, result=r) for d, s, r in plan.tests]
+    events += [facts.Comprehension(date=d, passed=True) for d in plan.comprehensions]
+    events += [facts.Prescription(id=str(k), date=d, days_supply=DAYS_SUPPLY, daily_dose_mg=DAILY_DOSE_MG)
+               for k, d in enumerate(plan.prescriptions)]
+    events += [facts.Dispense(prescription=str(k), date=d, days_supply=DAYS_SUPPLY) for k, d in plan.dispenses]
+    if plan.treatment_end is not None:
+        events.append(facts.TreatmentEnd(date=plan.treatment_end))
+    return facts.Patient(birth_date=plan.birth_date, can_get_pregnant=plan.can_get_pregnant), facts.History(events)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The bulk writer
+# ---------------------------------------------------------------------------------------------------
+
+
+class BulkWriter:
+    """Collects rows per model and inserts them in big batches (COPY on PostgreSQL, bulk_create elsewhere).
+
+    ``add(model, **values)`` takes attribute names (``course_id``, not ``course``) and returns the row's
+    primary key, reserved in advance. Columns not given take the field's default (``auto_now_add``
+    fields: now; nullable fields: NULL), read from the model when the writer first sees it.
+    """
+
+    def __init__(self, *, block: int = 50_000) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.block = block
+        self.rows: dict[type[models.Model], list[tuple[Any, ...]]] = defaultdict(list)
+        self.columns: dict[type[models.Model], list[models.Field[Any, Any]]] = {}
+        self.spec: dict[type[models.Model], list[tuple[str, Any, bool, bool]]] = {}
+        self.next_id: dict[type[models.Model], int] = {}
+        self.last_id: dict[type[models.Model], int] = {}
+        self.counts: Counter[str] = Counter()
+        self.now = timezone.now()
+
+    def _prepare(self, model: type[models.Model]) -> None:
+        fields = list(model._meta.concrete_fields)
+        self.columns[model] = fields
+        spec: list[tuple[str, Any, bool, bool]] = []  # (attname, default, default is callable, JSON text)
+        for f in fields:
+            default: Any = _MISSING
+            if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+                default = self.now
+            elif f.has_default():
+                default = f.get_default
+            elif f.null:
+                default = None
+            elif f.empty_strings_allowed and not f.primary_key:
+                default = ""  # what Django itself stores for a text field left unset
+            spec.append((f.attname, default, callable(default), self.postgres and isinstance(f, models.JSONField)))
+        self.spec[model] = spec
+
+    def _reserve(self, model: type[models.Model]) -> None:
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if self.postgres:
+                # One statement: take the next value and move the sequence past the whole block.
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id'))"
+                               " + %s - 1)", [table, table, self.block])
+                end = int(cursor.fetchone()[0])
+                start = end - self.block + 1
+            else:
+                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608 - a model's table name
+                start = max(int(cursor.fetchone()[0]) + 1, self.last_id.get(model, 0) + 1)
+                end = start + self.block - 1
+        self.next_id[model], self.last_id[model] = start, end
+
+    def add(self, model: type[models.Model], **values: Any) -> int:
+        spec = self.spec.get(model)
+        if spec is None:
+            self._prepare(model)
+            spec = self.spec[model]
+            missing = [name for name, default, _c, _j in spec
+                       if default is _MISSING and name != "id" and name not in values]
+            if missing:
+                raise ValueError(f"synth: {model.__name__} fields {missing} have no value and no default; "
+                                 "teach clearcourse/core/synth.py about these new fields")
+        if self.next_id.get(model, 1) > self.last_id.get(model, 0):
+            self._reserve(model)
+        pk = self.next_id[model]
+        self.next_id[model] = pk + 1
+        values["id"] = pk
+        row = [values[name] if name in values else (default() if call else default)
+               for name, default, call, _j in spec]
+        for i, (_n, _d, _c, as_json) in enumerate(spec):
+            if as_json:
+                row[i] = json.dumps(row[i])  # COPY takes JSON as text
+        self.rows[model].append(tuple(row))
+        return pk
+
+    def flush(self, order: Sequence[type[models.Model]]) -> None:
+        """Insert everything collected, parents before children (``order``), then forget it. Call it
+        inside a transaction.
+
+        On PostgreSQL, when the role may (a superuser, as in CI and the benchmarks), the per-row foreign
+        key triggers are switched off for the COPY (``session_replication_role = replica``, as
+        pg_restore does) and every foreign key of the new rows is then checked with one anti-join per
+        key: the same guarantee, an order of magnitude faster than millions of deferred row checks.
+        """
+        fast = self.postgres and self._replica_mode(True)
+        ranges: dict[type[models.Model], tuple[int, int]] = {}
+        try:
+            for model in order:
+                rows = self.rows.pop(model, [])
+                if rows:
+                    self._insert(model, rows)
+                    self.counts[model.__name__] += len(rows)
+                    ranges[model] = (rows[0][self._pk_index(model)], rows[-1][self._pk_index(model)])
+        finally:
+            if fast:
+                self._replica_mode(False)
+        leftover = [m.__name__ for m, r in self.rows.items() if r]
+        if leftover:
+            raise RuntimeError(f"synth: rows of {leftover} were not in the flush order")
+        if fast:
+            self._check_foreign_keys(ranges)
+
+    def _pk_index(self, model: type[models.Model]) -> int:
+        return next(i for i, f in enumerate(self.columns[model]) if f.primary_key)
+
+    def _replica_mode(self, on: bool) -> bool:
+        from django.db import DatabaseError
+
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL session_replication_role = {'replica' if on else 'DEFAULT'}")
+        except DatabaseError:
+            return False  # not a superuser: keep the ordinary (deferred) foreign key checks
+        return True
+
+    def _check_foreign_keys(self, ranges: dict[type[models.Model], tuple[int, int]]) -> None:
+        problems = []
+        with connection.cursor() as cursor:
+            for model, (low, high) in ranges.items():
+                for f in self.columns[model]:
+                    if not f.is_relation or not getattr(f, "db_constraint", False):
+                        continue
+                    target = f.related_model._meta  # type: ignore[union-attr]
+                    table = model._meta.db_table
+                    cursor.execute(
+                        f'SELECT count(*) FROM "{table}" c LEFT JOIN "{target.db_table}" p '  # noqa: S608
+                        f'ON p."{target.pk.column}" = c."{f.column}" WHERE c."{f.column}" IS NOT NULL '
+                        f'AND p."{target.pk.column}" IS NULL AND c.id BETWEEN %s AND %s', [low, high])
+                    missing = int(cursor.fetchone()[0])
+                    if missing:
+                        problems.append(f"{model.__name__}.{f.name}: {missing} rows point nowhere")
+        if problems:
+            raise RuntimeError("synth: foreign keys broken: " + "; ".join(problems))
+
+    def _insert(self, model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
+        fields = self.columns[model]
+        if self.postgres:
+            columns = ", ".join(f'"{f.column}"' for f in fields)
+            with connection.connection.cursor() as cursor, cursor.copy(
+                    f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            names = [f.attname for f in fields]
+            objs = [model(**dict(zip(names, row, strict=True))) for row in rows]
+            model._default_manager.bulk_create(objs, batch_size=500)
+
+    def finish(self) -> None:
+        """Nothing to do: on PostgreSQL each sequence already stands past the reserved blocks (unused ids
+        are skipped), and SQLite's AUTOINCREMENT follows the highest id inserted."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# The population
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SynthResult:
+    patients: int
+    clinics: int
+    pharmacies: int
+    counts: dict[str, int]
+    open_allowed_expected: int
+    open_refused_expected: int
+    seconds: float
+    clinic_ids: list[int]
+    pharmacy_ids: list[int]
+
+    def summary(self) -> dict[str, Any]:
+        return {"patients": self.patients, "clinics": self.clinics, "pharmacies": self.pharmacies,
+                "rows": sum(self.counts.values()), "rows_by_model": dict(sorted(self.counts.items())),
+                "open_prescriptions_expected_allowed": self.open_allowed_expected,
+                "open_prescriptions_expected_refused": self.open_refused_expected,
+                "seconds": round(self.seconds, 1)}
+
+
+def clinic_sizes(patients: int, clinics: int, big_clinic: int | None) -> list[int]:
+    """Patients per clinic: the first clinic gets ``big_clinic`` (capped at ``patients``) when given, the
+    rest share the remainder evenly."""
+    if clinics < 1:
+        raise ValueError("at least one clinic")
+    sizes = [0] * clinics
+    remaining = patients
+    start = 0
+    if big_clinic:
+        sizes[0] = min(big_clinic, patients)
+        remaining -= sizes[0]
+        start = 1
+    others = clinics - start
+    if others == 0:
+        sizes[0] += remaining
+        return sizes
+    for i in range(others):
+        sizes[start + i] = remaining // others + (1 if i < remaining % others else 0)
+    return sizes
+
+
+def _stamp(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+
+
+def generate(*, patients: int, clinics: int, pharmacies: int, seed: int = 1, today: dt.date | None = None,
+             big_clinic: int | None = None, chunk: int = 5_000,
+             progress: Callable[[str], None] | None = None) -> SynthResult:
+    """Create the population (see the module docstring) and return what was written."""
+    from clearcourse.accounts.models import Clinic, Pharmacy, Role, User
+    from clearcourse.audit.services import audit_record
+    from clearcourse.courses.models import (
+        Assessment,
+        Course,
+        DosePlan,
+        Patient,
+        Prescription,
+        WeightMeasurement,
+    )
+    from clearcourse.monitoring.models import LabResult, MoodScreen
+    from clearcourse.pharmacy.models import Authorization, Dispense
+    from clearcourse.ppp import models as ppp
+
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    # Unique per run (not per seed), so that running synth twice on one database never collides on names.
+    tag = f"{seed}-{secrets.token_hex(3)}"
+    sizes = clinic_sizes(patients, clinics, big_clinic)
+
+    with transaction.atomic():
+        clinic_objs = Clinic.objects.bulk_create([
+            Clinic(name=f"Synthetic Clinic {tag}-{i + 1}", program=CLINIC_FAMILY_CYCLE[i % len(CLINIC_FAMILY_CYCLE)],
+                   city="Synthville") for i in range(clinics)])
+        families_used = sorted({c.program for c in clinic_objs})
+        pharmacy_objs = Pharmacy.objects.bulk_create([
+            Pharmacy(name=f"Synthetic Pharmacy {tag}-{i + 1}",
+                     program=(families_used[i % len(families_used)]),
+                     registration_number=f"SYN-{tag}-{i + 1}", city="Synthville")
+            for i in range(max(pharmacies, len(families_used)))])
+        staff: list[User] = []
+        for c in clinic_objs:
+            for j in range(3):
+                staff.append(User(username=f"syn{tag}-c{c.pk}-dr{j + 1}", role=Role.PRESCRIBER, clinic=c,
+                                  first_name=f"Doctor{j + 1}", last_name=f"Clinic{c.pk}",
+                                  registration_number=f"SYN-P-{c.pk}-{j + 1}"))
+        for p in pharmacy_objs:
+            staff.append(User(username=f"syn{tag}-p{p.pk}-rx", role=Role.PHARMACIST, pharmacy=p,
+                              first_name="Pharmacist", last_name=f"Pharmacy{p.pk}"))
+        for u in staff:
+            u.set_unusable_password()
+        User.objects.bulk_create(staff)
+        staff = list(User.objects.filter(username__startswith=f"syn{tag}-"))
+    prescribers: dict[int, list[User]] = defaultdict(list)
+    pharmacist_of: dict[int, User] = {}
+    for u in staff:
+        if u.role == Role.PRESCRIBER and u.clinic_id is not None:
+            prescribers[u.clinic_id].append(u)
+        elif u.pharmacy_id is not None:
+            pharmacist_of[u.pharmacy_id] = u
+    pharmacies_by_family: dict[str, list[Pharmacy]] = defaultdict(list)
+    for p in pharmacy_objs:
+        pharmacies_by_family[p.program].append(p)
+
+    order: list[type[models.Model]] = [
+        Patient, Course, WeightMeasurement, Assessment, DosePlan, ppp.Enrollment, ppp.RiskCategory,
+        ppp.Counseling, ppp.ContraceptionConfirmation, ppp.PregnancyTest, ppp.ComprehensionAttempt,
+        Prescription, Authorization, Dispense, ppp.TreatmentEnd, LabResult, MoodScreen,
+    ]
+    writer = BulkWriter()
+    allowed = refused = 0
+
+    def assignments() -> Iterator[tuple[Clinic, int]]:
+        for clinic, size in zip(clinic_objs, sizes, strict=True):
+            for i in range(size):
+                yield clinic, i
+
+    pending = 0
+    for done, (clinic, i) in enumerate(assignments(), start=1):
+        # One generator per patient: the same seed gives the same histories, whatever the chunking.
+        prng = random.Random(f"{seed}:{clinic.pk}:{i}")  # noqa: S311 - synthetic data, not a secret
+        plan = plan_course(prng, family=clinic.program, today=today)
+        if plan.expect_allowed is True:
+            allowed += 1
+        elif plan.expect_allowed is False:
+            refused += 1
+        _write_plan(writer, plan, prng, clinic=clinic, number=i, tag=tag,
+                    prescriber=prng.choice(prescribers[clinic.pk]),
+                    pharmacy=prng.choice(pharmacies_by_family[clinic.program]), pharmacist_of=pharmacist_of,
+                    today=today)
+        pending += 1
+        if pending >= chunk:
+            with transaction.atomic():
+                writer.flush(order)
+            pending = 0
+            if progress:
+                progress(f"  {done}/{patients} patients ({time.perf_counter() - started:.0f} s)")
+    with transaction.atomic():
+        writer.flush(order)
+        writer.finish()
+        counts = dict(writer.counts)
+        counts.update(Clinic=len(clinic_objs), Pharmacy=len(pharmacy_objs), User=len(staff))
+        audit_record(actor=None, action="synth.generate", detail={
+            "patients": patients, "clinics": clinics, "pharmacies": len(pharmacy_objs), "seed": seed,
+            "today": today.isoformat(), "rows": counts})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in order:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return SynthResult(patients=patients, clinics=clinics, pharmacies=len(pharmacy_objs), counts=counts,
+                       open_allowed_expected=allowed, open_refused_expected=refused,
+                       seconds=time.perf_counter() - started, clinic_ids=[c.pk for c in clinic_objs],
+                       pharmacy_ids=[p.pk for p in pharmacy_objs])
+
+
+def _write_plan(w: BulkWriter, plan: CoursePlan, rng: random.Random, *, clinic: Any, number: int, tag: str,
+                prescriber: Any, pharmacy: Any, pharmacist_of: dict[int, Any], today: dt.date) -> None:
+    from clearcourse.courses.models import (
+        Assessment,
+        Course,
+        DosePlan,
+        Patient,
+        Prescription,
+        WeightMeasurement,
+    )
+    from clearcourse.monitoring.models import LabResult, MoodScreen
+    from clearcourse.pharmacy.models import Authorization, Dispense
+    from clearcourse.ppp import models as ppp
+    from clearcourse.rules.programs.registry import resolve
+
+    female = plan.sex == "female"
+    given = rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)
+    family_name = rng.choice(FAMILY)
+    dr = prescriber.pk
+    patient_id = w.add(Patient, clinic_id=clinic.pk, prescriber_id=dr, user_id=None,
+                       record_number=f"S{tag}-{clinic.pk}-{number:06d}", given_name=given, family_name=family_name,
+                       birth_date=plan.birth_date, sex=plan.sex, email="", phone="",
+                       preferred_language="de" if plan.family != "us-ipledge" and rng.random() < 0.5 else "en",
+                       created_at=_stamp(plan.assessed_on))
+    ended_on = plan.treatment_end
+    course_id = w.add(Course, patient_id=patient_id, clinic_id=clinic.pk, prescriber_id=dr, program=plan.family,
+                      product="conventional", status=plan.status, target_mg_per_kg=Decimal(120),
+                      started_on=plan.started_on, ended_on=ended_on, created_at=_stamp(plan.assessed_on))
+    rec = {"recorded_by_id": dr, "supersedes_id": None, "correction_reason": ""}
+    weight = Decimal(rng.randint(480, 950)) / 10
+    w.add(WeightMeasurement, patient_id=patient_id, measured_on=plan.assessed_on, weight_kg=weight,
+          recorded_at=_stamp(plan.assessed_on), **rec)
+    w.add(Assessment, course_id=course_id, assessed_on=plan.assessed_on, iga=rng.choice((3, 4)), scarring=rng.random() < 0.4,
+          eligible=True, decision={"eligible": True, "synthetic": True}, failed_therapies=["oral_antibiotic"],
+          recorded_at=_stamp(plan.assessed_on), **rec)
+    w.add(DosePlan, course_id=course_id, starts_on=plan.enrolled_on + 35 * DAY, weight_kg=weight,
+          mg_per_kg=Decimal("0.50"), daily_dose_mg=DAILY_DOSE_MG, capsules={"20": 2}, target_mg_per_kg=Decimal(120),
+          recorded_at=_stamp(plan.enrolled_on), **rec)
+    us = plan.family == "us-ipledge"
+    w.add(ppp.Enrollment, course_id=course_id, program=plan.family, enrolled_on=plan.enrolled_on,
+          ipledge_patient_id=f"IPL-S{patient_id}" if us else "", recorded_at=_stamp(plan.enrolled_on), **rec)
+    w.add(ppp.RiskCategory, course_id=course_id, can_get_pregnant=plan.can_get_pregnant, effective_on=plan.enrolled_on,
+          reason="", recorded_at=_stamp(plan.enrolled_on), **rec)
+    for day in plan.counselings:
+        w.add(ppp.Counseling, course_id=course_id, counseled_on=day, counseled_by_id=dr, note="",
+              recorded_at=_stamp(day), **rec)
+    for day, methods in plan.contraceptions:
+        w.add(ppp.ContraceptionConfirmation, course_id=course_id, confirmed_on=day, methods=list(methods),
+              abstinence=False, confirmed_by="patient", recorded_at=_stamp(day), **rec)
+    for day, setting, result in plan.tests:
+        w.add(ppp.PregnancyTest, course_id=course_id, collected_on=day, setting=setting, result=result, photo="",
+              photo_content_type="", recorded_at=_stamp(day), **rec)
+    for day in plan.comprehensions:
+        w.add(ppp.ComprehensionAttempt, course_id=course_id, answered_on=day, program=plan.family,
+              language="en", answers={}, score=10, total=10, passed=True, recorded_at=_stamp(day), **rec)
+    rx_ids: list[int] = []
+    for key, day in enumerate(plan.prescriptions):
+        rx_ids.append(w.add(Prescription, course_id=course_id, prescriber_id=dr, issued_on=day, product="conventional",
+                            daily_dose_mg=DAILY_DOSE_MG, capsules={"20": 2}, days_supply=DAYS_SUPPLY,
+                            ipledge_confirmation=f"C{patient_id}{key:02d}" if us else "", voided=False,
+                            recorded_at=_stamp(day), **rec))
+    pharmacist = pharmacist_of[pharmacy.pk]
+    for key, day in plan.dispenses:
+        authorization_id = w.add(
+            Authorization, pharmacy_id=pharmacy.pk, prescription_id=rx_ids[key], patient_id=patient_id, decided_on=day,
+            allowed=True, reasons=[], valid_through=day, program=resolve(plan.family, day).id,
+            days_supply=DAYS_SUPPLY, ipledge_rma="", created_by_id=pharmacist.pk, created_at=_stamp(day))
+        w.add(Dispense, prescription_id=rx_ids[key], pharmacy_id=pharmacy.pk, dispensed_on=day,
+              days_supply=DAYS_SUPPLY, daily_dose_mg=DAILY_DOSE_MG, authorization_id=authorization_id,
+              idempotency_key="", ipledge_rma="", recorded_at=_stamp(day), recorded_by_id=pharmacist.pk,
+              supersedes_id=None, correction_reason="")
+    if plan.treatment_end is not None and plan.treatment_end <= today:
+        w.add(ppp.TreatmentEnd, course_id=course_id, ended_on=plan.treatment_end, reason="Cumulative target reached.",
+              recorded_at=_stamp(plan.treatment_end), **rec)
+    for day in plan.labs:
+        for loinc, analyte, value, unit, uln in (("2571-8", "triglycerides", 120, "mg/dL", None),
+                                                 ("1742-6", "alt", 22, "U/L", 40)):
+            v = Decimal(value + rng.randint(-15, 25))
+            w.add(LabResult, course_id=course_id, loinc=loinc, analyte=analyte, value=v, unit=unit,
+                  uln=Decimal(uln) if uln else None, canonical_value=v, canonical_unit=unit, collected_on=day,
+                  source="manual", recorded_at=_stamp(day), **rec)
+    for day in plan.mood_screens:
+        w.add(MoodScreen, course_id=course_id, instrument="phq2", answers=[0, 1], score=1, band="negative",
+              item9_positive=None, urgent=False, completed_by="patient", screened_on=day,
+              recorded_at=_stamp(day), **rec)
+
+
+__all__ = ["BulkWriter", "CoursePlan", "SynthResult", "clinic_sizes", "generate", "plan_course", "plan_facts"]

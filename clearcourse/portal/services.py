@@ -72,11 +72,12 @@ def _hash(nonce: str) -> str:
 
 @transaction.atomic
 def invitation_create(*, actor: User, patient: Patient, now: dt.datetime, base_url: str,
-                      email: str = "") -> tuple[Invitation, str]:
+                      email: str = "", send_email: bool = True) -> tuple[Invitation, str]:
     """Invite a patient to the portal by email; returns the invitation and the link sent.
 
     Clinic staff who can see the patient only. Any earlier open invitation stops working, so only
-    the latest email's link is valid. The email goes out after the transaction commits.
+    the latest email's link is valid. The email goes out after the transaction commits (the demo
+    passes ``send_email=False`` and prints the link instead).
     """
     require_clinic_staff(actor)
     if not patients_visible_to(actor).filter(pk=patient.pk).exists():
@@ -95,7 +96,8 @@ def invitation_create(*, actor: User, patient: Patient, now: dt.datetime, base_u
     )
     token = signing.dumps({"i": invitation.pk, "n": nonce}, salt=_SALT)
     link = base_url.rstrip("/") + reverse("portal:accept", args=[token])
-    transaction.on_commit(lambda: _send_invitation(patient, address, link, invitation.expires_at))
+    if send_email:
+        transaction.on_commit(lambda: _send_invitation(patient, address, link, invitation.expires_at))
     audit_record(actor=actor, action="portal.invitation.create", patient_id=patient.pk, obj=invitation,
                  detail={"expires_at": invitation.expires_at.isoformat()})
     return invitation, link

@@ -159,7 +159,7 @@ def consent(request: HttpRequest, course_id: int) -> HttpResponse:
     if document is None:
         return render(request, "portal/consent.html", context)
     today = timezone.localdate()
-    form = forms.ConsentForm(request.POST or None, document=document, initial={"signed_on": today})
+    form = forms.ConsentForm(request.POST if request.method == "POST" else None, document=document, initial={"signed_on": today})
     context["form"] = form
     if request.method == "POST":
         if not form.is_valid():
@@ -226,7 +226,7 @@ def comprehension(request: HttpRequest, course_id: int) -> HttpResponse:
 
     course = _course(request, course_id, audit="portal.comprehension.open")
     language = _language(request)
-    form = forms.ComprehensionForm(request.POST or None, program=course.program, language=language)
+    form = forms.ComprehensionForm(request.POST if request.method == "POST" else None, program=course.program, language=language)
     latest = course.comprehension_attempts.current().order_by("-answered_on", "-id").first()  # type: ignore[attr-defined]
 
     def save() -> object:
@@ -249,7 +249,7 @@ def contraception(request: HttpRequest, course_id: int) -> HttpResponse:
 
     course = _course(request, course_id, audit="portal.contraception.open")
     part = selectors.pregnancy_part(course, today=timezone.localdate())
-    form = forms.ContraceptionForm(request.POST or None, allow_abstinence=part.two_methods)
+    form = forms.ContraceptionForm(request.POST if request.method == "POST" else None, allow_abstinence=part.two_methods)
 
     def save() -> object:
         return contraception_confirm(actor=_user(request), course=course, confirmed_on=timezone.localdate(),
@@ -266,7 +266,7 @@ def mood(request: HttpRequest, course_id: int) -> HttpResponse:
 
     course = _course(request, course_id, audit="portal.mood.open")
     instrument = selectors.mood_instrument(course.patient, timezone.localdate())
-    form = forms.MoodForm(request.POST or None, instrument=instrument)
+    form = forms.MoodForm(request.POST if request.method == "POST" else None, instrument=instrument)
 
     def save() -> object:
         return mood_screen_record(actor=_user(request), course=course, instrument=instrument,
@@ -282,7 +282,7 @@ def side_effects_report(request: HttpRequest, course_id: int) -> HttpResponse:
     from clearcourse.monitoring.services import side_effect_report
 
     course = _course(request, course_id, audit="portal.side_effects.open")
-    form = forms.SideEffectForm(request.POST or None)
+    form = forms.SideEffectForm(request.POST if request.method == "POST" else None)
 
     def save() -> object:
         return side_effect_report(actor=_user(request), course=course, symptoms=form.symptoms(),
@@ -299,7 +299,7 @@ def missed_doses(request: HttpRequest, course_id: int) -> HttpResponse:
     from clearcourse.courses.services import missed_dose_record
 
     course = _course(request, course_id, audit="portal.missed_doses.open")
-    form = forms.MissedDoseForm(request.POST or None)
+    form = forms.MissedDoseForm(request.POST if request.method == "POST" else None)
 
     def save() -> object:
         data = form.cleaned_data
@@ -358,7 +358,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_from_token(token, now=now)
     except DomainError as exc:
         return render(request, "portal/accept_invalid.html", {"message": exc.message}, status=410)
-    form = forms.InvitationAcceptForm(request.POST or None)
+    form = forms.InvitationAcceptForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "invitation": invitation, "username": services.username_for(invitation)}
     if request.method == "POST":
         if not form.is_valid():

@@ -80,3 +80,34 @@ def other_course(other_patient: Any, prescriber: Any) -> Any:
 @pytest.fixture
 def patient_client(login: Callable[[Any], Any], patient_user: Any) -> Any:
     return login(patient_user)
+
+
+@pytest.fixture
+def ready(prescriber: Any) -> Callable[..., Any]:
+    """``ready(course, today)``: a first US fill whose every condition is met on ``today`` (a screening and a
+    confirmation test 34 days apart, the confirmation 2 days ago; a prescription written that day)."""
+
+    def do(course: Any, today: dt.date) -> Any:
+        from clearcourse.courses.models import Prescription
+        from clearcourse.ppp import models as ppp
+
+        start, confirm = today - 36 * DAY, today - 2 * DAY
+        ppp.Enrollment.objects.create(course=course, program=course.program, enrolled_on=start,
+                                      recorded_by=prescriber)
+        ppp.RiskCategory.objects.create(course=course, can_get_pregnant=True, effective_on=start,
+                                        recorded_by=prescriber)
+        for day in (start, confirm):
+            ppp.Counseling.objects.create(course=course, counseled_on=day, counseled_by=prescriber,
+                                          recorded_by=prescriber)
+            ppp.ContraceptionConfirmation.objects.create(course=course, confirmed_on=day,
+                                                         methods=["iud_copper", "male_condom"],
+                                                         confirmed_by="prescriber", recorded_by=prescriber)
+            ppp.PregnancyTest.objects.create(course=course, collected_on=day, setting="clinic", result="negative",
+                                             recorded_by=prescriber)
+        ppp.ComprehensionAttempt.objects.create(course=course, answered_on=confirm, program=course.program,
+                                                answers={}, score=5, total=5, passed=True, recorded_by=prescriber)
+        return Prescription.objects.create(course=course, prescriber=prescriber, issued_on=confirm,
+                                           product=course.product, daily_dose_mg=40, capsules={"40": 1},
+                                           days_supply=30, recorded_by=prescriber)
+
+    return do

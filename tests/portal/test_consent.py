@@ -1,0 +1,186 @@
+"""Consent and acknowledgement of risk: typed name, today's date, every risk ticked; stored append-only with
+the exact text signed and its hash; refused with a field error (and nothing stored) otherwise."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from clearcourse.core.models import AppendOnlyError
+from clearcourse.portal import services
+from clearcourse.portal.consent import CONSENT_VERSION, consent_document, consent_document_by_version
+from clearcourse.portal.models import ConsentSignature
+
+pytestmark = pytest.mark.django_db
+
+
+def _post_data(document: Any, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"text_version": document.version_id, "text_sha256": document.sha256,
+                            "typed_name": "Jordan Miller", "signed_on": "2026-11-26"}
+    data.update({f"risk_{code}": "on" for code in document.risk_codes})
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+@pytest.fixture
+def can_course(course: Any, set_category: Callable[..., Any]) -> Any:
+    set_category(course, True)
+    return course
+
+
+@pytest.fixture
+def document() -> Any:
+    return consent_document(program="us-ipledge", can_get_pregnant=True, language="en")
+
+
+def test_a_patient_signs_and_the_exact_text_and_its_hash_are_stored(patient_client: Any, can_course: Any,
+                                                                     document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[can_course.pk]), _post_data(document),
+                                   REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302
+    signature = ConsentSignature.objects.get(course=can_course)
+    assert signature.text == document.text
+    assert signature.text_sha256 == hashlib.sha256(document.text.encode()).hexdigest()
+    assert signature.text_version == f"{CONSENT_VERSION}/us-ipledge/can/en"
+    assert signature.language == "en"
+    assert signature.typed_name == "Jordan Miller"
+    assert set(signature.risks) == set(document.risk_codes)
+    assert signature.ip == "203.0.113.7"
+    assert signature.signed_at is not None
+
+
+def test_a_name_that_does_not_match_is_a_field_error_and_nothing_is_stored(patient_client: Any, can_course: Any,
+                                                                           document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[can_course.pk]),
+                                   _post_data(document, typed_name="Jordan Mueller"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["typed_name"] == [
+        services.NAME_MISMATCH % {"name": "Jordan Miller"}]
+    assert not ConsentSignature.objects.exists()
+
+
+def test_the_name_match_ignores_case_and_extra_spaces(patient_client: Any, can_course: Any, document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[can_course.pk]),
+                                   _post_data(document, typed_name="  jordan   MILLER "))
+    assert response.status_code == 302
+    assert ConsentSignature.objects.get().typed_name == "jordan MILLER"
+
+
+@pytest.mark.parametrize("code", ["personal_use", "pregnancy", "mood", "serious_effects", "common_effects",
+                                  "supervision"])
+def test_an_unticked_risk_is_a_field_error_and_nothing_is_stored(code: str, patient_client: Any, can_course: Any,
+                                                                 document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[can_course.pk]),
+                                   _post_data(document, **{f"risk_{code}": None}))
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"risk_{code}"] == [services.RISK_NOT_ACKNOWLEDGED]
+    assert not ConsentSignature.objects.exists()
+
+
+def test_the_service_refuses_an_unticked_risk_too(patient_user: Any, can_course: Any, document: Any,
+                                                  today: Any) -> None:
+    from django.utils import timezone
+
+    with pytest.raises(services.DomainError) as exc:
+        services.consent_sign(actor=patient_user, course=can_course, text_version=document.version_id,
+                              text_sha256=document.sha256, typed_name="Jordan Miller", signed_on=today,
+                              risks=document.risk_codes[:-1], language="en", today=today, now=timezone.now())
+    assert exc.value.field == f"risk_{document.risk_codes[-1]}"
+    assert not ConsentSignature.objects.exists()
+
+
+def test_a_date_other_than_today_is_refused(patient_client: Any, can_course: Any, document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[can_course.pk]),
+                                   _post_data(document, signed_on="2026-11-20"))
+    assert response.status_code == 400
+    assert "signed_on" in response.context["form"].errors
+    assert not ConsentSignature.objects.exists()
+
+
+def test_a_changed_text_hash_is_refused(patient_client: Any, can_course: Any, document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[can_course.pk]),
+                                   _post_data(document, text_sha256="0" * 64))
+    assert response.status_code == 400
+    assert services.TEXT_CHANGED in response.content.decode()
+    assert not ConsentSignature.objects.exists()
+
+
+def test_the_consent_cannot_be_signed_before_the_risk_category_is_recorded(patient_client: Any, course: Any,
+                                                                           document: Any) -> None:
+    page = patient_client.get(reverse("portal:consent", args=[course.pk]))
+    assert page.status_code == 200 and 'id="consent-waiting"' in page.content.decode()
+    patient_client.post(reverse("portal:consent", args=[course.pk]), _post_data(document))
+    assert not ConsentSignature.objects.exists()
+
+
+def test_only_the_patient_signs_their_own_consent(prescriber: Any, can_course: Any, document: Any,
+                                                  today: Any) -> None:
+    from django.utils import timezone
+
+    with pytest.raises(services.PermissionDeniedError):
+        services.consent_sign(actor=prescriber, course=can_course, text_version=document.version_id,
+                              text_sha256=document.sha256, typed_name="Jordan Miller", signed_on=today,
+                              risks=document.risk_codes, language="en", today=today, now=timezone.now())
+
+
+def test_a_signature_is_append_only(patient_client: Any, can_course: Any, document: Any) -> None:
+    patient_client.post(reverse("portal:consent", args=[can_course.pk]), _post_data(document))
+    signature = ConsentSignature.objects.get()
+    signature.typed_name = "Someone Else"
+    with pytest.raises(AppendOnlyError):
+        signature.save()
+    with pytest.raises(AppendOnlyError):
+        signature.delete()
+    with pytest.raises(AppendOnlyError):
+        ConsentSignature.objects.update(typed_name="x")
+
+
+def test_the_german_text_is_signed_in_german(client: Any, login: Callable[[Any], Any], patient_user: Any,
+                                             can_course: Any) -> None:
+    german = consent_document(program="us-ipledge", can_get_pregnant=True, language="de")
+    c = login(patient_user)
+    c.get(reverse("portal:home"))  # the first page applies the preferred language (English) once
+    c.cookies["django_language"] = "de"  # then the language switcher decides
+    response = c.post(reverse("portal:consent", args=[can_course.pk]), _post_data(german),
+                      HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 302
+    signature = ConsentSignature.objects.get()
+    assert signature.language == "de" and signature.text_version.endswith("/de")
+    assert "Fehlbildungen" in signature.text
+
+
+def test_the_texts_differ_by_program_and_category_and_are_versioned() -> None:
+    us_can = consent_document(program="us-ipledge", can_get_pregnant=True, language="en")
+    us_cannot = consent_document(program="us-ipledge", can_get_pregnant=False, language="en")
+    eu_can = consent_document(program="eu-ppp", can_get_pregnant=True, language="en")
+    uk_cannot = consent_document(program="uk-mhra-2026", can_get_pregnant=False, language="de")
+    assert "pregnancy" in us_can.risk_codes and "pregnancy" not in us_cannot.risk_codes
+    assert "two forms of contraception together" in us_can.text
+    assert "at least one highly effective method" in eu_can.text and "5 weeks after I stop" in eu_can.text
+    assert "sexual_function" in uk_cannot.risk_codes and "sexual_function" not in eu_can.risk_codes
+    assert "30 days" in us_cannot.text  # iPLEDGE limits everyone's supply
+    assert "30 days" not in consent_document(program="eu-ppp", can_get_pregnant=False, language="en").text
+    assert len({d.sha256 for d in (us_can, us_cannot, eu_can, uk_cannot)}) == 4
+    for doc in (us_can, us_cannot, eu_can, uk_cannot):
+        assert consent_document_by_version(doc.version_id).sha256 == doc.sha256
+        assert all(risk.sources for risk in doc.risks)
+
+
+def test_a_new_signature_is_asked_for_when_the_category_changes(patient_client: Any, can_course: Any,
+                                                                document: Any,
+                                                                set_category: Callable[..., Any]) -> None:
+    import datetime as dt
+
+    patient_client.post(reverse("portal:consent", args=[can_course.pk]), _post_data(document))
+    assert 'id="duty-consent"' in patient_client.get(reverse("portal:home")).content.decode()
+    set_category(can_course, False, on=dt.date(2026, 11, 20))
+    page = patient_client.get(reverse("portal:consent", args=[can_course.pk])).content.decode()
+    assert "The consent text has changed since you signed" in page

@@ -1,0 +1,57 @@
+"""The audit trail for people: administrators search it; a patient sees who accessed their record."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from clearcourse.accounts.decorators import role_required, signed_in_user
+from clearcourse.accounts.models import Role
+from clearcourse.audit.forms import AuditSearchForm
+from clearcourse.audit.selectors import access_report, audit_search, known_actions
+from clearcourse.audit.services import audit_record
+
+PAGE_SIZE = 50
+
+
+@never_cache
+@role_required(Role.ADMIN)
+def search(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    entries = audit_search()
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "audit/search.html", {"form": form, "page": None}, status=400)
+        data = form.cleaned_data
+        entries = audit_search(patient_id=data["patient_id"], actor=data["actor"].strip(),
+                               action=data["action"].strip(), date_from=data["date_from"],
+                               date_to=data["date_to"])
+        if data["patient_id"]:
+            # Who looked at whose access history is itself part of that patient's history.
+            with transaction.atomic():
+                audit_record(actor=signed_in_user(request), action="audit.search",
+                             patient_id=data["patient_id"])
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/search.html", {
+        "form": form, "page": page, "query": query.urlencode(), "actions": known_actions(),
+    })
+
+
+@never_cache
+@role_required(Role.PATIENT)
+def my_access(request: HttpRequest) -> HttpResponse:
+    """Who opened or changed the signed-in patient's record, and when (not from where: staff addresses
+    are not the patient's business)."""
+    from clearcourse.courses.models import Patient
+
+    user = signed_in_user(request)
+    patient = Patient.objects.filter(user=user).first()
+    if patient is None:
+        raise Http404
+    page = Paginator(access_report(patient_id=patient.pk), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/my_access.html", {"page": page, "patient": patient, "me": user})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from clearcourse.core.errors import DomainError
@@ -31,6 +31,18 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
     # Same error shape as every other answer, so clients parse one format.
     body = {"error": {"code": "not_authenticated", "message": "Sign in, or send a valid API token."}}
     return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (a body that is not JSON, a failed CSRF check) in the common error shape.
+    An unparseable body is bad input like any other, so it is 422 as every endpoint documents."""
+    if exc.status_code == 400:
+        body = {"error": {"code": "invalid_json", "message": "The request body is not valid JSON.", "field": "body"}}
+        return api.create_response(request, body, status=422)
+    code = "csrf_failed" if exc.status_code == 403 and "CSRF" in str(exc.message) else f"http_{exc.status_code}"
+    return api.create_response(request, {"error": {"code": code, "message": str(exc.message)}},
+                               status=exc.status_code)
 
 
 @api.exception_handler(NinjaValidationError)

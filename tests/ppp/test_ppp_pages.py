@@ -146,3 +146,86 @@ def test_the_prescribe_page_refuses_31_days(course: Any, prescriber: Any, login:
     assert response.status_code == 400
     assert "at most 30 days" in response.content.decode()
     assert Prescription.objects.count() == 0
+
+
+def _png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_a_home_test_uploaded_on_the_page_is_served_only_through_the_checked_view(
+        course: Any, delegate: Any, prescriber: Any, other_prescriber: Any, login: Callable[[Any], Any],
+        today: dt.date, media: Any, client: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("ppp:pregnancy_test_create", args=[course.pk])
+    photo = SimpleUploadedFile("x.png", _png_bytes(), content_type="image/png")
+    response = login(delegate).post(url, {"collected_on": today.isoformat(), "setting": "home",
+                                          "result": "negative", "photo": photo})
+    assert response.status_code == 302
+    test = PregnancyTest.objects.get()
+    photo_url = reverse("ppp:home_test_photo", args=[test.pk])
+    response = client.get(photo_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content) == _png_bytes()
+    assert login(other_prescriber).get(photo_url).status_code == 404
+    client.logout()
+    assert client.get(photo_url).status_code == 302  # signed out: to the sign-in page
+
+
+def test_a_file_that_is_not_an_image_is_refused_on_the_page(course: Any, prescriber: Any, today: dt.date,
+                                                            login: Callable[[Any], Any], media: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("ppp:pregnancy_test_create", args=[course.pk])
+    fake = SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")
+    response = login(prescriber).post(url, {"collected_on": today.isoformat(), "setting": "home",
+                                             "result": "negative", "photo": fake})
+    assert response.status_code == 400
+    assert "Upload a JPEG or PNG image." in response.content.decode()
+    assert PregnancyTest.objects.count() == 0
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_only_the_prescriber_verifies_a_home_test_on_the_page(course: Any, home_test: Any, delegate: Any,
+                                                               prescriber: Any, login: Callable[[Any], Any],
+                                                               today: dt.date) -> None:
+    from clearcourse.ppp.models import HomeTestVerification
+
+    url = reverse("ppp:home_test_verify", args=[home_test.pk])
+    data = {"outcome": "confirmed", "verified_on": today.isoformat()}
+    assert login(delegate).post(url, data).status_code == 403
+    assert HomeTestVerification.objects.count() == 0
+    assert login(prescriber).post(url, data).status_code == 302
+    assert HomeTestVerification.objects.get().verified_by == prescriber
+
+
+def test_the_comprehension_page_asks_in_german_and_scores_the_answers(course: Any, delegate: Any, today: dt.date,
+                                                                       login: Callable[[Any], Any]) -> None:
+    from clearcourse.ppp import questions as bank
+    from clearcourse.ppp.models import ComprehensionAttempt
+
+    client = login(delegate)
+    url = reverse("ppp:comprehension_create", args=[course.pk])
+    page = client.get(url + "?lang=de").content.decode()
+    assert "Wie viele Verhütungsmethoden" in page
+    data = {f"q_{q.id}": q.correct for q in bank.questions_for(course.program)}
+    response = client.post(url + "?lang=de", {**data, "answered_on": today.isoformat(), "language": "de"})
+    assert response.status_code == 302
+    attempt = ComprehensionAttempt.objects.get()
+    assert attempt.passed and attempt.language == "de"
+    data.pop("q_us_window")
+    response = client.post(url, {**data, "answered_on": today.isoformat()})
+    assert response.status_code == 400 and ComprehensionAttempt.objects.count() == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ class Command(BaseCommand):
 
     def _restore_portable(self, path: Path) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        with transaction.atomic():
+        # loaddata chooses the parser by the file's extension, whatever the backup is called.
+        with tempfile.TemporaryDirectory() as tmp, transaction.atomic():
+            fixture = Path(tmp) / "backup.xml"
+            fixture.symlink_to(path.resolve())
             call_command("flush", interactive=False, verbosity=0)
-            call_command("loaddata", str(path), verbosity=0)
+            call_command("loaddata", str(fixture), verbosity=0)

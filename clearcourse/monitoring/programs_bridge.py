@@ -34,6 +34,7 @@ SOME_COURSES_FAILED = _("The program status of %(count)s course(s) could not be 
 
 
 ACTION_LABELS = {
+    "write_prescription": _("Monthly visit and next prescription"),
     "pregnancy_test": _("Pregnancy test"),
     "verify_home_test": _("Verify home pregnancy test"),
     "comprehension_questions": _("Monthly comprehension questions"),
@@ -126,6 +127,11 @@ def _items_for(course: Course, status: Any, rules_status: Any, *, as_of: dt.date
             items.append(ProgramItem(course, "due", f"program:{action.code}",
                                      str(ACTION_LABELS.get(action.code, action.code)), due,
                                      detail=str(_(action.message))))
+        elif action.code == rules_status.WRITE_PRESCRIPTION and status.phase == rules_status.IN_TREATMENT \
+                and status.next_fill_due is not None:
+            # The supply runs out: the patient needs the monthly visit and a new prescription.
+            items.append(ProgramItem(course, "due", "program:visit", str(ACTION_LABELS[action.code]),
+                                     status.next_fill_due, detail=str(_(action.message))))
         elif action.code in (rules_status.COMPREHENSION, rules_status.CONFIRM_CONTRACEPTION) \
                 and status.phase == rules_status.IN_TREATMENT:
             items.append(ProgramItem(course, "questions", f"program:{action.code}",

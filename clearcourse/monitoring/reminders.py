@@ -19,10 +19,12 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -40,6 +42,7 @@ from clearcourse.monitoring.selectors import SCHEDULED_STATUSES, course_schedule
 from clearcourse.rules import monitoring as rules_monitoring
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = dt.timedelta(minutes=5)
@@ -169,6 +172,11 @@ def reminders_schedule(*, courses: Iterable[Course], today: dt.date, now: dt.dat
                 channel=channel, next_attempt_at=send_at,
                 dedupe_key=dedupe_key(course.pk, item.kind, item.due, channel),
             ))
+    # Pending reminders for something no longer due (the lab was drawn early, the course changed) are
+    # cancelled; the conditional UPDATE never touches a row a worker has already claimed.
+    Reminder.objects.filter(course__in=course_list, status=ReminderStatus.PENDING).exclude(
+        dedupe_key__in=[r.dedupe_key for r in wanted]).update(
+        status=ReminderStatus.CANCELLED, last_error="no longer due")
     if not wanted:
         return 0
     existing = set(Reminder.objects.filter(dedupe_key__in=[r.dedupe_key for r in wanted])
@@ -255,24 +263,28 @@ def deliver(reminder: Reminder, *, sms_sender: SmsSender) -> None:
         raise ValueError(f"unknown channel {reminder.channel!r}")
 
 
-def _with_retry(fn, attempts: int = 5):  # type: ignore[no-untyped-def]
-    """Run a short write, retrying when SQLite reports the database as locked by the other worker."""
-    for attempt in range(attempts):
+def _with_retry(fn: Callable[[], T], attempts: int = 5) -> T:
+    """Run a short write, retrying when SQLite reports the database as locked by the other worker
+    (PostgreSQL waits on the row lock instead, so this only ever retries on SQLite)."""
+    for attempt in range(attempts - 1):
         try:
             return fn()
         except OperationalError as exc:
-            if "locked" not in str(exc).lower() or attempt == attempts - 1:
+            if "locked" not in str(exc).lower():
                 raise
-            import time
-
             time.sleep(0.05 * (attempt + 1))
-    return None
+    return fn()
 
 
 def release_stale_claims(*, now: dt.datetime) -> int:
     """Rows left in ``sending`` by a worker that died: marked failed, never resent (they may have gone)."""
     return Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=ReminderStatus.FAILED, last_error="worker stopped while sending; check whether it arrived")
+
+
+def _finish(pk: int, worker: str, **fields: Any) -> int:
+    """Record the outcome of a claimed reminder; only the worker holding the claim may."""
+    return Reminder.objects.filter(pk=pk, status=ReminderStatus.SENDING, claimed_by=worker).update(**fields)
 
 
 def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = None, limit: int = 200,
@@ -285,13 +297,12 @@ def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = N
     candidates = list(Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
                       .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
     for pk in candidates:
-        if not _with_retry(lambda pk=pk: claim(pk, worker=worker, now=now)):
+        if not _with_retry(partial(claim, pk, worker=worker, now=now)):
             report.lost_races += 1
             continue
         reminder = Reminder.objects.select_related("patient", "course").get(pk=pk)
         if reminder.course is not None and reminder.course.status not in SCHEDULED_STATUSES:
-            _with_retry(lambda pk=pk: Reminder.objects.filter(pk=pk, claimed_by=worker).update(
-                status=ReminderStatus.CANCELLED, last_error="course closed"))
+            _with_retry(partial(_finish, pk, worker, status=ReminderStatus.CANCELLED, last_error="course closed"))
             report.cancelled += 1
             continue
         try:
@@ -303,15 +314,12 @@ def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = N
             else:
                 status, report.retried = ReminderStatus.PENDING, report.retried + 1
             retry_at = now + BACKOFF_BASE * (2 ** (reminder.attempts - 1))
-            _with_retry(lambda pk=pk, status=status, retry_at=retry_at, exc=exc: Reminder.objects.filter(
-                pk=pk, status=ReminderStatus.SENDING, claimed_by=worker).update(
-                status=status, next_attempt_at=retry_at, last_error=str(exc)[:500]))
+            _with_retry(partial(_finish, pk, worker, status=status, next_attempt_at=retry_at,
+                                last_error=str(exc)[:500]))
             continue
-        _with_retry(lambda pk=pk: Reminder.objects.filter(
-            pk=pk, status=ReminderStatus.SENDING, claimed_by=worker).update(
-            status=ReminderStatus.SENT, sent_at=timezone.now(), last_error=""))
+        _with_retry(partial(_finish, pk, worker, status=ReminderStatus.SENT, sent_at=timezone.now(), last_error=""))
         report.sent += 1
-    _with_retry(lambda: release_stale_claims(now=now))
+    _with_retry(partial(release_stale_claims, now=now))
     return report
 
 

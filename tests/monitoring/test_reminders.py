@@ -233,3 +233,22 @@ def test_two_workers_in_parallel_send_every_reminder_exactly_once(patient, activ
     assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 100
     # Both workers really ran against the same rows (each lost some races or took a share).
     assert len(reports) == 2
+
+
+def test_a_reminder_for_something_done_early_is_cancelled_at_the_next_scheduling(prescriber, active_course, today):
+    from clearcourse.courses.models import Course
+    from clearcourse.monitoring import services
+
+    Course.objects.filter(pk=active_course.pk).update(started_on=today - dt.timedelta(days=3))
+    active_course.refresh_from_db()
+    reminders.reminders_schedule_for_course(course=active_course, today=today)
+    lab = Reminder.objects.get(kind="lab_due")
+    for loinc, value, unit, uln in (("2571-8", 100, "mg/dL", None), ("1742-6", 20, "U/L", 40)):
+        services.lab_result_record(actor=prescriber, course=active_course, loinc=loinc, value=value, unit=unit,
+                                   uln=uln, collected_on=today - dt.timedelta(days=3), today=today)
+    reminders.reminders_schedule_for_course(course=active_course, today=today)
+    lab.refresh_from_db()
+    assert lab.status == ReminderStatus.CANCELLED
+    # The next check (the first recheck) gets its own reminder.
+    assert Reminder.objects.filter(kind="lab_due", status=ReminderStatus.PENDING,
+                                   due_on=today + dt.timedelta(days=27)).exists()

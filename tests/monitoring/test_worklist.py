@@ -142,3 +142,25 @@ def test_the_worklist_degrades_clearly_without_the_programs_app(monkeypatch, pre
 @pytest.mark.parametrize("conditions,high_risk", [(["diabetes_mellitus"], True), (["acne"], False), ([], False)])
 def test_risk_factors_come_from_the_latest_assessment(conditions, high_risk):
     assert bool(selectors.risk_factors_from_conditions(conditions)) is high_risk
+
+
+def test_the_monthly_visit_is_due_when_the_supply_runs_out(prescriber, pharmacy, active_course, today):
+    from clearcourse.courses.models import Prescription
+    from clearcourse.pharmacy.models import Dispense
+    from clearcourse.ppp import models as ppp
+
+    c = active_course
+    ppp.Enrollment.objects.create(course=c, program=c.program, enrolled_on=today - dt.timedelta(days=60),
+                                  recorded_by=prescriber)
+    ppp.RiskCategory.objects.create(course=c, can_get_pregnant=False, effective_on=today - dt.timedelta(days=60),
+                                    recorded_by=prescriber)
+    ppp.Counseling.objects.create(course=c, counseled_on=today - dt.timedelta(days=60), counseled_by=prescriber,
+                                  recorded_by=prescriber)
+    rx = Prescription.objects.create(course=c, prescriber=prescriber, issued_on=today - dt.timedelta(days=26),
+                                     product="conventional", daily_dose_mg=40, days_supply=30, recorded_by=prescriber)
+    Dispense.objects.create(prescription=rx, pharmacy=pharmacy, dispensed_on=today - dt.timedelta(days=25),
+                            days_supply=30, daily_dose_mg=40, recorded_by=prescriber)
+    data = selectors.worklist(user=prescriber, today=today)
+    visits = [i for i in data.week_items if i.code == "program:visit"]
+    # 30 days from 25 days ago: the last tablet is taken in 4 days, the next fill is due the day after.
+    assert [v.due for v in visits] == [today + dt.timedelta(days=5)]

@@ -8,11 +8,11 @@ takes well under a minute.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -46,7 +46,7 @@ def world(settings: Any, course: Any, prescriber: Any, pharmacy: Any, admin_user
 
     # The fuzzer makes more requests than a pharmacy's rate limit allows; a 429 is not what is tested.
     settings.CLEARCOURSE_API_RATE_LIMIT = 1_000_000
-    today = dt.date.today()  # noqa: DTZ011 - the API's own "today" is the server's local date
+    today = timezone.localdate()  # the API judges on the server's local date
     ppp.enrollment_record(actor=prescriber, course=course, enrolled_on=today, today=today)
     ppp.prescription_create(actor=prescriber, course=course, issued_on=today, product="conventional",
                             daily_dose_mg=40, days_supply=30, today=today, acknowledge_warnings=True)

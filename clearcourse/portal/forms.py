@@ -4,7 +4,7 @@ field at fault. Every input has a label; radio groups and checkbox groups get a 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +87,7 @@ class ContraceptionForm(forms.Form):
         from clearcourse.ppp.models import CONTRACEPTION_CHOICES
 
         super().__init__(*args, **kwargs)
-        self.fields["methods"].choices = CONTRACEPTION_CHOICES
+        cast(forms.MultipleChoiceField, self.fields["methods"]).choices = CONTRACEPTION_CHOICES
         if not allow_abstinence:
             del self.fields["abstinence"]
 

@@ -106,10 +106,9 @@ def app_constants() -> set[str]:
                     if value is not None:
                         found.add(value)
             elif isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
-                source = modules.get(arg.value.id)
-                value = constants.get(source or "", {}).get(arg.attr)
-                if value is not None:
-                    found.add(value)
+                attribute_value = constants.get(modules.get(arg.value.id) or "", {}).get(arg.attr)
+                if attribute_value is not None:
+                    found.add(attribute_value)
     return found
 
 

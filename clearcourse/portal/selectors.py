@@ -310,7 +310,7 @@ def pregnancy_part(course: Course, *, today: dt.date) -> PregnancyPart:
                              prescription_window_days=None, supply_limit_days=None, monthly_questions=False,
                              monthly_contraception=False, home_tests=False,
                              after_test="one_month" if fam == "us-ipledge" else "five_weeks", sources=())
-    rules = [version.contraception, version.contraception_lead_in_days, version.test_window_days,
+    rules: list[Any] = [version.contraception, version.contraception_lead_in_days, version.test_window_days,
              version.test_before_prescription_days, version.screening_gap_days, version.comprehension_can,
              version.prescription_window_days_can if can else version.prescription_window_days_cannot,
              version.supply_limit_days_can if can else version.supply_limit_days_cannot,
@@ -509,7 +509,7 @@ def duties(course: Course, *, today: dt.date, language: str) -> Duties:
             status = ppp.course_status(course, on=today)
         except DomainError as exc:
             result.status_error = exc.message
-    met: dict[str, Any] = {}
+    met: dict[str, FillCondition] = {}
     if status is not None:
         result.window = status.window
         result.next_fill_due = status.next_fill_due
@@ -524,13 +524,13 @@ def duties(course: Course, *, today: dt.date, language: str) -> Duties:
 
     version = program_version(course, today)
     if status is not None and can and version is not None and version.comprehension_can.value != Cadence.NONE:
-        row = met.get("comprehension")
-        result.items.append(Duty("comprehension", DONE if row is not None and row.met else DUE,
-                                 row.since if row is not None else None))
+        comprehension = met.get("comprehension")
+        result.items.append(Duty("comprehension", DONE if comprehension is not None and comprehension.met else DUE,
+                                 comprehension.since if comprehension is not None else None))
     if status is not None and can and version is not None:
-        row = met.get("contraception")
-        result.items.append(Duty("contraception", DONE if row is not None and row.met else DUE,
-                                 row.since if row is not None else None))
+        contraception = met.get("contraception")
+        result.items.append(Duty("contraception", DONE if contraception is not None and contraception.met else DUE,
+                                 contraception.since if contraception is not None else None))
 
     last_screen = (MoodScreen.objects.current().filter(course=course).order_by("-screened_on", "-id")
                    .values_list("screened_on", flat=True).first())

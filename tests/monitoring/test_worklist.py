@@ -35,7 +35,6 @@ def test_the_worklist_query_count_does_not_grow_with_patients_or_history(login, 
     assert len(data.urgent_alerts) == 200
     assert data.programs.available
     # The same number of queries for 10 and 200 patients, 2 and 8 months of history each.
-    print(f"worklist queries: {small} for 10 patients, {large} for 200")
     assert small == large, (small, large)
     filtered, response = worklist_queries(client, f"{url}?prescriber={chen.pk}")
     assert filtered == large

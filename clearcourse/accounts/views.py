@@ -132,7 +132,10 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     form = OTPEnrolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    allowed, _details = device.verify_is_allowed()
+    if request.method == "POST" and form.is_valid() and not allowed:
+        form.add_error("token", _(TOO_MANY_CODES))
+    elif request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])

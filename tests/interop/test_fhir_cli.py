@@ -102,15 +102,23 @@ def test_the_validity_period_is_the_window_the_program_gives_on_the_day_of_writi
             assert period["end"] == decision["valid_through"]
 
 
-def test_a_thirty_day_prescription_has_a_thirty_day_supply_and_the_seven_day_test_window() -> None:
-    case = {"program": "us-ipledge-2026", "patient": {"birth_date": "2004-03-01", "can_get_pregnant": False},
+def _cannot_get_pregnant_case(program: str) -> dict[str, Any]:
+    return {"program": program, "patient": {"birth_date": "2004-03-01", "can_get_pregnant": False},
             "events": [{"type": "enrolled", "date": "2026-09-01"}, {"type": "counseling", "date": "2026-09-01"},
                        {"type": "prescription", "id": "rx-1", "date": "2026-10-05", "days_supply": 30,
                         "daily_dose_mg": 40}]}
-    mr = _resources(run_case("fhir", case), "MedicationRequest")[0]
+
+
+def test_a_thirty_day_prescription_has_a_thirty_day_supply_and_the_programs_window() -> None:
+    mr = _resources(run_case("fhir", _cannot_get_pregnant_case("us-ipledge-2021")), "MedicationRequest")[0]
     assert mr["dispenseRequest"]["expectedSupplyDuration"]["value"] == 30
-    # 2026: a patient who cannot get pregnant has 30 days from the prescription (day 1 = written).
+    # 2021: a patient who cannot get pregnant has 30 days from the prescription (day 1 = written).
     assert mr["dispenseRequest"]["validityPeriod"] == {"start": "2026-10-05", "end": "2026-11-03"}
+
+
+def test_a_program_with_no_window_leaves_the_validity_period_open() -> None:
+    mr = _resources(run_case("fhir", _cannot_get_pregnant_case("us-ipledge-2026")), "MedicationRequest")[0]
+    assert mr["dispenseRequest"]["validityPeriod"] == {"start": "2026-10-05"}
 
 
 def test_a_home_test_has_the_home_method_the_patient_as_performer_and_waits_for_verification() -> None:

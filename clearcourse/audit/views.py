@@ -29,12 +29,13 @@ def search(request: HttpRequest) -> HttpResponse:
         entries = audit_search(patient_id=data["patient_id"], actor=data["actor"].strip(),
                                action=data["action"].strip(), date_from=data["date_from"],
                                date_to=data["date_to"])
-        if data["patient_id"]:
-            # Who looked at whose access history is itself part of that patient's history.
-            with transaction.atomic():
-                audit_record(actor=signed_in_user(request), action="audit.search",
-                             patient_id=data["patient_id"])
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before the search records itself below
+    if form.is_bound and form.cleaned_data.get("patient_id"):
+        # Who looked at whose access history is itself part of that patient's history.
+        with transaction.atomic():
+            audit_record(actor=signed_in_user(request), action="audit.search",
+                         patient_id=form.cleaned_data["patient_id"])
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/search.html", {

@@ -1,0 +1,77 @@
+"""Administrators search the trail; a patient sees who accessed their record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+
+from clearcourse.audit.models import AuditEntry
+from clearcourse.audit.services import audit_record
+
+
+def test_an_administrator_searches_by_patient_actor_action_and_dates(login: Any, admin_user: Any, prescriber: Any,
+                                                                     delegate: Any) -> None:
+    with transaction.atomic():
+        audit_record(actor=prescriber, action="patient.view", patient_id=11)
+        audit_record(actor=delegate, action="patient.view", patient_id=12)
+        audit_record(actor=prescriber, action="weight.record", patient_id=12)
+    client = login(admin_user)
+    url = reverse("audit:search")
+
+    def seqs(**query: Any) -> list[int]:
+        response = client.get(url, query)
+        assert response.status_code == 200
+        return [e.seq for e in response.context["page"]]
+
+    assert len(seqs()) == 3
+    assert seqs(patient_id=12) == [3, 2]
+    assert seqs(actor=delegate.username) == [2]
+    assert seqs(action="weight.") == [3]
+    today = dt.date.today().isoformat()
+    assert len(seqs(date_from=today, date_to=today)) >= 3
+    assert seqs(date_to="2000-01-01") == []
+    # Looking up a patient's trail is itself recorded against that patient.
+    assert AuditEntry.objects.filter(action="audit.search", patient_id=12, actor=admin_user).exists()
+
+
+def test_the_search_is_paginated(login: Any, admin_user: Any, prescriber: Any) -> None:
+    with transaction.atomic():
+        for _ in range(55):
+            audit_record(actor=prescriber, action="patient.view", patient_id=1)
+    client = login(admin_user)
+    first = client.get(reverse("audit:search"))
+    assert len(first.context["page"]) == 50
+    second = client.get(reverse("audit:search"), {"page": 2})
+    assert len(second.context["page"]) == 5
+
+
+def test_a_bad_search_is_refused_with_the_field_error(login: Any, admin_user: Any) -> None:
+    response = login(admin_user).get(reverse("audit:search"), {"date_from": "2026-02-02", "date_to": "2026-01-01"})
+    assert response.status_code == 400
+
+
+def test_only_administrators_search(login: Any, prescriber: Any, patient_user: Any, pharmacist: Any) -> None:
+    for user in (prescriber, patient_user, pharmacist):
+        assert login(user).get(reverse("audit:search")).status_code == 403
+
+
+def test_a_patient_sees_who_opened_their_record_and_not_others(login: Any, patient: Any, other_patient: Any,
+                                                               prescriber: Any) -> None:
+    from clearcourse.courses.selectors import patient_get_for_user
+
+    patient_get_for_user(user=prescriber, patient_id=patient.pk)
+    patient_get_for_user(user=prescriber, patient_id=other_patient.pk)
+    response = login(patient.user).get(reverse("audit:my_access"))
+    assert response.status_code == 200
+    entries = list(response.context["page"])
+    assert [e.patient_id for e in entries] == [patient.pk]
+    html = response.content.decode()
+    assert prescriber.display_name() in html and "Prescriber" in html
+    assert "127.0.0.1" not in html
+
+
+def test_the_access_report_is_for_patients_only(login: Any, prescriber: Any) -> None:
+    assert login(prescriber).get(reverse("audit:my_access")).status_code == 403

@@ -51,18 +51,20 @@ def submit_with_keyboard(page: Any, button: Any, max_tabs: int = 200) -> None:
 
 def sign_in(page: Any, username: str, password: str, *, user: Any = None) -> None:
     """The sign-in form, then the second factor when the user has a TOTP device."""
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
     page.goto("/accounts/login/")
     assert_every_field_labelled(page)
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
     page.locator("input[name=password]").focus()
     with page.expect_navigation():
-        submit_with_keyboard(page, page.locator("form button[type=submit]").first)
+        submit_with_keyboard(page, page.locator("main form button[type=submit]").first)
     if "/accounts/two-factor/" in page.url:
         assert user is not None, "this account needs a second factor"
         assert_every_field_labelled(page)
         page.locator("input[name=token]").fill(totp_now(user))
         page.locator("input[name=token]").focus()
         with page.expect_navigation():
-            submit_with_keyboard(page, page.locator("form button[type=submit]").first)
-    assert "/accounts/" not in page.url, f"sign-in did not complete: {page.url}"
+            submit_with_keyboard(page, page.locator("main form button[type=submit]").first)
+    assert "/accounts/" not in page.url, f"sign-in did not complete: {visited}: {page.locator('main').inner_text()}"

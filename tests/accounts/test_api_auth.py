@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import RequestFactory, override_settings
 
 from clearcourse.accounts.api_auth import (
@@ -137,3 +138,22 @@ def test_session_role_auth_refuses_a_session_without_its_second_factor(pharmacis
     assert exc.value.code == "otp_required"
     pharmacist.is_verified = lambda: True
     assert SessionRoleAuth(roles={"pharmacist"})(request) == pharmacist
+
+
+def test_through_the_api_a_revoked_token_gets_401_and_a_busy_one_429(client: Any, admin_user: Any,
+                                                                     pharmacy: Any) -> None:
+    from django.urls import reverse
+
+    url = reverse("api:pharmacy_prescription_lookup")
+    token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    # Frozen mid-window, so the three requests cannot straddle a window boundary.
+    with override_settings(CLEARCOURSE_API_RATE_LIMIT=2), \
+            time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, 30, tzinfo=dt.UTC), tick=False):
+        assert client.get(url, **headers).status_code != 401
+        assert client.get(url, **headers).status_code != 401
+        busy = client.get(url, **headers)
+    assert busy.status_code == 429
+    assert busy.json()["error"]["code"] == "rate_limited" and busy.json()["error"]["retry_after"] >= 1
+    api_token_revoke(actor=admin_user, token=token)
+    assert client.get(url, **headers).status_code == 401

@@ -168,8 +168,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 # Uploaded files (home-test photos) are never served as static media; views stream them after an
-# access check.
-MEDIA_URL = None  # type: ignore[assignment]
+# access check. No URL pattern serves this prefix (Django's test server needs a value here).
+MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

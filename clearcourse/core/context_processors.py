@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 NAV_ITEMS: list[tuple[frozenset[str], str, Any]] = [
     (frozenset({"prescriber", "delegate"}), "monitoring:worklist", _("Worklist")),
     (frozenset({"prescriber", "delegate"}), "courses:patient_list", _("Patients")),
+    (frozenset({"prescriber", "delegate"}), "interop:lab_import", _("Import labs")),
     (frozenset({"pharmacist"}), "pharmacy:home", _("Dispensing")),
     (frozenset({"patient"}), "portal:home", _("My course")),
     (frozenset({"patient"}), "portal:education", _("Is isotretinoin right for me?")),

@@ -24,6 +24,10 @@ KNOWN_KEYS = frozenset({"weight_kg", "daily_mg_per_kg", "target_mg_per_kg", "str
 MAX_STRENGTHS = 20  # the nearest-dose search tries every combination of up to three capsules
 MAX_DISPENSES = 1000
 _HUGE = 10**15
+# Sanity bounds on one dispense, not clinical rules: no dispense covers more than a year, and no daily
+# dose comes near 1,000 mg (350 kg x 2 mg/kg is 700 mg; whole capsules give at most 3 x 40 mg).
+MAX_DISPENSE_DAYS = 366
+MAX_DAILY_DOSE_MG = 1000
 
 
 def read_decimal(value: Any, field: str, *, maximum: float | None = None) -> Decimal:
@@ -69,7 +73,8 @@ def _strengths(case: dict[str, Any], product_code: str | None) -> list[Decimal]:
 def _dispense(raw: Any, index: int) -> dosing.Dispense:
     prefix = f"dispenses[{index}]."
     item = require_mapping(raw, f"dispenses[{index}]")
-    days_supply = as_int(get(item, "days_supply", prefix), f"{prefix}days_supply", minimum=1)
+    days_supply = as_int(get(item, "days_supply", prefix), f"{prefix}days_supply", minimum=1,
+                         maximum=MAX_DISPENSE_DAYS)
     missed_raw = item.get("days_missed")
     days_missed = 0 if missed_raw is None else as_int(missed_raw, f"{prefix}days_missed", minimum=0)
     if days_missed > days_supply:
@@ -80,7 +85,8 @@ def _dispense(raw: Any, index: int) -> dosing.Dispense:
         raise InputError(f"{prefix}product", "is not a known product code")
     return dosing.Dispense(
         date=as_date(get(item, "date", prefix), f"{prefix}date"),
-        daily_dose_mg=read_decimal(get(item, "daily_dose_mg", prefix), f"{prefix}daily_dose_mg"),
+        daily_dose_mg=read_decimal(get(item, "daily_dose_mg", prefix), f"{prefix}daily_dose_mg",
+                                   maximum=MAX_DAILY_DOSE_MG),
         days_supply=days_supply,
         days_missed=days_missed,
         weight_kg=None if weight_raw is None else read_decimal(weight_raw, f"{prefix}weight_kg", maximum=350),

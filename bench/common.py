@@ -39,19 +39,19 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def database_url(name: str = DEFAULT_DB) -> str:
-    base = ADMIN_URL.rsplit("/", 1)[0]
+def database_url(name: str = DEFAULT_DB, admin_url: str = ADMIN_URL) -> str:
+    base = admin_url.rsplit("/", 1)[0]
     return f"{base}/{name}"
 
 
-def fresh_database(name: str = DEFAULT_DB) -> str:
+def fresh_database(name: str = DEFAULT_DB, admin_url: str = ADMIN_URL) -> str:
     """Drop and create the benchmark database, apply the migrations, and return its URL."""
     import psycopg
 
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = database_url(name)
+    url = database_url(name, admin_url)
     run_cli(["migrate", "--noinput", "-v0"], url)
     return url
 

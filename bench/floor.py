@@ -163,6 +163,13 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
     latencies: list[float] = []
     errors = 0
     with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        # The application prepares its statements once per connection; do that before the clock starts,
+        # whichever sample this worker replays first.
+        for groups in captured:
+            for group in groups:
+                for s in group["statements"]:
+                    if s["sql"].startswith("PREPARE "):
+                        _execute(conn, s, {}, {}, None, None)
         start_event.wait()
         deadline = time.time() + duration
         i = offset
@@ -171,8 +178,10 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
             try:
                 _replay_one(conn, captured[i % len(captured)])
                 latencies.append(time.perf_counter() - t0)
-            except psycopg.Error:
+            except psycopg.Error as exc:
                 errors += 1
+                if errors == 1:
+                    print(f"floor: replay error: {exc}", file=sys.stderr)
             i += 1
     return {"latencies": latencies, "errors": errors}
 

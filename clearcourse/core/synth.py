@@ -139,8 +139,8 @@ def plan_course(rng: random.Random, *, family: str, today: dt.date, stage: str |
     if refusal is None:
         refusal = _pick(rng, (*REFUSAL_SHARES, ("", 1.0))) if can and stage in ("first_fill", "on_treatment") \
             else ""
-    if refusal == "window_expired" and stage not in ("first_fill", "on_treatment"):
-        refusal = ""
+    if not can or stage not in ("first_fill", "on_treatment"):
+        refusal = ""  # both refusals are about pregnancy tests, which only patients who can get pregnant need
     # UK patients are adults at their first fill (the 2023 under-18 second-prescriber agreement is not
     # a recorded field), so at least 20 today: a course reaches back up to 13 months.
     min_age = 20 if family == "uk-mhra" else 15

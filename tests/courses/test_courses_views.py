@@ -14,7 +14,14 @@ from django.utils.html import escape
 
 from clearcourse.audit.models import AuditEntry
 from clearcourse.courses import services
-from clearcourse.courses.models import Assessment, Course, DosePlan, MissedDoseReport, Patient, WeightMeasurement
+from clearcourse.courses.models import (
+    Assessment,
+    Course,
+    DosePlan,
+    MissedDoseReport,
+    Patient,
+    WeightMeasurement,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -122,20 +122,11 @@ def test_the_main_journey_from_enrolment_to_dispense(page: Any, browser: Any, li
     page.goto(f"/programs/courses/{course.pk}/")
     shot(page, "program status before the patient's steps")
 
-    # The clinic invites the patient to the portal (the patient page's button when present).
+    # The clinic invites the patient to the portal from the patient page.
     mail.outbox.clear()
     page.goto(f"/patients/{patient.pk}/")
-    if page.locator("#invite-button").count():
-        with page.expect_navigation():
-            page.locator("#invite-button").click()
-    else:
-        # OPEN: the courses patient page does not include portal/_invite_button.html yet.
-        from django.utils import timezone
-
-        from clearcourse.portal.services import invitation_create
-
-        invitation_create(actor=staff["prescriber"], patient=patient, now=timezone.now(),
-                          base_url=live_server.url)
+    with page.expect_navigation():
+        page.locator("#invite-button").click()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [EMAIL]
     link = re.search(r"https?://\S+/portal/welcome/\S+/", mail.outbox[0].body)
     assert link is not None, mail.outbox[0].body

@@ -84,5 +84,5 @@ def print_sign_ins(out: Any) -> None:
         out.write(f"  {'Patient':<13} {patient.username}  (and the other patient.* accounts)")
     out.write("Staff accounts need a second factor (patients do not). Either add the TOTP secret above to an\n"
               "authenticator app, or print the current code with `python -m clearcourse demo_otp USERNAME`,\n"
-              f"or use a single-use backup code: {', '.join(DEMO_BACKUP_CODES)} (reset by reloading the demo).")
+              f"or use a single-use backup code: {', '.join(DEMO_BACKUP_CODES)} (each works once per demo database).")
     out.write("Open http://127.0.0.1:8000/ and sign in.\n")

@@ -135,10 +135,10 @@ ROSTER: tuple[DemoPatient, ...] = (
     DemoPatient("Zoe", "Dubois", F, 20, True, "month_6", C, 60.5, "severe", 16, target=150),
     DemoPatient("Marcus", "Green", M, 24, False, "month_6", R, 88.0, "very_severe", 25),
     # Treatment ended (post-treatment follow-up: tests one month after the last dose).
-    DemoPatient("Hannah", "Weber", F, 27, True, "completed", R, 63.0, "severe", 12),
-    DemoPatient("Samuel", "Adeyemi", M, 19, False, "completed", C, 75.0, "severe", 25),
-    DemoPatient("Nora", "Jensen", F, 22, True, "completed", C, 58.5, "moderate", 33, scarring=True),
-    DemoPatient("Felix", "Wagner", M, 26, False, "completed", R, 81.0, "very_severe", 70),
+    DemoPatient("Hannah", "Weber", F, 27, True, "completed", R, 63.0, "severe", 12, target=150),
+    DemoPatient("Samuel", "Adeyemi", M, 19, False, "completed", C, 75.0, "severe", 25, target=150),
+    DemoPatient("Nora", "Jensen", F, 22, True, "completed", C, 58.5, "moderate", 33, target=150, scarring=True),
+    DemoPatient("Felix", "Wagner", M, 26, False, "completed", R, 81.0, "very_severe", 70, target=150),
     # Paused (off treatment for now).
     DemoPatient("Ruby", "Clarke", F, 25, True, "paused", C, 60.0, "severe", 20, conditions=("depression",)),
 )
@@ -265,7 +265,7 @@ def _build_one(index: int, spec: DemoPatient, *, ctx: dict[str, Any], today: dt.
 
     if spec.stage == "completed" and ended_on is not None:
         services.course_status_change(actor=prescriber, course=course, status="completed", on=ended_on,
-                                      today=today, reason="Cumulative target reached.")
+                                      today=today, reason="Acne clear; cumulative dose close to the target.")
     elif spec.stage == "paused":
         services.course_status_change(actor=prescriber, course=course, status="paused",
                                       on=today - dt.timedelta(days=spec.offset), today=today,

@@ -16,7 +16,7 @@ NAV_ITEMS: list[tuple[frozenset[str], str, Any]] = [
     (frozenset({"pharmacist"}), "pharmacy:home", _("Dispensing")),
     (frozenset({"patient"}), "portal:home", _("My course")),
     (frozenset({"patient"}), "portal:education", _("Is isotretinoin right for me?")),
-    (frozenset({"patient"}), "portal:access_report", _("Who saw my record")),
+    (frozenset({"patient"}), "audit:my_access", _("Who saw my record")),
     (frozenset({"admin"}), "audit:search", _("Audit trail")),
     (frozenset({"admin"}), "admin:index", _("Administration")),
 ]

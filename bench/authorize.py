@@ -56,7 +56,9 @@ def load(server: common.Server, plan: Path, *, concurrency: int, requests: int, 
     workers = server.worker_pids()
     if warmup:
         _loadgen(server, plan, concurrency=concurrency, requests=warmup, duration=30)
-    pg = common.postgres_pids()
+    # The backends of this database only (the gunicorn workers' persistent connections, opened during
+    # the warm-up), so another database's load on a shared machine is not counted.
+    pg = common.db_backend_pids(server_url_db(server))
     cpu_workers0, cpu_pg0 = common.total_cpu(workers), common.total_cpu(pg)
     busy0 = common.machine_busy_seconds()
     result = _loadgen(server, plan, concurrency=concurrency, requests=requests, duration=duration)
@@ -76,6 +78,10 @@ def load(server: common.Server, plan: Path, *, concurrency: int, requests: int, 
         "memory_master": common.memory_mb(server.process.pid),
     })
     return result
+
+
+def server_url_db(server: common.Server) -> str:
+    return str(server.extra["database_url"])
 
 
 def _loadgen(server: common.Server, plan: Path, *, concurrency: int, requests: int,

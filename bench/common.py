@@ -191,7 +191,8 @@ def start_server(url: str, *, workers: int = 2, threads: int = 4, port: int | No
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(argv, env=base_env(url, **extra), cwd=ROOT, stdout=log_file,
                                    stderr=subprocess.STDOUT)
-    server = Server(process=process, port=port, workers=workers, threads=threads, log_path=log_path)
+    server = Server(process=process, port=port, workers=workers, threads=threads, log_path=log_path,
+                    extra={"database_url": url})
     wait_ready(server, timeout=timeout)
     return server
 
@@ -253,6 +254,17 @@ def postgres_pids() -> list[int]:
             except OSError:
                 continue
     return pids
+
+
+def db_backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the database of ``url`` (not other databases' backends,
+    which on a shared machine belong to someone else's work)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid()").fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def total_cpu(pids: Sequence[int]) -> float:

@@ -133,7 +133,11 @@ def _execute(conn: Any, s: dict[str, Any], head: dict[str, Any], created: dict[s
         params = [values[c] for c in columns]
     elif sql.startswith('UPDATE "audit_audithead"'):
         params = [head["last_seq"], head["last_hash"], *params[2:]]
-    with conn.cursor() as cur:
+    import psycopg
+
+    # EXECUTE of the application's own prepared statement takes literal arguments: client-side binding.
+    cursor = psycopg.ClientCursor(conn) if sql.startswith("EXECUTE ") else conn.cursor()
+    with cursor as cur:
         cur.execute(sql, params)
         if cur.description is None:
             return
@@ -160,9 +164,15 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
     import psycopg
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearcourse.settings")
+    import common as bench_common
+
     latencies: list[float] = []
     errors = 0
-    with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+    # Client-side binding like Django's default; BENCH_SERVER_BINDING=1 tries server-side binding, where
+    # psycopg prepares a statement after it has run 5 times (a diagnostic for the plan-reuse recommendation).
+    factory = psycopg.Cursor if os.environ.get("BENCH_SERVER_BINDING") == "1" else psycopg.ClientCursor
+    with psycopg.connect(url, autocommit=True, cursor_factory=factory) as conn:
+        backend = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
         # The application prepares its statements once per connection; do that before the clock starts,
         # whichever sample this worker replays first.
         for groups in captured:
@@ -171,6 +181,7 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
                     if s["sql"].startswith("PREPARE "):
                         _execute(conn, s, {}, {}, None, None)
         start_event.wait()
+        backend_cpu0 = bench_common.cpu_seconds(backend)
         deadline = time.time() + duration
         i = offset
         while len(latencies) + errors < requests and time.time() < deadline:
@@ -183,7 +194,8 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
                 if errors == 1:
                     print(f"floor: replay error: {exc}", file=sys.stderr)
             i += 1
-    return {"latencies": latencies, "errors": errors}
+        backend_cpu = bench_common.cpu_seconds(backend) - backend_cpu0
+    return {"latencies": latencies, "errors": errors, "backend_cpu": backend_cpu}
 
 
 def replay(url: str, captured: list[list[dict[str, Any]]], *, concurrency: int, requests: int,
@@ -197,12 +209,11 @@ def replay(url: str, captured: list[list[dict[str, Any]]], *, concurrency: int, 
         pending = pool.map_async(_worker, [(url, captured, per, duration, k * 7, start_event)
                                            for k in range(concurrency)])
         time.sleep(min(5.0, 0.5 + 0.1 * concurrency))
-        cpu_pg0 = common.total_cpu(common.postgres_pids())
         t0 = time.perf_counter()
         start_event.set()
         results = pending.get(timeout=duration + 120)
         elapsed = time.perf_counter() - t0
-        pg_cpu = common.total_cpu(common.postgres_pids()) - cpu_pg0
+        pg_cpu = sum(r["backend_cpu"] for r in results)
     manager.shutdown()
     lat = sorted(x * 1000 for r in results for x in r["latencies"])
     done = len(lat)

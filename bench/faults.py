@@ -68,6 +68,7 @@ class Outcome:
     body: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     retried_after: Counter[str] = field(default_factory=Counter)
+    shared: bool = False  # first pass on a prescription that two clients were given
 
     @property
     def success(self) -> bool:
@@ -142,6 +143,7 @@ def client_loop(client: Client, work: list[dict[str, Any]], outcomes: list[Outco
             return
         auth = client.call("authorize", item["reference"], "/api/v1/pharmacy/authorizations",
                            {"reference": item["reference"], "birth_date": item["birth_date"], "days_supply": 30})
+        auth.shared = item.get("shared", False)
         with lock:
             outcomes.append(auth)
         if not auth.success or not auth.body.get("allowed"):
@@ -150,6 +152,7 @@ def client_loop(client: Client, work: list[dict[str, Any]], outcomes: list[Outco
         dispense = client.call("dispense", item["reference"], "/api/v1/pharmacy/dispenses",
                                {"authorization_id": auth.body["id"], "days_supply": 30},
                                headers={"Idempotency-Key": key})
+        dispense.shared = item.get("shared", False)
         with lock:
             outcomes.append(dispense)
     rng = random.Random(id(client))
@@ -318,8 +321,18 @@ def check(url: str, outcomes: list[Outcome], started_at: float) -> dict[str, Any
         if not audit_ok:
             problems.append(f"audit verify failed: {audit.stdout.strip()} {audit.stderr.strip()[-300:]}")
     codes = Counter(f"{o.kind}:{o.status}:{o.code or 'ok'}" for o in outcomes)
+    # Prescriptions given to two counters: the one that lost was stopped at the dispense (409) or, when the
+    # other had already dispensed, at the authorization (refused: already dispensed).
+    raced = Counter(
+        "dispense_409" if o.kind == "dispense" and o.code == "already_dispensed"
+        else "authorization_refused" if o.kind == "authorize" and o.success and not o.body.get("allowed")
+        and any(r.get("code") == "already_dispensed" for r in o.body.get("reasons", []))
+        else "other"
+        for o in outcomes if o.shared)
     return {"problems": problems, "dispenses": len(db_dispense_ids), "authorizations": len(authorizations),
             "outcomes": dict(sorted(codes.items())), "audit_verify": audit_ok,
+            "shared_stopped": raced["dispense_409"] + raced["authorization_refused"],
+            "shared_outcomes": dict(raced),
             "retries": dict(sum((o.retried_after for o in outcomes), Counter()))}
 
 
@@ -349,9 +362,10 @@ def run(*, patients: int = 400, clients: int = 8, duration: float = 30, kill_at:
     for family in families:
         mine = [k for k in range(clients) if client_family[k] == family]
         for i, t in enumerate(x for x in targets if x["family"] == family):
-            work[mine[i % len(mine)]].append({**t, "counter": 0})
-            if i % 5 == 0 and len(mine) > 1:
-                work[mine[(i + 1) % len(mine)]].append({**t, "counter": 1})
+            shared = i % 5 == 0 and len(mine) > 1
+            work[mine[i % len(mine)]].append({**t, "counter": 0, "shared": shared})
+            if shared:
+                work[mine[(i + 1) % len(mine)]].append({**t, "counter": 1, "shared": True})
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     stop = threading.Event()

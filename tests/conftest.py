@@ -150,3 +150,10 @@ def login(client: Any) -> Callable[[Any], Any]:
         return client
 
     return do
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real-browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, which would break later tests that call ``asyncio.run``."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

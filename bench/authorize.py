@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,8 @@ def load(server: common.Server, plan: Path, *, concurrency: int, requests: int, 
         "cores_used": round(busy / seconds, 2),
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, int(result["requests"])), 3),
         "postgres_cpu_ms_per_request": round(1000 * pg_cpu / max(1, int(result["requests"])), 3),
+        # What the machine's cores could carry if nothing else ran: cores / (web + database CPU per request).
+        "cpu_ceiling_rps": round((os.cpu_count() or 1) * max(1, int(result["requests"])) / max(1e-9, server_cpu + pg_cpu), 1),
         "workers": server.workers, "threads": server.threads,
         "memory_per_worker": [common.memory_mb(p) for p in workers],
         "memory_master": common.memory_mb(server.process.pid),

@@ -67,6 +67,7 @@ def suite(p: dict[str, Any], *, reuse: bool = False) -> dict[str, Any]:
         "ratio_to_floor": round(fl["rps"] / auth["rps"], 2) if auth["rps"] else None,
         "statements_per_request": fl["statements_per_request"],
         "server_cpu_ms_per_request": auth["server_cpu_ms_per_request"],
+        "authorize_cpu_ceiling_rps": auth["cpu_ceiling_rps"],
         "postgres_cpu_ms_per_request": auth["postgres_cpu_ms_per_request"],
         "loadgen_cpu_s": auth["loadgen_cpu_s"], "other_cpu_s": auth["other_cpu_s"],
         "rules_decisions_per_s": rl["min_decisions_per_s"],

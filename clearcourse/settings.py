@@ -123,9 +123,13 @@ if os.environ.get("CLEARCOURSE_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["CLEARCOURSE_TEST_DB_NAME"]}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL and a busy timeout let the reminder worker and the web server share the file.
+    # WAL and a busy timeout let the reminder worker and the web server share the file. BEGIN IMMEDIATE:
+    # a deferred transaction that reads and then writes (every audited page reads the audit chain head,
+    # then appends) gets SQLITE_BUSY at once, without waiting for the timeout, when another writer
+    # committed in between; an immediate one takes the write lock up front and waits its turn.
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+         "transaction_mode": "IMMEDIATE"}
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -10,8 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from clearcourse.monitoring import services
 from clearcourse.monitoring.models import CompletedBy, SexualFunctionOutcome
 from clearcourse.rules import labs, mood, side_effects
+from clearcourse.rules.monitoring import MAX_INTERVAL_DAYS as MAX_DAYS
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> only takes ISO dates: without the format, German pages rendered the default
+# date as "26.11.2026", which the browser drops, so the field showed empty.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 #: Tests a lab result can be entered for: the numeric analytes, under their preferred LOINC code.
 def lab_test_choices() -> list[tuple[str, str]]:
@@ -93,16 +96,16 @@ class AlertAcknowledgeForm(forms.Form):
 
 
 class MonitoringConfigForm(forms.Form):
-    first_recheck_days = forms.IntegerField(label=_("First lab recheck after starting (days)"), min_value=1)
-    liver_interval_days = forms.IntegerField(label=_("Liver tests every (days)"), min_value=1)
+    first_recheck_days = forms.IntegerField(label=_("First lab recheck after starting (days)"), min_value=1, max_value=MAX_DAYS)
+    liver_interval_days = forms.IntegerField(label=_("Liver tests every (days)"), min_value=1, max_value=MAX_DAYS)
     lipid_interval_days = forms.IntegerField(label=_("Lipids every (days; empty = at 1 month and at the end)"),
-                                             min_value=1, required=False)
-    high_risk_interval_days = forms.IntegerField(label=_("Higher-risk patients: labs every (days)"), min_value=1)
-    peak_recheck_days = forms.IntegerField(label=_("Recheck after reaching the peak dose (days)"), min_value=1)
-    baseline_max_age_days = forms.IntegerField(label=_("A baseline result may be this old (days)"), min_value=0)
+                                             min_value=1, max_value=MAX_DAYS, required=False)
+    high_risk_interval_days = forms.IntegerField(label=_("Higher-risk patients: labs every (days)"), min_value=1, max_value=MAX_DAYS)
+    peak_recheck_days = forms.IntegerField(label=_("Recheck after reaching the peak dose (days)"), min_value=1, max_value=MAX_DAYS)
+    baseline_max_age_days = forms.IntegerField(label=_("A baseline result may be this old (days)"), min_value=0, max_value=MAX_DAYS)
     end_of_treatment_window_days = forms.IntegerField(label=_("End-of-treatment lipids window (days)"),
-                                                      min_value=1)
-    mood_interval_days = forms.IntegerField(label=_("Mood screen every (days)"), min_value=1)
+                                                      min_value=1, max_value=MAX_DAYS)
+    mood_interval_days = forms.IntegerField(label=_("Mood screen every (days)"), min_value=1, max_value=MAX_DAYS)
     assess_sexual_function = forms.BooleanField(label=_("Assess sexual function (UK MHRA 2023)"), required=False)
     routine_cbc = forms.BooleanField(label=_("Order blood counts routinely"), required=False,
                                      help_text=_("The AAD 2024 guideline, as summarised, does not require them "

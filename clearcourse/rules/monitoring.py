@@ -119,6 +119,12 @@ class RiskFactor(StrEnum):
     FAMILY_HISTORY = "family_history"  # of diabetes or lipid disorders
 
 
+#: The longest interval a clinic may configure, in days. A data bound, not a clinical one: ten years is
+#: longer than any course, and it keeps every value inside the database's small-integer columns (a larger
+#: number used to crash the settings page).
+MAX_INTERVAL_DAYS = 3650
+
+
 @dataclass(frozen=True, slots=True)
 class MonitoringConfig:
     """A clinic's monitoring intervals, in days. The defaults follow the SmPC where it gives a number.
@@ -165,6 +171,12 @@ class MonitoringConfig:
                 isinstance(self.lipid_interval_days, bool) or not isinstance(self.lipid_interval_days, int)
                 or self.lipid_interval_days < 1):
             raise MonitoringInputError("lipid_interval_days", "must be empty or a whole number of days, at least 1")
+        for name in ("first_recheck_days", "liver_interval_days", "lipid_interval_days", "high_risk_interval_days",
+                     "peak_recheck_days", "baseline_max_age_days", "end_of_treatment_window_days",
+                     "mood_interval_days"):
+            value = getattr(self, name)
+            if value is not None and value > MAX_INTERVAL_DAYS:
+                raise MonitoringInputError(name, f"must be at most {MAX_INTERVAL_DAYS} days")
 
 
 #: The EU SmPC schedule as shipped.

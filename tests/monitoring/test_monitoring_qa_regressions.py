@@ -1,0 +1,67 @@
+"""Regressions found by QA clicking through the demo: the monitoring pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from clearcourse.monitoring.models import ClinicMonitoringConfig
+from clearcourse.rules.monitoring import MAX_INTERVAL_DAYS, MonitoringConfig, MonitoringInputError
+
+pytestmark = pytest.mark.django_db
+
+
+def _config_data(client: Any) -> dict[str, Any]:
+    form = client.get(reverse("monitoring:config")).context["form"]
+    data = {name: ("on" if value is True else "" if value in (False, None) else value)
+            for name, value in form.initial.items()}
+    return {k: v for k, v in data.items() if v != ""}
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", str(MAX_INTERVAL_DAYS + 1)])
+def test_an_enormous_interval_is_a_field_error_not_a_crash(login: Any, prescriber: Any, value: str) -> None:
+    client = login(prescriber)
+    data = _config_data(client)
+    data["liver_interval_days"] = value
+    response = client.post(reverse("monitoring:config"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["liver_interval_days"]
+    assert ClinicMonitoringConfig.objects.count() == 0
+
+
+def test_the_longest_allowed_interval_is_saved(login: Any, prescriber: Any) -> None:
+    client = login(prescriber)
+    data = _config_data(client)
+    data["mood_interval_days"] = str(MAX_INTERVAL_DAYS)
+    assert client.post(reverse("monitoring:config"), data).status_code == 302
+    assert ClinicMonitoringConfig.objects.get().mood_interval_days == MAX_INTERVAL_DAYS
+
+
+def test_the_rules_core_refuses_an_interval_beyond_the_bound() -> None:
+    with pytest.raises(MonitoringInputError) as exc:
+        MonitoringConfig(liver_interval_days=MAX_INTERVAL_DAYS + 1)
+    assert exc.value.field == "liver_interval_days"
+
+
+@pytest.mark.parametrize("name", ["monitoring:lab_record", "monitoring:mood_record", "monitoring:side_effect_record"])
+def test_german_forms_prefill_the_date_in_the_form_a_date_input_accepts(
+        login: Any, prescriber: Any, active_course: Any, name: str) -> None:
+    # A date input drops "26.11.2026"; the field then showed empty on every German page.
+    client = login(prescriber)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    html = client.get(reverse(name, kwargs={"course_id": active_course.pk})).content.decode()
+    values = re.findall(r'<input type="date" name="\w+" value="([^"]*)"', html)
+    assert values, "no prefilled date input"
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) for v in values), values
+
+
+def test_the_monitoring_page_links_to_the_course_and_its_pregnancy_prevention_page(
+        login: Any, prescriber: Any, active_course: Any) -> None:
+    # Without these links the program page (and with it prescribing) could only be reached by typing its URL.
+    html = login(prescriber).get(reverse("monitoring:course", kwargs={"course_id": active_course.pk})).content.decode()
+    assert f'href="{reverse("courses:course_detail", args=[active_course.pk])}"' in html
+    assert f'href="{reverse("ppp:course_status", args=[active_course.pk])}"' in html

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import pathlib
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -218,7 +220,11 @@ def test_a_home_test_photo_is_stored_privately_under_a_random_name(course: Any, 
     test = s.pregnancy_test_record(actor=patient_user, course=course, collected_on=today, setting="home",
                                    result="negative", today=today, photo=image(fmt, name))
     assert test.photo_content_type == ctype
-    assert test.photo.name.startswith("private/home-tests/") and name not in test.photo.name
+    # The uploaded name is replaced by 32 random hex digits (a random name can end in "a.png" by chance,
+    # so compare the whole file name, not a substring).
+    stored = pathlib.PurePosixPath(test.photo.name)
+    assert str(stored.parent) == "private/home-tests" and stored.name != name
+    assert re.fullmatch(r"[0-9a-f]{32}\.(png|jpg)", stored.name)
     assert (private_media / test.photo.name).is_file()
 
 

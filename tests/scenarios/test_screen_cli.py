@@ -14,7 +14,9 @@ from clearcourse.scenarios.cli import IGNORED_KEYS, run_case
 from clearcourse.scenarios.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC_DIR = ROOT.parent / "shared" / "scenarios" / "screen"
+SHARED_DIR = ROOT.parent / "shared" / "scenarios" / "screen"
+# A clone outside the project folder has no ../shared: use the copy of the public cases in the repository.
+PUBLIC_DIR = SHARED_DIR if SHARED_DIR.is_dir() else ROOT / "tests" / "scenarios" / "public" / "screen"
 OWN_DIR = Path(__file__).resolve().parent / "cases" / "screen"
 
 

@@ -182,6 +182,7 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
                         _execute(conn, s, {}, {}, None, None)
         start_event.wait()
         backend_cpu0 = bench_common.cpu_seconds(backend)
+        client_cpu0 = time.process_time()
         deadline = time.time() + duration
         i = offset
         while len(latencies) + errors < requests and time.time() < deadline:
@@ -195,7 +196,8 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
                     print(f"floor: replay error: {exc}", file=sys.stderr)
             i += 1
         backend_cpu = bench_common.cpu_seconds(backend) - backend_cpu0
-    return {"latencies": latencies, "errors": errors, "backend_cpu": backend_cpu}
+        client_cpu = time.process_time() - client_cpu0
+    return {"latencies": latencies, "errors": errors, "backend_cpu": backend_cpu, "client_cpu": client_cpu}
 
 
 def replay(url: str, captured: list[list[dict[str, Any]]], *, concurrency: int, requests: int,
@@ -222,7 +224,9 @@ def replay(url: str, captured: list[list[dict[str, Any]]], *, concurrency: int, 
             "statements_per_request": round(sum(len(g["statements"]) for g in captured[0]), 1),
             "p50_ms": round(common.percentile(lat, 50), 2), "p95_ms": round(common.percentile(lat, 95), 2),
             "p99_ms": round(common.percentile(lat, 99), 2),
-            "postgres_cpu_ms_per_request": round(1000 * pg_cpu / max(1, done), 3)}
+            "postgres_cpu_ms_per_request": round(1000 * pg_cpu / max(1, done), 3),
+            # The replaying Python processes share the cores with PostgreSQL too.
+            "client_cpu_ms_per_request": round(1000 * sum(r["client_cpu"] for r in results) / max(1, done), 3)}
 
 
 def measure(url: str, plan: list[dict[str, Any]], *, samples: int, concurrency: int, requests: int,

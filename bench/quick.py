@@ -29,7 +29,7 @@ import rules
 import worklist
 
 QUICK = {"patients": 3000, "clinics": 3, "pharmacies": 6, "big_clinic": 2000, "duration": 10.0,
-         "requests": 20_000, "warmup": 300, "floor_duration": 8.0, "rules_cases": 600, "rules_seconds": 1.0,
+         "requests": 20_000, "warmup": 300, "floor_duration": 8.0, "rules_cases": 600, "rules_seconds": 1.5,
          "worklist_runs": 2, "workers": 2, "threads": 4, "concurrency": 8}
 
 

@@ -5,7 +5,7 @@
 No database, no Django request: the synthetic planner (``clearcourse.core.synth.plan_course``) lays out
 courses of every program family with 0, 5 and 11 earlier fills (the open prescription is the 1st, 6th
 and 12th month), the histories are indexed once (``History``), and ``programs.decide`` is timed in one
-process on one core. ``history_build_per_s`` times building the ``History`` index from the events as
+process on one core (best of three rounds). ``history_build_per_s`` times building the ``History`` index from the events as
 well (what the facts loader does once per request).
 """
 
@@ -52,13 +52,17 @@ def measure(*, n: int = 2000, seconds: float = 3.0, today: dt.date | None = None
     for months in MONTHS:
         batch = cases(months, n, today=today)
         allowed = sum(decide(f, p, h, r).allowed for f, p, h, r in batch)
-        done = 0
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            for family, patient, history, request in batch:
-                decide(family, patient, history, request)
-            done += len(batch)
-        elapsed = time.perf_counter() - start
+        # Three rounds, the best one counts: on a shared machine a burst of someone else's work in one
+        # round says nothing about the code (the usual "minimum time" rule of micro-benchmarks).
+        best = 0.0
+        for _round in range(3):
+            done = 0
+            start = time.perf_counter()
+            while time.perf_counter() - start < seconds / 3:
+                for family, patient, history, request in batch:
+                    decide(family, patient, history, request)
+                done += len(batch)
+            best = max(best, done / (time.perf_counter() - start))
         built = 0
         start_b = time.perf_counter()
         while time.perf_counter() - start_b < seconds / 3:
@@ -68,7 +72,7 @@ def measure(*, n: int = 2000, seconds: float = 3.0, today: dt.date | None = None
         build_elapsed = time.perf_counter() - start_b
         events = sum(len(h) for _f, _p, h, _r in batch) / len(batch)
         result[f"{months}_months"] = {
-            "decisions_per_s": round(done / elapsed), "events_per_history": round(events, 1),
+            "decisions_per_s": round(best), "events_per_history": round(events, 1),
             "allowed_share": round(allowed / len(batch), 3),
             "history_build_per_s": round(built / build_elapsed),
         }

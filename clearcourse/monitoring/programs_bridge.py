@@ -23,6 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course
 
 logger = logging.getLogger(__name__)
@@ -126,17 +127,17 @@ def _items_for(course: Course, status: Any, rules_status: Any, *, as_of: dt.date
         if action.code in (rules_status.PREGNANCY_TEST, rules_status.VERIFY_HOME_TEST):
             items.append(ProgramItem(course, "due", f"program:{action.code}",
                                      str(ACTION_LABELS.get(action.code, action.code)), due,
-                                     detail=str(_(action.message))))
+                                     detail=localize(action.message)))
         elif action.code == rules_status.WRITE_PRESCRIPTION and status.phase == rules_status.IN_TREATMENT \
                 and status.next_fill_due is not None:
             # The supply runs out: the patient needs the monthly visit and a new prescription.
             items.append(ProgramItem(course, "due", "program:visit", str(ACTION_LABELS[action.code]),
-                                     status.next_fill_due, detail=str(_(action.message))))
+                                     status.next_fill_due, detail=localize(action.message)))
         elif action.code in (rules_status.COMPREHENSION, rules_status.CONFIRM_CONTRACEPTION) \
                 and status.phase == rules_status.IN_TREATMENT:
             items.append(ProgramItem(course, "questions", f"program:{action.code}",
                                      str(ACTION_LABELS.get(action.code, action.code)), due,
-                                     detail=str(_(action.message))))
+                                     detail=localize(action.message)))
     return items
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from clearcourse.monitoring.models import ClinicMonitoringConfig
 from clearcourse.rules.monitoring import MAX_INTERVAL_DAYS, MonitoringConfig, MonitoringInputError
@@ -53,7 +54,8 @@ def test_german_forms_prefill_the_date_in_the_form_a_date_input_accepts(
     # A date input drops "26.11.2026"; the field then showed empty on every German page.
     client = login(prescriber)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
-    html = client.get(reverse(name, kwargs={"course_id": active_course.pk})).content.decode()
+    with translation.override(settings.LANGUAGE_CODE):  # the request activates German in this thread
+        html = client.get(reverse(name, kwargs={"course_id": active_course.pk})).content.decode()
     values = re.findall(r'<input type="date" name="\w+" value="([^"]*)"', html)
     assert values, "no prefilled date input"
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) for v in values), values
@@ -65,3 +67,29 @@ def test_the_monitoring_page_links_to_the_course_and_its_pregnancy_prevention_pa
     html = login(prescriber).get(reverse("monitoring:course", kwargs={"course_id": active_course.pk})).content.decode()
     assert f'href="{reverse("courses:course_detail", args=[active_course.pk])}"' in html
     assert f'href="{reverse("ppp:course_status", args=[active_course.pk])}"' in html
+
+
+def test_the_worklist_gives_the_program_step_in_german(active_course: Any, prescriber: Any, today: Any) -> None:
+    # "Collect a pregnancy test (...)." stayed English on the German worklist: gettext was asked for the
+    # sentence after its placeholder had been filled in.
+    import datetime as dt
+
+    from clearcourse.courses.models import Prescription
+    from clearcourse.monitoring import programs_bridge
+    from clearcourse.ppp import models as ppp
+
+    ppp.Enrollment.objects.create(course=active_course, program=active_course.program,
+                                  enrolled_on=today - dt.timedelta(days=60), recorded_by=prescriber)
+    ppp.RiskCategory.objects.create(course=active_course, can_get_pregnant=True,
+                                    effective_on=today - dt.timedelta(days=60), recorded_by=prescriber)
+    Prescription.objects.create(course=active_course, prescriber=prescriber, product=active_course.product,
+                                issued_on=today, daily_dose_mg=40, days_supply=30, recorded_by=prescriber)
+    with translation.override("en"):
+        english = programs_bridge.program_items([active_course], as_of=today, until=today + dt.timedelta(days=60)).items
+    with translation.override("de"):
+        german = programs_bridge.program_items([active_course], as_of=today, until=today + dt.timedelta(days=60)).items
+    tests = [(e, g) for e, g in zip(english, german, strict=True) if e.code == "program:pregnancy_test"]
+    assert tests, [(e.code, e.detail) for e in english]
+    for e, g in tests:
+        assert e.detail.startswith("Collect a pregnancy test")
+        assert g.detail != e.detail and not g.detail.startswith("Collect")

@@ -315,3 +315,31 @@ class CalendarFeedToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WorklistEntry(models.Model):
+    """One course's worklist, computed ahead of time. NOT a clinical record: a derived cache.
+
+    Rebuilt from the clinical records by ``clearcourse.monitoring.worklist_store`` after every write
+    that changes the course's worklist and nightly for date-driven changes; it can be deleted at any
+    time and is rebuilt. ``items`` holds the due items with English text keys (translated when the
+    page is shown); ``next_due_on`` is the earliest due date among them (null: nothing due), which
+    the page reads through an index instead of evaluating every course's history on each request.
+    """
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="worklist_entry")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    next_due_on = models.DateField(null=True, blank=True)
+    items = models.JSONField(default=list, blank=True)
+    has_open_window = models.BooleanField(default=False)
+    closes_on = models.DateField(null=True, blank=True)
+    program_failed = models.BooleanField(default=False)
+    computed_on = models.DateField()
+    version = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "next_due_on"], name="monitoring_worklist_due")]
+
+    def __str__(self) -> str:
+        return f"worklist of course {self.course_id} (next due {self.next_due_on}, computed {self.computed_on})"

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Role, User
@@ -34,6 +34,8 @@ from clearcourse.rules import monitoring as rules_monitoring
 #: Courses whose monitoring schedule is followed (closed and stopped courses only keep their alerts).
 SCHEDULED_STATUSES = (CourseStatus.PLANNED, CourseStatus.ACTIVE, CourseStatus.PAUSED, CourseStatus.COMPLETED)
 WEEK_DAYS = 7
+#: Courses per worklist page (about 100 items; the unpaged page was 1.9 MB for 5,000 patients).
+PAGE_COURSES = 50
 
 _RISK_BY_CONDITION = {
     "diabetes": rules_monitoring.RiskFactor.DIABETES,
@@ -169,6 +171,9 @@ class Worklist:
     programs: programs_bridge.BridgeResult
     course_count: int
     signoff_needed: bool
+    page: int = 1
+    page_count: int = 1
+    due_course_count: int = 0  # courses with something due this week (all pages)
 
     @property
     def urgent_alerts(self) -> list[Alert]:
@@ -191,13 +196,18 @@ def prescribers_for_filter(user: User) -> list[User]:
     return []
 
 
-def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None) -> Worklist:
+def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None, page: int = 1) -> Worklist:
     """Today's and this week's work for the user's clinic (delegates: for their prescribers).
 
-    Unacknowledged alerts come first, urgent before warning before information, oldest first within a
-    severity; then due and overdue checks from the core's schedule, closing pregnancy-test windows and
-    unanswered monthly questions (the latter two from the programs app when it is installed).
+    Unacknowledged alerts come first (read live), urgent before warning before information, oldest
+    first within a severity; then due and overdue checks from the core's schedule, closing
+    pregnancy-test windows and unanswered monthly questions, read from the stored per-course rows
+    (``worklist_store``) due within the week, :data:`PAGE_COURSES` courses per page, most urgent first.
+    "Overdue" is worked out here for ``today``, so a row computed on an earlier day is still right.
     """
+    from clearcourse.monitoring import worklist_store
+    from clearcourse.monitoring.models import WorklistEntry
+
     week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
     prescribers = prescribers_for_filter(user)
     if prescriber_id is not None and prescriber_id not in {p.pk for p in prescribers}:
@@ -208,30 +218,45 @@ def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None) ->
         .select_related("course__patient", "course__prescriber")
         .order_by("-severity_rank", "recorded_at", "id")
     )
-    courses = list(base.filter(status__in=SCHEDULED_STATUSES).order_by("patient__family_name", "pk"))
-    configs = monitoring_config.effective_configs({(c.clinic_id, c.clinic.program) for c in courses})
-    facts = load_course_facts(courses)
+    followed = base.filter(status__in=SCHEDULED_STATUSES)
+    # A fresh install or new courses: compute a bounded number of missing rows now (fixed queries).
+    worklist_store.fill_missing(followed, today=today)
+    counts = followed.aggregate(
+        courses=Count("pk"), failed=Count("pk", filter=Q(worklist_entry__program_failed=True)),
+        due=Count("pk", filter=Q(worklist_entry__next_due_on__lte=week_end,
+                                 worklist_entry__version=worklist_store.ENTRY_VERSION)))
+    page_count = max(1, -(-int(counts["due"]) // PAGE_COURSES))
+    page = min(max(1, page), page_count)
+    entries = (WorklistEntry.objects
+               .filter(clinic_id=user.clinic_id or 0, next_due_on__lte=week_end,
+                       version=worklist_store.ENTRY_VERSION, course__in=followed.values("pk"))
+               .select_related("course__patient", "course__prescriber", "course__clinic")
+               .order_by("next_due_on", "course__patient__family_name", "course_id")
+               [(page - 1) * PAGE_COURSES:page * PAGE_COURSES])
+    translate = worklist_store.translator()
     items: list[WorkItem] = []
-    for course in courses:
-        schedule = course_schedule(course, facts[course.pk], configs[course.clinic_id], today)
-        if schedule is None:
-            continue
-        for due in schedule.items:
-            if due.due > week_end:
-                continue
-            items.append(WorkItem(course=course, kind="due", code=f"{due.check.value}:{due.occasion.value}",
-                                  title=str(CHECK_LABELS[due.check]), detail=str(OCCASION_LABELS[due.occasion]), due=due.due,
-                                  overdue=due.overdue, needs_clinical_signoff=due.needs_clinical_signoff))
-    programs = programs_bridge.program_items(courses, as_of=today, until=week_end)
-    for entry in programs.items:
-        items.append(WorkItem(course=entry.course, kind=entry.kind, code=entry.code, title=entry.title,
-                              detail=entry.detail, due=entry.due, overdue=entry.due < today))
+    for entry in entries:
+        for stored in worklist_store.entry_items(entry, today=today, until=week_end, translate=translate):
+            items.append(WorkItem(course=entry.course, kind=stored.kind, code=stored.code, title=stored.title,
+                                  detail=stored.detail, due=stored.due, overdue=stored.overdue,
+                                  needs_clinical_signoff=stored.needs_clinical_signoff))
     items.sort(key=lambda i: (i.due, i.course.patient.family_name, i.kind, i.code))
+    programs = programs_bridge.BridgeResult(available=programs_bridge.facts_loader() is not None)
+    if not programs.available:
+        programs.reason = str(programs_bridge.PROGRAMS_NOT_INSTALLED)
+    elif counts["failed"]:
+        programs.failed = int(counts["failed"])
+        programs.reason = str(programs_bridge.SOME_COURSES_FAILED % {"count": programs.failed})
+    # The notice about unsigned defaults is about the clinic whose courses are listed.
+    configs = (monitoring_config.effective_configs({(user.clinic.pk, user.clinic.program)})
+               if counts["courses"] and user.clinic is not None else {})
     return Worklist(
         today=today, week_end=week_end, alerts=alerts,
         today_items=[i for i in items if i.due <= today], week_items=[i for i in items if i.due > today],
-        prescribers=prescribers, prescriber_id=prescriber_id, programs=programs, course_count=len(courses),
+        prescribers=prescribers, prescriber_id=prescriber_id, programs=programs,
+        course_count=int(counts["courses"]),
         signoff_needed=any(c.needs_clinical_signoff for c in configs.values()),
+        page=page, page_count=page_count, due_course_count=int(counts["due"]),
     )
 
 

@@ -63,7 +63,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         prescriber_id = int(request.GET.get("prescriber") or 0) or None
     except ValueError:
         prescriber_id = None
-    data = selectors.worklist(user=user, today=_today(), prescriber_id=prescriber_id)
+    try:
+        page = int(request.GET.get("page") or 1)
+    except ValueError:
+        page = 1
+    data = selectors.worklist(user=user, today=_today(), prescriber_id=prescriber_id, page=page)
     selectors.audit_worklist_view(user=user, worklist=data)
     return render(request, "monitoring/worklist.html", {"worklist": data})
 

@@ -243,7 +243,7 @@ class StoredItem:
     needs_clinical_signoff: bool
 
 
-def _localizer() -> Callable[[str], str]:
+def translator() -> Callable[[str], str]:
     """Translate stored English text for the active language, each distinct text once per page."""
     localize: Callable[[str], str] = gettext
     try:  # the core's filled-in sentences need the template matcher; plain labels only gettext

@@ -17,17 +17,27 @@ Rate limit: each token may make ``CLEARCOURSE_API_RATE_LIMIT`` requests (default
 window of ``CLEARCOURSE_API_RATE_WINDOW`` seconds (default 60), counted in the token's own row so
 that every web process shares the count; beyond it the API answers 429 with
 ``{"error": {"code": "rate_limited", "retry_after": seconds}}``.
+
+Speed (docs/performance.md): the token's identity (prefix -> secret hash, pharmacy, service user) is
+kept in the process for ``CLEARCOURSE_API_TOKEN_CACHE_SECONDS`` (default 30), so a request does not
+join three tables to find it. Revocation is NOT delayed by that cache: the one statement that counts
+the request (``UPDATE ... RETURNING``) only matches a token that is not revoked and whose service
+identity is active, so a revoked token is refused on its very next request, in every process. The
+count runs inside the request's own transaction (:func:`one_transaction`), so a request commits (and
+flushes the WAL) once; a refused request (4xx) still commits its count, so guessing is rate-limited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, Value, When
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,49 +68,102 @@ def _window_start(now: dt.datetime, seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
 
 
+#: prefix -> (monotonic time fetched, token with its pharmacy and service user). Read-only instances shared
+#: by the threads of one process; entries are replaced, never mutated.
+_TOKEN_CACHE: dict[str, tuple[float, PharmacyApiToken]] = {}
+
+
+def token_cache_seconds() -> float:
+    return float(getattr(settings, "CLEARCOURSE_API_TOKEN_CACHE_SECONDS", 30))
+
+
+def token_cache_clear() -> None:
+    _TOKEN_CACHE.clear()
+
+
 def token_lookup(plain: str) -> PharmacyApiToken | None:
-    """The active token matching ``plain``, or None. The comparison is constant-time."""
+    """The token matching ``plain`` (active when it was read, at most ``token_cache_seconds()`` ago), or
+    None. The secret is compared (constant-time) on every call. Revocation and a disabled service
+    identity are checked again by :func:`token_count_request` on every request."""
     prefix = split_token(plain)
     if prefix is None:
         return None
-    token = (PharmacyApiToken.objects.select_related("pharmacy", "service_user")
-             .filter(prefix=prefix, revoked_at__isnull=True).first())
-    if token is None or not hmac.compare_digest(token.secret_hash, token_hash(plain)):
-        return None
-    if not token.service_user.is_active:
+    now = time.monotonic()
+    cached = _TOKEN_CACHE.get(prefix)
+    token = cached[1] if cached is not None and now - cached[0] < token_cache_seconds() else None
+    if token is None:
+        token = (PharmacyApiToken.objects.select_related("pharmacy", "service_user")
+                 .filter(prefix=prefix, revoked_at__isnull=True).first())
+        if token is None or not token.service_user.is_active:
+            _TOKEN_CACHE.pop(prefix, None)
+            return None
+        _TOKEN_CACHE[prefix] = (now, token)
+    if not hmac.compare_digest(token.secret_hash, token_hash(plain)):
         return None
     return token
 
 
-def token_count_request(token: PharmacyApiToken, *, now: dt.datetime | None = None) -> None:
-    """Counts one request in the token's current window (one UPDATE, atomic in the database: every
-    SET expression sees the row as it was) and raises RateLimitedError beyond the limit."""
+@functools.cache
+def _count_sql(vendor: str) -> str:
+    q = connection.ops.quote_name
+    t = q(PharmacyApiToken._meta.db_table)
+    u = q(User._meta.db_table)
+    return (f"UPDATE {t} SET window_count = CASE WHEN window_start = %s THEN window_count + 1 ELSE 1 END, "  # noqa: S608
+            f"window_start = %s, last_used_at = %s "
+            f"WHERE id = %s AND revoked_at IS NULL "
+            f"AND EXISTS (SELECT 1 FROM {u} su WHERE su.id = {t}.service_user_id AND su.is_active) "
+            f"RETURNING window_count")
+
+
+def token_count_request(token: PharmacyApiToken, *, now: dt.datetime | None = None) -> bool:
+    """Counts one request in the token's current window with ONE statement (``UPDATE ... RETURNING``,
+    atomic in the database: every SET expression sees the row as it was) and raises RateLimitedError
+    beyond the limit. Returns False, counting nothing, when the token was revoked or its service
+    identity disabled since it was read (so revocation takes effect at once despite the cache)."""
     now = now or timezone.now()
     limit, seconds = rate_limit()
     start = _window_start(now, seconds)
-    PharmacyApiToken.objects.filter(pk=token.pk).update(
-        window_count=Case(When(window_start=start, then=F("window_count") + 1), default=Value(1)),
-        window_start=start,
-        last_used_at=now,
-    )
-    count = PharmacyApiToken.objects.values_list("window_count", flat=True).get(pk=token.pk)
-    if count > limit:
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_count_sql(connection.vendor), [adapt(start), adapt(start), adapt(now), token.pk])
+        row = cursor.fetchone()
+    if row is None:
+        _TOKEN_CACHE.pop(token.prefix, None)
+        return False
+    if row[0] > limit:
         retry = max(1, int((start + dt.timedelta(seconds=seconds) - now).total_seconds()))
         raise RateLimitedError(_(RATE_LIMITED) % {"seconds": retry}, code="rate_limited",
                                extra={"retry_after": retry})
+    return True
 
 
 class PharmacyTokenAuth(HttpBearer):
-    """Bearer token of a pharmacy system; ``request.auth`` is the Pharmacy."""
+    """Bearer token of a pharmacy system; ``request.auth`` is the Pharmacy. Put the endpoint in
+    :func:`one_transaction` so that the count commits with the request's own work."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Pharmacy | None:
         api_token = token_lookup(token)
         if api_token is None:
             return None
-        token_count_request(api_token)
+        if not token_count_request(api_token):
+            return None
         request.user = api_token.service_user
         request.api_token = api_token  # type: ignore[attr-defined]
         return api_token.pharmacy
+
+
+def one_transaction(run: Callable[..., Any]) -> Callable[..., Any]:
+    """For ``ninja.decorators.decorate_view``: the whole operation (authentication with its rate-limit
+    count, the service, the answer) in ONE database transaction, so a request commits once. django-ninja
+    turns a raised error into its answer inside the operation, so an error answer (4xx) commits the count
+    while the service's own atomic block (a savepoint here) has already undone its writes."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            return run(request, *args, **kwargs)
+
+    return wrapper
 
 
 def otp_needed(request: HttpRequest) -> bool:

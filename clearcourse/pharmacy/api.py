@@ -20,9 +20,10 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from pydantic import BeforeValidator, ConfigDict, StrictInt, StrictStr
 
-from clearcourse.accounts.api_auth import PharmacyTokenAuth, SessionRoleAuth, api_actor
+from clearcourse.accounts.api_auth import PharmacyTokenAuth, SessionRoleAuth, api_actor, one_transaction
 from clearcourse.accounts.models import User
 from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy import selectors, services
@@ -223,6 +224,7 @@ router = Router(tags=["pharmacy"], auth=_auth())
 
 @router.post("/authorizations", response={201: AuthorizationOut, **ERRORS}, url_name="pharmacy_authorize",
              summary="Ask whether a prescription may be dispensed today")
+@decorate_view(one_transaction)
 def authorize(request: HttpRequest, payload: AuthorizationIn) -> Status[AuthorizationOut]:
     """Stores and returns the decision: ``allowed`` with ``valid_through``, or a refusal listing every
     unmet condition (code, message, source). A supply over the program's limit or the prescription is
@@ -237,6 +239,7 @@ def authorize(request: HttpRequest, payload: AuthorizationIn) -> Status[Authoriz
 
 @router.get("/authorizations/{authorization_id}", response={200: AuthorizationOut, **ERRORS},
             url_name="pharmacy_authorization", summary="One of your pharmacy's authorizations")
+@decorate_view(one_transaction)
 def authorization_detail(request: HttpRequest, authorization_id: int) -> AuthorizationOut:
     authorization = selectors.authorization_get(actor=_actor(request), authorization_id=authorization_id)
     return _authorization_out(authorization, today=timezone.localdate())
@@ -244,6 +247,7 @@ def authorization_detail(request: HttpRequest, authorization_id: int) -> Authori
 
 @router.post("/authorizations/{authorization_id}/reverse", response={200: AuthorizationOut, **ERRORS_409},
              url_name="pharmacy_reverse", summary="Reverse an unused authorization")
+@decorate_view(one_transaction)
 def authorization_reverse(request: HttpRequest, authorization_id: int, payload: ReverseIn) -> AuthorizationOut:
     """The patient did not pick the prescription up. Repeating the call changes nothing; a refused or
     dispensed authorization answers 409."""
@@ -256,6 +260,7 @@ def authorization_reverse(request: HttpRequest, authorization_id: int, payload: 
 
 @router.post("/dispenses", response={201: DispenseOut, 200: DispenseOut, **ERRORS_409}, url_name="pharmacy_dispense",
              summary="Record the dispense of an authorized prescription (exactly once)")
+@decorate_view(one_transaction)
 def dispense(request: HttpRequest, payload: DispenseIn,
              idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
              ) -> Status[DispenseOut]:
@@ -276,6 +281,7 @@ def dispense(request: HttpRequest, payload: DispenseIn,
 
 @router.get("/prescriptions/lookup", response={200: PrescriptionLookupOut, **ERRORS},
             url_name="pharmacy_prescription_lookup", summary="Find a prescription by its reference and the patient's birth date")
+@decorate_view(one_transaction)
 def prescription_lookup(request: HttpRequest, query: Query[LookupQuery]) -> PrescriptionLookupOut:
     prescription = selectors.prescription_lookup(actor=_actor(request), reference=query.reference,
                                                  birth_date=query.birth_date)

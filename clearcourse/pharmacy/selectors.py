@@ -11,15 +11,19 @@ prescription, and the decision.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Pharmacy, Role, User
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from clearcourse.courses.models import Course, Prescription
+from clearcourse.courses.models import Course, Patient, Prescription
 from clearcourse.courses.selectors import audit_read
 from clearcourse.pharmacy.models import Authorization, Dispense
 from clearcourse.rules.programs.facts import Decision
@@ -64,10 +68,52 @@ def require_pharmacist(actor: User) -> int:
     return actor.pharmacy_id
 
 
+def _model_columns(model: type[Model], alias: str) -> tuple[list[Field[Any, Any]], list[str]]:
+    fields = list(model._meta.concrete_fields)
+    return fields, [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
+
+
+@functools.cache
+def _lookup_sql(vendor: str, with_first_dispense: bool) -> tuple[str, tuple[list[Field[Any, Any]], ...]]:
+    """The look-up as ONE hand-written statement, built once per backend: the ORM spent more CPU building
+    this query than PostgreSQL spent running it (docs/performance.md). Every concrete column of the
+    prescription, its course and its patient is read, so nothing is deferred and no later attribute
+    access issues a query; ``first_dispensed_on`` only when the caller shows it."""
+    q = connection.ops.quote_name
+    rx_fields, rx_cols = _model_columns(Prescription, "rx")
+    course_fields, course_cols = _model_columns(Course, "c")
+    patient_fields, patient_cols = _model_columns(Patient, "p")
+    extra = [f"EXISTS (SELECT 1 FROM {q(Prescription._meta.db_table)} s WHERE s.{q('supersedes_id')} = rx.{q('id')})"]  # noqa: S608
+    if with_first_dispense:
+        extra.append(f"(SELECT MIN(d.{q('dispensed_on')}) FROM {q(Dispense._meta.db_table)} d "  # noqa: S608
+                     f"WHERE d.{q('prescription_id')} = rx.{q('id')} AND d.{q('supersedes_id')} IS NULL)")
+    sql = (f"SELECT {', '.join([*rx_cols, *course_cols, *patient_cols, *extra])} "  # noqa: S608 - identifiers only
+           f"FROM {q(Prescription._meta.db_table)} rx "
+           f"JOIN {q(Course._meta.db_table)} c ON c.{q('id')} = rx.{q('course_id')} "
+           f"JOIN {q(Patient._meta.db_table)} p ON p.{q('id')} = c.{q('patient_id')} "
+           f"JOIN {q(Pharmacy._meta.db_table)} ph ON ph.{q('id')} = %s AND ph.{q('program')} = c.{q('program')} "
+           f"WHERE rx.{q('id')} = %s AND p.{q('birth_date')} = %s")
+    return sql, (rx_fields, course_fields, patient_fields)
+
+
+def _converted(fields: list[Field[Any, Any]], values: Sequence[Any]) -> list[Any]:
+    """Python values from raw column values, with the same converters the ORM applies (JSON, booleans and
+    dates on SQLite)."""
+    out = []
+    for field, value in zip(fields, values, strict=True):
+        col = field.get_col(field.model._meta.db_table)
+        for converter in (*connection.ops.get_db_converters(col), *col.get_db_converters(connection)):
+            value = converter(value, col, connection)
+        out.append(value)
+    return out
+
+
 def prescription_lookup(*, actor: User, reference: str, birth_date: dt.date,
-                        audit: str | None = "pharmacy.prescription.lookup") -> Prescription:
+                        audit: str | None = "pharmacy.prescription.lookup",
+                        with_first_dispense: bool = True) -> Prescription:
     """The prescription with this reference whose patient was born on ``birth_date``, in ONE query,
-    with its course and patient, and annotated with ``is_superseded`` and ``first_dispensed_on``.
+    with its course and patient, and annotated with ``is_superseded`` and (unless
+    ``with_first_dispense`` is False) ``first_dispensed_on``.
 
     Only prescriptions of courses under the pharmacy's own program family are found: a US pharmacy
     does not dispense under the EU programme, and vice versa. A successful look-up is a read of the
@@ -75,20 +121,31 @@ def prescription_lookup(*, actor: User, reference: str, birth_date: dt.date,
     """
     pharmacy_id = require_pharmacist(actor)
     pk = parse_reference(reference)
-    pharmacy_program = Pharmacy.objects.filter(pk=pharmacy_id).values("program")[:1]
-    first_dispense = (Dispense.objects.filter(prescription_id=OuterRef("pk"), supersedes__isnull=True)
-                      .order_by("dispensed_on").values("dispensed_on")[:1])
-    prescription = (
-        Prescription.objects.select_related("course__patient")
-        .filter(pk=pk, course__patient__birth_date=birth_date, course__program=Subquery(pharmacy_program))
-        .annotate(is_superseded=Exists(Prescription.objects.filter(supersedes_id=OuterRef("pk"))),
-                  first_dispensed_on=Subquery(first_dispense))
-        .first()
-    )
-    if prescription is None:
+    sql, (rx_fields, course_fields, patient_fields) = _lookup_sql(connection.vendor, with_first_dispense)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pharmacy_id, pk, birth_date])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFoundError(_(PRESCRIPTION_NOT_FOUND), code="prescription_not_found", field="reference")
+    n_rx, n_course = len(rx_fields), len(course_fields)
+    n_patient = len(patient_fields)
+    db = connection.alias
+    prescription = Prescription.from_db(db, [f.attname for f in rx_fields], _converted(rx_fields, row[:n_rx]))
+    course = Course.from_db(db, [f.attname for f in course_fields],
+                            _converted(course_fields, row[n_rx:n_rx + n_course]))
+    patient = Patient.from_db(db, [f.attname for f in patient_fields],
+                              _converted(patient_fields, row[n_rx + n_course:n_rx + n_course + n_patient]))
+    course.patient = patient
+    prescription.course = course
+    extra = row[n_rx + n_course + n_patient:]
+    prescription.is_superseded = bool(extra[0])  # type: ignore[attr-defined]
+    if with_first_dispense:
+        first = extra[1]
+        if first is not None and not isinstance(first, dt.date):  # SQLite hands back an ISO string from MIN()
+            first = dt.date.fromisoformat(str(first)[:10])
+        prescription.first_dispensed_on = first  # type: ignore[attr-defined]
     if audit:
-        audit_read(actor=actor, patient_id=prescription.course.patient_id, action=audit, obj=prescription)
+        audit_read(actor=actor, patient_id=course.patient_id, action=audit, obj=prescription)
     return prescription
 
 

@@ -130,7 +130,7 @@ def authorization_request(*, actor: User, reference: str, birth_date: dt.date, d
     days_supply = _check_days_supply(days_supply)
     ipledge_rma = _check_rma(ipledge_rma)
     prescription = selectors.prescription_lookup(actor=actor, reference=reference, birth_date=birth_date,
-                                                 audit=None)
+                                                 audit=None, with_first_dispense=False)
     decision = decision_for(prescription, days_supply=days_supply, today=today)
     error = _supply_error(decision)
     if error is not None:
@@ -142,11 +142,14 @@ def authorization_request(*, actor: User, reference: str, birth_date: dt.date, d
         # good on the day it was given; a later pick-up asks again, which re-checks every condition.
         valid_through = decision.valid_through or today
     authorization = Authorization.objects.create(
-        pharmacy_id=pharmacy_id, prescription=prescription, patient_id=prescription.course.patient_id,
+        pharmacy_id=pharmacy_id, prescription=prescription, patient=prescription.course.patient,
         decided_on=today, allowed=decision.allowed, reasons=[r.as_json() for r in decision.reasons],
         valid_through=valid_through, program=decision.program, days_supply=days_supply,
         ipledge_rma=ipledge_rma, created_by=actor,
     )
+    # A new authorization has no dispense and no reversal yet: say so, so that answering it reads nothing.
+    Authorization.dispense_row.related.set_cached_value(authorization, None)
+    Authorization.reversal_row.related.set_cached_value(authorization, None)
     audit_record(actor=actor, action="pharmacy.authorize", patient_id=authorization.patient_id, obj=authorization,
                  detail={"prescription": prescription.pk, "allowed": decision.allowed, "codes": list(decision.codes),
                          "program": decision.program, "days_supply": days_supply,

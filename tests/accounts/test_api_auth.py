@@ -157,3 +157,24 @@ def test_through_the_api_a_revoked_token_gets_401_and_a_busy_one_429(client: Any
     assert busy.json()["error"]["code"] == "rate_limited" and busy.json()["error"]["retry_after"] >= 1
     api_token_revoke(actor=admin_user, token=token)
     assert client.get(url, **headers).status_code == 401
+
+
+def test_a_revoked_token_is_refused_on_its_next_request_even_while_cached(admin_user: Any, pharmacy: Any) -> None:
+    token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
+    assert PharmacyTokenAuth()(bearer(plain)) == pharmacy  # now in the process's cache
+    assert token_lookup(plain) is not None
+    api_token_revoke(actor=admin_user, token=token)
+    assert PharmacyTokenAuth()(bearer(plain)) is None
+
+
+def test_a_cached_token_still_checks_the_secret(admin_user: Any, pharmacy: Any) -> None:
+    _token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
+    assert token_lookup(plain) is not None
+    assert token_lookup(plain[:-2] + ("AA" if not plain.endswith("AA") else "BB")) is None
+
+
+def test_each_request_is_counted_in_the_tokens_row(admin_user: Any, pharmacy: Any) -> None:
+    token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
+    for _ in range(3):
+        assert PharmacyTokenAuth()(bearer(plain)) == pharmacy
+    assert PharmacyApiToken.objects.get(pk=token.pk).window_count == 3

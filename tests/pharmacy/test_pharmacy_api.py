@@ -303,3 +303,27 @@ def test_every_endpoint_documents_its_errors(client: Client) -> None:
             assert {"401", "404", "422"} <= codes, (method, path, codes)
             if path.endswith(("/reverse", "/dispenses")):
                 assert "409" in codes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_request_commits_once_and_a_refused_one_is_still_counted(
+        client: Client, ready_prescription: Any, admin_user: Any, pharmacy: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    from clearcourse.accounts.models import PharmacyApiToken
+    from clearcourse.accounts.services import api_token_create
+
+    token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="till 1")
+    commits: list[int] = []
+    real_commit = connection.commit
+    monkeypatch.setattr(connection, "commit", lambda: (commits.append(1), real_commit())[1])
+    response = _post(client, "/authorizations", _body(ready_prescription), HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert response.status_code == 201
+    assert len(commits) == 1  # the rate-limit count, the authorization and its audit entry together
+    assert AuditEntry.objects.filter(action="pharmacy.authorize").count() == 1
+    response = _post(client, "/authorizations", _body(ready_prescription, birth_date="1999-01-01"),
+                     HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert response.status_code == 404
+    assert PharmacyApiToken.objects.get(pk=token.pk).window_count == 2
+    assert Authorization.objects.count() == 1

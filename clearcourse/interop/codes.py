@@ -93,6 +93,9 @@ ID_IPLEDGE_CONFIRMATION = f"{LOCAL}:ipledge-confirmation"
 ID_CASE = f"{LOCAL}:case"
 #: MedicationRequest extension: a second independent prescriber agreed (UK 2023, patients under 18).
 EXT_SECOND_PRESCRIBER = f"{LOCAL}:extension:second-prescriber-agreed"
+#: Observation extension (valueDate): the day the prescriber confirmed a home pregnancy test, so that an
+#: import knows from when the test counts (``ppp.selectors`` reads verifications "as of" a date).
+EXT_HOME_TEST_VERIFIED_ON = f"{LOCAL}:extension:home-test-verified-on"
 # Canonical URLs of ClearCourse's questionnaires (QuestionnaireResponse.questionnaire).
 Q_COMPREHENSION = f"{LOCAL}:Questionnaire:comprehension"
 Q_PHQ = f"{LOCAL}:Questionnaire:"  # + instrument (phq9, phq9_teen, phq2)

@@ -129,6 +129,7 @@ class PregnancyTestIn:
     setting: str
     result: str
     verified: bool = True
+    verified_on: dt.date | None = None  # the day a home test was confirmed (exported as an extension)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +393,9 @@ class _Writer:
         if len(strengths) == 1 and next(iter(strengths)) in codes.RX_CAPSULE:
             coding.append(codes.RX_CAPSULE[next(iter(strengths))].coding())
         coding.append(codes.ATC_ISOTRETINOIN_SYSTEMIC.coding())
+        if product in codes.PRODUCT_NAMES:
+            # The product itself (products are not interchangeable), so an import reads it from a code.
+            coding.append(codes.Code(codes.LOCAL_PRODUCT, product, codes.PRODUCT_NAMES[product]).coding())
         return {"coding": coding, "text": codes.PRODUCT_NAMES.get(product, "Isotretinoin")}
 
 
@@ -584,8 +588,10 @@ def _contraception(w: _Writer, k: ContraceptionIn) -> None:
 
 def _pregnancy_test(w: _Writer, t: PregnancyTestIn) -> None:
     home = t.setting == "home"
-    res: dict[str, Any] = {
-        "resourceType": "Observation",
+    res: dict[str, Any] = {"resourceType": "Observation"}
+    if home and t.verified and t.verified_on is not None:
+        res["extension"] = [{"url": codes.EXT_HOME_TEST_VERIFIED_ON, "valueDate": t.verified_on.isoformat()}]
+    res |= {
         # A home test counts only once the prescriber has checked it (2026 REMS); until then it is
         # preliminary.
         "status": "final" if (t.verified or not home) else "preliminary",

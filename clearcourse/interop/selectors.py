@@ -73,9 +73,10 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
     pharmacies = {d.pharmacy_id: d.pharmacy for d in dispenses}
 
     tests = list(PregnancyTest.objects.current().filter(course=course))
-    confirmed: dict[int, bool] = {}
+    confirmed: dict[int, dt.date | None] = {}
     for v in HomeTestVerification.objects.current().filter(test__course=course).order_by("verified_on", "id"):
-        confirmed[v.test_id] = v.outcome == VerificationOutcome.CONFIRMED  # the latest one wins
+        # The latest one wins: its date when it confirmed the result, else None.
+        confirmed[v.test_id] = v.verified_on if v.outcome == VerificationOutcome.CONFIRMED else None
 
     first_assessment = course.assessments.order_by("assessed_on", "id").values_list("assessed_on", flat=True).first()
     accesses = list(AuditEntry.objects.filter(patient_id=patient.pk).select_related("actor")
@@ -123,7 +124,8 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
             for k in ContraceptionConfirmation.objects.current().filter(course=course)),
         pregnancy_tests=tuple(
             fx.PregnancyTestIn(f"pregnancy-test/{t.pk}", t.collected_on, t.setting, t.result,
-                               verified=t.setting != "home" or confirmed.get(t.pk, False))
+                               verified=t.setting != "home" or confirmed.get(t.pk) is not None,
+                               verified_on=confirmed.get(t.pk) if t.setting == "home" else None)
             for t in tests),
         comprehensions=tuple(
             fx.ComprehensionIn(f"comprehension/{q.pk}", q.answered_on, q.passed, q.score, q.total)

@@ -35,6 +35,14 @@ DATE_BEFORE_BIRTH = "This date is before the patient's date of birth."
 DATE_IN_FUTURE = "This date is in the future."
 
 
+def _worklist_refresh(course_id: int, *, today: dt.date | None = None) -> None:
+    """Recompute the course's stored worklist row after commit (risk factors, dose peak, start, status)."""
+    # Imported here: the monitoring app builds on this one, not the other way round.
+    from clearcourse.monitoring.worklist_store import refresh_on_commit
+
+    refresh_on_commit(course_id, today=today)
+
+
 def require_clinic_staff(actor: User, *, prescriber_only: bool = False) -> None:
     if prescriber_only:
         if actor.role != Role.PRESCRIBER or not actor.registration_number:
@@ -105,6 +113,7 @@ def course_create(
         patient=patient, clinic=patient.clinic, prescriber=patient.prescriber,
         program=program or patient.clinic.program, product=product, target_mg_per_kg=target_mg_per_kg,
     )
+    _worklist_refresh(course.pk)
     audit_record(actor=actor, action="course.create", patient_id=patient.pk, obj=course)
     return course
 
@@ -304,6 +313,7 @@ def assessment_record(
         breastfeeding=breastfeeding, eligible=decision["eligible"], decision=decision, notes=notes,
         recorded_by=actor, supersedes=supersedes, correction_reason=correction_reason,
     )
+    _worklist_refresh(course.pk, today=today)
     audit_record(actor=actor, action="assessment.record", patient_id=course.patient_id, obj=record,
                  detail={"course_id": course.pk, "eligible": decision["eligible"],
                          "gags_score": record.gags_score, "iga": iga,
@@ -378,6 +388,7 @@ def dose_plan_record(
         # The course keeps the target of its current plan, so lists can show it without a join.
         Course.objects.filter(pk=course.pk).update(target_mg_per_kg=target)
         course.target_mg_per_kg = target
+    _worklist_refresh(course.pk, today=today)
     audit_record(actor=actor, action="dose_plan.record", patient_id=course.patient_id, obj=record,
                  detail={"course_id": course.pk, "weight_kg": str(weight), "mg_per_kg": str(per_kg),
                          "daily_dose_mg": record.daily_dose_mg, "target_mg_per_kg": str(target),
@@ -448,6 +459,7 @@ def course_status_change(*, actor: User, course: Course, status: str, on: dt.dat
     old = locked.status
     for key, value in changes.items():
         setattr(course, key, value)
+    _worklist_refresh(course.pk, today=today)
     audit_record(actor=actor, action="course.status", patient_id=course.patient_id, obj=course,
                  detail={"from": old, "to": status, "on": on.isoformat(), "reason": reason})
     return course

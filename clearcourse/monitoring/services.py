@@ -28,6 +28,7 @@ from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import courses_visible_to
 from clearcourse.courses.services import check_event_date, require_clinic_staff
 from clearcourse.monitoring import config as monitoring_config
+from clearcourse.monitoring import worklist_store
 from clearcourse.monitoring.models import (
     SEVERITY_RANK,
     Alert,
@@ -218,6 +219,7 @@ def lab_result_record(
                 "test": _(labs.ANALYTE_NAMES[analyte]), "value": f"{record.value.normalize():f}",
                 "unit": record.unit, "date": collected_on.isoformat()},
         )
+    worklist_store.refresh_on_commit(course.pk, today=today)
     audit_record(actor=actor, action="lab.record", patient_id=course.patient_id, obj=record,
                  detail={"loinc": record.loinc, "value": str(record.value), "unit": record.unit,
                          "collected_on": collected_on.isoformat(),
@@ -284,6 +286,7 @@ def mood_screen_record(
                 "instrument": spec.title, "score": scored.score, "band": _(scored.band.value.replace("_", " ")),
                 "date": screened_on.isoformat()},
         )
+    worklist_store.refresh_on_commit(course.pk, today=today)
     audit_record(actor=actor, action="mood.record", patient_id=course.patient_id, obj=screen,
                  detail={"instrument": kind.value, "score": scored.score, "band": scored.band.value,
                          "urgent": scored.urgent, "alert": alert.code if alert else None})
@@ -317,6 +320,7 @@ def sexual_function_record(
             _alert_create(actor=actor, course=course, kind=AlertKind.SEXUAL_FUNCTION, core_alert=core_alert,
                           message=_("Sexual-function concerns recorded on %(date)s") % {
                               "date": assessed_on.isoformat()})
+    worklist_store.refresh_on_commit(course.pk, today=today)
     audit_record(actor=actor, action="sexual_function.record", patient_id=course.patient_id, obj=record,
                  detail={"outcome": outcome, "assessed_on": assessed_on.isoformat()})
     return record
@@ -465,6 +469,8 @@ def monitoring_config_save(
         correction_reason="configuration changed" if previous else "",
         **values,
     )
+    # New intervals move every course's due dates: the clinic's stored worklist is recomputed.
+    worklist_store.clinic_refresh_on_commit(clinic.pk)
     audit_record(actor=actor, action="monitoring_config.save", obj=version,
                  detail={"clinic": clinic.pk, "signed_off": signed_off, "thresholds": bounds,
                          "intervals": dict(values)})

@@ -32,7 +32,6 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -201,12 +200,18 @@ def refresh_on_commit(course_id: int, *, today: dt.date | None = None) -> None:
     ``robust``: the write has committed by then, so a failing refresh is logged, not raised (the row is
     fixed by the next write or the nightly refresh).
     """
-    transaction.on_commit(partial(worklist_refresh_course, course_id, today=today), robust=True)
+    def refresh_worklist_row() -> None:  # a named function: Django's log of a failure names it
+        worklist_refresh_course(course_id, today=today)
+
+    transaction.on_commit(refresh_worklist_row, robust=True)
 
 
 def clinic_refresh_on_commit(clinic_id: int, *, today: dt.date | None = None) -> None:
     """As :func:`refresh_on_commit` for a whole clinic (its monitoring configuration changed)."""
-    transaction.on_commit(partial(worklist_refresh_clinic, clinic_id, today=today), robust=True)
+    def refresh_clinic_worklist() -> None:
+        worklist_refresh_clinic(clinic_id, today=today)
+
+    transaction.on_commit(refresh_clinic_worklist, robust=True)
 
 
 def missing_courses(courses: Any) -> Any:

@@ -2,7 +2,8 @@
 
 Run one or more of these next to the web server (no broker): each pass claims due reminders with a
 conditional UPDATE, so two workers never send the same one. ``--schedule`` first turns what is due
-(labs, mood screens, pregnancy tests, monthly questions) into reminders; scheduling is idempotent.
+(labs, mood screens, pregnancy tests, monthly questions) into reminders; scheduling is idempotent. It
+also recomputes the stored worklist rows not yet computed today (see ``refresh_worklist``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from clearcourse.monitoring import reminders
+from clearcourse.monitoring import reminders, worklist_store
 
 
 class Command(BaseCommand):
@@ -32,6 +33,10 @@ class Command(BaseCommand):
         interval = max(float(options["interval"]), 0.1)
         while True:
             if options["schedule"]:
+                # Date-driven worklist changes: rows not yet computed today (a no-op after the first pass).
+                refreshed = worklist_store.worklist_refresh_all(today=timezone.localdate(), stale_only=True)
+                if refreshed:
+                    self.stdout.write(f"worklist: {refreshed} row(s) recomputed")
                 created = reminders.reminders_schedule_all(today=timezone.localdate())
                 if created:
                     self.stdout.write(f"scheduled {created} reminder(s)")

@@ -93,3 +93,13 @@ def test_the_worklist_gives_the_program_step_in_german(active_course: Any, presc
     for e, g in tests:
         assert e.detail.startswith("Collect a pregnancy test")
         assert g.detail != e.detail and not g.detail.startswith("Collect")
+
+
+def test_the_teen_questionnaire_is_named_in_german(login: Any, prescriber: Any, active_course: Any) -> None:
+    client = login(prescriber)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    url = reverse("monitoring:mood_record", kwargs={"course_id": active_course.pk}) + "?instrument=phq9_teen"
+    with translation.override(settings.LANGUAGE_CODE):  # the request activates German in this thread
+        html = client.get(url).content.decode()
+    assert "PHQ-9 für Jugendliche (PHQ-A)" in html
+    assert "PHQ-9 modified for teens" not in html

@@ -22,3 +22,17 @@ def test_the_invitation_email_states_the_expiry_without_a_doubled_full_stop(pati
             "clinic": patient.clinic})
     assert "2026-12-03 06:08." in body
     assert ".." not in body
+
+
+def test_the_course_summary_names_the_questionnaire_not_its_code(course: Any, prescriber: Any) -> None:
+    # The PDF listed "PHQ9_TEEN" (the stored code in capitals) instead of the questionnaire's name.
+    from clearcourse.monitoring.models import MoodScreen
+    from clearcourse.portal.pdf import course_summary_context
+
+    today = timezone.localdate()
+    MoodScreen.objects.create(course=course, instrument="phq9_teen", screened_on=today, answers=[0] * 9, score=0,
+                              band="minimal", completed_by="patient", recorded_by=prescriber)
+    with translation.override("de"):
+        html = render_to_string("portal/pdf/summary.html", course_summary_context(course, today=today))
+    assert "PHQ9_TEEN" not in html
+    assert "PHQ-9 für Jugendliche (PHQ-A)" in html

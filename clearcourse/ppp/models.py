@@ -115,6 +115,12 @@ class ContraceptionConfirmation(ClinicalRecord):
     class Meta:
         ordering = ["confirmed_on", "id"]
 
+    @property
+    def method_labels(self) -> list[str]:
+        """The methods' names in the active language (the record stores the contract's codes)."""
+        labels = dict(CONTRACEPTION_CHOICES)
+        return [str(labels.get(code, code)) for code in self.methods]
+
 
 class TestSetting(models.TextChoices):
     LAB = "lab", _("Laboratory")

@@ -43,3 +43,12 @@ def test_the_program_page_shows_the_missing_conditions_in_german(login: Any, pre
     for reason in reasons:
         assert escape(reason.message) not in html, reason.message
     assert "Seit" in html or "Der Schwangerschaftstest vom" in html
+
+
+def test_the_program_page_names_the_contraception_methods(login: Any, prescriber: Any, course: Any,
+                                                          add: Callable[..., Any]) -> None:
+    # The history listed the stored codes ("iud_copper, male_condom").
+    add("contraception", confirmed_on=timezone.localdate(), methods=["iud_copper", "male_condom"])
+    html = login(prescriber).get(reverse("ppp:course_status", args=[course.pk])).content.decode()
+    assert "iud_copper" not in html
+    assert "Copper IUD, Male latex condom" in html

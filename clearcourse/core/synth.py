@@ -532,6 +532,16 @@ def generate(*, patients: int, clinics: int, pharmacies: int, seed: int = 1, tod
         with connection.cursor() as cursor:
             for model in order:
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    # The clinic worklist reads stored per-course rows (a derived cache the services keep current); the
+    # bulk rows above bypassed the services, so compute the rows for every new course now.
+    from clearcourse.monitoring import worklist_store
+
+    worklist_started = time.perf_counter()
+    worklist_rows = worklist_store.worklist_refresh_courses(
+        Course.objects.filter(clinic__in=clinic_objs).values_list("pk", flat=True), today=today)
+    worklist_store.analyze()
+    if progress:
+        progress(f"  worklist rows for {worklist_rows} courses ({time.perf_counter() - worklist_started:.0f} s)")
     return SynthResult(patients=patients, clinics=clinics, pharmacies=len(pharmacy_objs), counts=counts,
                        open_allowed_expected=allowed, open_refused_expected=refused,
                        seconds=time.perf_counter() - started, clinic_ids=[c.pk for c in clinic_objs],

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from clearcourse.accounts.models import User
-from clearcourse.monitoring import ical, reminders, services
+from clearcourse.monitoring import ical, reminders, services, worklist_store
 from clearcourse.monitoring.models import Alert
 
 ON_TREATMENT = ("month_1", "month_2", "month_3", "month_4", "month_5", "month_6", "completed", "paused")
@@ -126,6 +126,9 @@ def build(ctx: dict[str, Any]) -> None:
         special["red_flag"] = red_flag
 
     scheduled = reminders.reminders_schedule_all(today=today)
+    # The worklist page reads stored rows: compute them for every demo course now (the services also
+    # refresh each course after the demo's transaction commits, which later builders rely on).
+    worklist_store.worklist_refresh_all(today=today)
     first_login = next((e for e in entries if e.get("login") and e["started_on"]), None)
     if first_login is not None:
         special["calendar_token"] = ical.calendar_token_create(actor=first_login["prescriber"],

@@ -219,20 +219,26 @@ def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None, pa
         .order_by("-severity_rank", "recorded_at", "id")
     )
     followed = base.filter(status__in=SCHEDULED_STATUSES)
-    # A fresh install or new courses: compute a bounded number of missing rows now (fixed queries).
-    worklist_store.fill_missing(followed, today=today)
-    counts = followed.aggregate(
-        courses=Count("pk"), failed=Count("pk", filter=Q(worklist_entry__program_failed=True)),
-        due=Count("pk", filter=Q(worklist_entry__next_due_on__lte=week_end,
-                                 worklist_entry__version=worklist_store.ENTRY_VERSION)))
+    current = Q(worklist_entry__version=worklist_store.ENTRY_VERSION)
+    tally = {"courses": Count("pk"), "missing": Count("pk", filter=~current | Q(worklist_entry__isnull=True)),
+             "failed": Count("pk", filter=current & Q(worklist_entry__program_failed=True)),
+             "due": Count("pk", filter=current & Q(worklist_entry__next_due_on__lte=week_end))}
+    counts = followed.order_by().aggregate(**tally)
+    if counts["missing"]:
+        # A fresh install or new courses: compute a bounded number of missing rows now (fixed queries).
+        worklist_store.fill_missing(followed, today=today)
+        counts = followed.order_by().aggregate(**tally)
     page_count = max(1, -(-int(counts["due"]) // PAGE_COURSES))
     page = min(max(1, page), page_count)
-    entries = (WorklistEntry.objects
-               .filter(clinic_id=user.clinic_id or 0, next_due_on__lte=week_end,
-                       version=worklist_store.ENTRY_VERSION, course__in=followed.values("pk"))
-               .select_related("course__patient", "course__prescriber", "course__clinic")
-               .order_by("next_due_on", "course__patient__family_name", "course_id")
-               [(page - 1) * PAGE_COURSES:page * PAGE_COURSES])
+    # Two steps: the page's row ids through the (clinic, next_due_on) index without joins, then the
+    # rows with their courses and patients (sorting thousands of wide joined rows cost most of the page).
+    page_ids = list(WorklistEntry.objects
+                    .filter(clinic_id=user.clinic_id or 0, next_due_on__lte=week_end,
+                            version=worklist_store.ENTRY_VERSION, course__in=followed.values("pk"))
+                    .order_by("next_due_on", "course_id")
+                    .values_list("pk", flat=True)[(page - 1) * PAGE_COURSES:page * PAGE_COURSES])
+    entries = (WorklistEntry.objects.filter(pk__in=page_ids)
+               .select_related("course__patient", "course__prescriber", "course__clinic"))
     translate = worklist_store.translator()
     items: list[WorkItem] = []
     for entry in entries:

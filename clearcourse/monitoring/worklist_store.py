@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -58,6 +58,8 @@ HORIZON_DAYS = 35
 FALLBACK_LIMIT = 50
 #: Courses loaded and computed together by the bulk refresh (memory bound).
 CHUNK = 500
+#: A bulk refresh of at least this many rows updates PostgreSQL's statistics for the table.
+ANALYZE_AFTER = 1000
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -191,7 +193,18 @@ def worklist_refresh_all(*, today: dt.date | None = None, stale_only: bool = Fal
     qs = Course.objects.order_by("pk")
     if stale_only:
         qs = qs.exclude(worklist_entry__computed_on__gte=day, worklist_entry__version=ENTRY_VERSION)
-    return worklist_refresh_courses(qs.values_list("pk", flat=True), today=day)
+    written = worklist_refresh_courses(qs.values_list("pk", flat=True), today=day)
+    if written >= ANALYZE_AFTER:
+        analyze()
+    return written
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk refresh (PostgreSQL): without them the page's query plan
+    sorted every joined row of the clinic instead of reading the index (about 10x slower)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE "{WorklistEntry._meta.db_table}"')
 
 
 def refresh_on_commit(course_id: int, *, today: dt.date | None = None) -> None:

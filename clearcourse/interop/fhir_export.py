@@ -20,10 +20,11 @@ counselling            Procedure
 contraception          Observation with one component per method
 pregnancy test         Observation (LOINC hCG, SNOMED negative/positive, collection date; a home
                        test has the home method and the patient as performer; an unverified home
-                       test is ``preliminary``)
+                       test is ``preliminary``; a confirmed one carries its confirmation day as an
+                       extension)
 comprehension          QuestionnaireResponse
 prescription           MedicationRequest (RxNorm 6064 + the capsule's SCD code when one strength is
-                       used; ``expectedSupplyDuration`` the days of supply; ``validityPeriod`` the
+                       used + the product's ClearCourse code; ``expectedSupplyDuration`` the days of supply; ``validityPeriod`` the
                        program's window to dispense)
 dispense               MedicationDispense (``authorizingPrescription``)
 treatment end          MedicationStatement (completed, ``effectivePeriod.end`` the last dose)
@@ -32,6 +33,8 @@ mood screen            QuestionnaireResponse + Observation with the total score 
 weight                 Observation (vital signs, LOINC 29463-7)
 access to the record   AuditEvent
 =====================  ======================================================================
+
+``clearcourse.interop.fhir_course_import`` reads such a bundle back into a database (the round trip).
 
 Every resource's ``fullUrl`` is ``urn:uuid:<uuid5>`` made from the bundle's seed and the record's key,
 so the same records always export to the same bundle, and every reference points inside it.

@@ -230,3 +230,41 @@ def test_the_command_fails_when_nothing_was_imported(bundle: dict[str, Any], pre
     assert json.loads(capsys.readouterr().out)["problems"][0]["field"] == "identifier"
     with pytest.raises(CommandError, match="no active user"):
         call_command("import_fhir_course", str(path), "--as", "nobody")
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path below a resource (its id and type excepted), to cut one out."""
+    out: list[tuple[Any, ...]] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        if prefix == () and key in ("resourceType", "id"):
+            continue
+        out.append((*prefix, key))
+        out += _paths(item, (*prefix, key))
+    return out
+
+
+@pytest.mark.django_db
+def test_a_bundle_with_any_element_cut_out_gives_a_report_never_a_crash(bundle: dict[str, Any], lakeside: Any,
+                                                                        today: dt.date) -> None:
+    import random
+
+    from django.db import transaction
+
+    chooser = random.Random(7)  # fixed: the same 60 cuts on every run
+    cuts = [(i, path) for i, e in enumerate(bundle["entry"]) if e["resource"]["resourceType"] != "AuditEvent"
+            for path in _paths(e["resource"])]
+    outcomes = set()
+    for index, path in chooser.sample(cuts, 60):
+        cut = copy.deepcopy(bundle)
+        parent = cut["entry"][index]["resource"]
+        for key in path[:-1]:
+            parent = parent[key]
+        del parent[path[-1]]
+        with transaction.atomic():
+            report = fci.course_import(actor=lakeside, data=_data(cut), today=today)
+            transaction.set_rollback(True)
+        assert report.written or report.file_error or report.problems, (index, path)
+        assert all(0 <= p.index < len(cut["entry"]) for p in report.problems), (index, path)
+        outcomes.add(report.written)
+    assert outcomes == {True, False}  # some cuts are harmless (a display, a text), others are not

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 
-_INSERT_COLUMNS = re.compile(r'^INSERT INTO "(\w+)" \(([^)]*)\)')
+_INSERT_COLUMNS = re.compile(r'^(?:WITH e AS \()?INSERT INTO "(\w+)" \(([^)]*)\)')
 
 
 def capture(plan: list[dict[str, Any]], samples: int) -> list[list[dict[str, Any]]]:
@@ -130,7 +130,10 @@ def _execute(conn: Any, s: dict[str, Any], head: dict[str, Any], created: dict[s
         fields = {**values, "detail": detail.obj if hasattr(detail, "obj") else detail}
         values["hash"] = entry_hash(head["last_hash"], fields)
         head.update(last_seq=values["seq"], last_hash=values["hash"])
-        params = [values[c] for c in columns]
+        # The audit append is one statement on PostgreSQL (entry INSERT and head UPDATE of its chain):
+        # the head's new sequence number and hash follow the entry's columns.
+        tail = [values["seq"], values["hash"], *params[len(columns) + 2:]] if sql.startswith("WITH ") else []
+        params = [*(values[c] for c in columns), *tail]
     elif sql.startswith('UPDATE "audit_audithead"'):
         params = [head["last_seq"], head["last_hash"], *params[2:]]
     import psycopg

@@ -10,7 +10,7 @@ from clearcourse.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("seq", "at", "actor_label", "actor_role", "action", "patient_id", "ip")
+    list_display = ("chain", "seq", "at", "actor_label", "actor_role", "action", "patient_id", "ip")
     list_filter = ("action", "actor_role")
     search_fields = ("actor_label", "action", "object_id")
 

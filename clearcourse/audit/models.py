@@ -1,8 +1,11 @@
-"""The audit trail: append-only, hash-chained.
+"""The audit trail: append-only, hash-chained, in independent chains.
 
-Each entry stores the hash of the entry before it; changing, removing or reordering any entry breaks
-the chain from there on (``python -m clearcourse audit verify``). On PostgreSQL a trigger refuses
-UPDATE and DELETE on the table (migration 0002).
+Each entry belongs to one chain (``chain``; by patient, else by actor: ``chain.chain_for``) and stores
+the hash of the entry before it in that chain; changing, removing or reordering any entry breaks its
+chain from there on (``python -m clearcourse audit verify`` walks every chain). Several chains, each
+with its own head row, let audited transactions on different chains commit in parallel instead of
+queueing behind one head lock (docs/security.md). On PostgreSQL a trigger refuses UPDATE and DELETE
+on the entries (migration 0002).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from django.db import models
 
 
 class AuditEntry(models.Model):
-    # Consecutive from 1, assigned under the head lock: a gap means an entry was removed.
-    seq = models.BigIntegerField(unique=True)
+    chain = models.PositiveSmallIntegerField(default=0)
+    # Consecutive from 1 within the chain, assigned under the chain's head lock: a gap means an entry
+    # was removed. Insertion order across chains is ``id``.
+    seq = models.BigIntegerField()
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
@@ -31,20 +36,22 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
         verbose_name_plural = "audit entries"
         indexes = [models.Index(fields=["patient_id", "at"])]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_entry_chain_seq_unique")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor_label} at {self.at:%Y-%m-%d %H:%M}"
+        return f"#{self.chain}.{self.seq} {self.action} by {self.actor_label} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class AuditHead(models.Model):
-    """A single row holding the chain's last hash; locking it serialises appends to the chain."""
+    """One row per chain (``id`` is the chain number) holding its last entry; locking it serialises
+    appends to that chain only."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.PositiveSmallIntegerField(primary_key=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
-        return f"audit head at #{self.last_seq}"
+        return f"audit chain {self.id} head at #{self.last_seq}"

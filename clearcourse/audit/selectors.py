@@ -4,12 +4,13 @@ report."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from clearcourse.audit.chain import GENESIS, HASHED_FIELDS, ChainProblem, verify_chain
+from clearcourse.audit.chain import GENESIS, HASHED_FIELDS, ChainEnd, ChainProblem, verify_chain
 from clearcourse.audit.models import AuditEntry, AuditHead
 
 HEAD_MISMATCH = ("the chain ends at entry #{last} but the head records #{head}: entries at the end were "
@@ -17,42 +18,54 @@ HEAD_MISMATCH = ("the chain ends at entry #{last} but the head records #{head}: 
 
 
 def _rows() -> Iterator[dict[str, Any]]:
-    fields = (*HASHED_FIELDS, "prev_hash", "hash")
-    yield from AuditEntry.objects.order_by("seq").values(*fields).iterator(chunk_size=2000)
+    fields = ("chain", *HASHED_FIELDS, "prev_hash", "hash")
+    yield from AuditEntry.objects.order_by("chain", "seq").values(*fields).iterator(chunk_size=2000)
 
 
 def verify_trail() -> tuple[ChainProblem | None, int, str]:
-    """Checks every entry in order, then that the chain ends where the head row says it does (which
-    catches entries removed from the end). Returns (first problem or None, entries checked, last hash)."""
+    """Checks every chain entry by entry, then that each chain ends where its head row says it does
+    (which catches entries removed from the end, and a chain removed entirely). Returns (first problem
+    or None, entries checked, a digest of every chain's last hash: SHA-256 over ``chain:hash`` lines,
+    or chain 0's last hash when it is the only chain, as before the split)."""
     count = 0
-    last_seq = 0
-    last_hash = GENESIS
+    ends: dict[int, ChainEnd] = {}
 
     def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count, last_seq, last_hash
+        nonlocal count
         for row in _rows():
             count += 1
-            last_seq = row["seq"]
-            last_hash = row["hash"]
             yield row
 
-    problem = verify_chain(counted())
+    problem = verify_chain(counted(), ends)
     if problem is not None:
-        return problem, count, last_hash
-    head = AuditHead.objects.filter(pk=1).first()
-    head_seq = head.last_seq if head else 0
-    head_hash = head.last_hash if head else GENESIS
-    if head_seq != last_seq or head_hash != last_hash:
-        return ChainProblem(max(head_seq, last_seq), HEAD_MISMATCH.format(last=last_seq, head=head_seq)), \
-            count, last_hash
-    return None, count, last_hash
+        return problem, count, ""
+    heads = {h.id: h for h in AuditHead.objects.all()}
+    for chain in sorted(set(ends) | set(heads)):
+        end = ends.get(chain, ChainEnd())
+        head = heads.get(chain)
+        head_seq = head.last_seq if head else 0
+        head_hash = head.last_hash if head else GENESIS
+        if head_seq != end.seq or head_hash != end.hash:
+            return ChainProblem(max(head_seq, end.seq), HEAD_MISMATCH.format(last=end.seq, head=head_seq),
+                                chain), count, ""
+    return None, count, trail_digest(ends)
+
+
+def trail_digest(ends: dict[int, ChainEnd]) -> str:
+    used = {c: e for c, e in ends.items() if e.seq}
+    if not used:
+        return GENESIS
+    if set(used) == {0}:
+        return used[0].hash
+    lines = "".join(f"{c}:{used[c].hash}\n" for c in sorted(used))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def audit_search(*, patient_id: int | None = None, actor: str = "", action: str = "",
                  date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[AuditEntry]:
     """Entries matching every given filter, newest first. Dates are inclusive calendar days in the
     server's time zone. Callers check that the user is an administrator."""
-    qs = AuditEntry.objects.select_related("actor").order_by("-seq")
+    qs = AuditEntry.objects.select_related("actor").order_by("-id")
     if patient_id is not None:
         qs = qs.filter(patient_id=patient_id)
     if actor:
@@ -68,7 +81,7 @@ def audit_search(*, patient_id: int | None = None, actor: str = "", action: str 
 
 def access_report(*, patient_id: int) -> QuerySet[AuditEntry]:
     """Every entry about one patient's record, newest first: who (name and role), what, when."""
-    return AuditEntry.objects.select_related("actor").filter(patient_id=patient_id).order_by("-seq")
+    return AuditEntry.objects.select_related("actor").filter(patient_id=patient_id).order_by("-id")
 
 
 def known_actions() -> list[str]:

@@ -1,8 +1,8 @@
 """``python -m clearcourse audit verify``: check the audit trail's hash chain.
 
-Exit 0 when every entry is intact (it prints the number of entries and the last hash; keep that hash
-somewhere else, e.g. in the backup log, to detect even a rewrite of the whole chain); exit 1 naming the
-first bad entry when an entry was changed, removed or reordered.
+Exit 0 when every chain is intact (it prints the number of entries and a digest of every chain's last
+hash; keep it somewhere else, e.g. in the backup log, to detect even a rewrite of whole chains); exit 1
+naming the first bad entry (chain and sequence number) when an entry was changed, removed or reordered.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clearcourse.audit.selectors import verify_trail
 
-BROKEN = "audit chain broken at entry #{seq}: {reason}"
+BROKEN = "audit chain {chain} broken at entry #{seq}: {reason}"
 INTACT = "audit chain intact: {count} entries, last hash {last_hash}"
 
 
 def verify_or_fail(stdout: Any) -> None:
     problem, count, last_hash = verify_trail()
     if problem is not None:
-        raise CommandError(BROKEN.format(seq=problem.seq, reason=problem.reason), returncode=1)
+        raise CommandError(BROKEN.format(chain=problem.chain, seq=problem.seq, reason=problem.reason),
+                           returncode=1)
     stdout.write(INTACT.format(count=count, last_hash=last_hash))
 
 

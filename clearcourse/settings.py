@@ -114,10 +114,15 @@ if not os.environ.get("DATABASE_URL"):
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or _default_sqlite,
-        conn_max_age=int(os.environ.get("CLEARCOURSE_CONN_MAX_AGE", "0")),
+        # Production keeps connections (a new PostgreSQL connection costs more than a whole request);
+        # development and tests open one per request unless told otherwise.
+        conn_max_age=int(os.environ.get("CLEARCOURSE_CONN_MAX_AGE", "0" if DEBUG or TESTING else "600")),
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A kept connection that died (database restart) is replaced at the start of the next request instead
+# of failing it (docs/performance.md, Faults).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("CLEARCOURSE_TEST_DB_NAME"):
     # Lets several test runs share one PostgreSQL server without dropping each other's database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["CLEARCOURSE_TEST_DB_NAME"]}

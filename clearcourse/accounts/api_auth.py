@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -160,8 +160,14 @@ def one_transaction(run: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        with transaction.atomic():
-            return run(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return run(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            # BEGIN or COMMIT itself failed (database gone): the API's retryable 503, not an HTML 500.
+            from clearcourse.core.api import database_unavailable
+
+            return database_unavailable(request, exc)
 
     return wrapper
 

@@ -5,6 +5,7 @@ Each app adds its router here. Domain errors map to HTTP in one place (:func:`do
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -24,6 +25,22 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+DATABASE_UNAVAILABLE = "The database is unavailable for a moment; retry the request."
+RETRY_AFTER_SECONDS = 2
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A lost or refused database connection (a restart, a failover) is temporary: answer 503 in the
+    API's error shape with Retry-After, so a pharmacy system retries (with its idempotency key) instead
+    of seeing an HTML 500. The request's transaction was rolled back, so nothing was half-written."""
+    body = {"error": {"code": "database_unavailable", "message": DATABASE_UNAVAILABLE}}
+    response = api.create_response(request, body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

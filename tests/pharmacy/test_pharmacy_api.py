@@ -327,3 +327,17 @@ def test_a_token_request_commits_once_and_a_refused_one_is_still_counted(
     assert response.status_code == 404
     assert PharmacyApiToken.objects.get(pk=token.pk).window_count == 2
     assert Authorization.objects.count() == 1
+
+
+def test_a_lost_database_connection_answers_503_with_retry_after(api: Client, ready_prescription: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    def down(**kwargs: Any) -> Any:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("clearcourse.pharmacy.services.authorization_request", down)
+    response = _post(api, "/authorizations", _body(ready_prescription))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert response.json()["error"]["code"] == "database_unavailable"

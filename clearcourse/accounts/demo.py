@@ -79,9 +79,10 @@ def print_sign_ins(out: Any) -> None:
     out.write(f"\nDemo sign-ins (password for every account: {DEMO_PASSWORD}):")
     for user in User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]).order_by("role"):
         out.write(f"  {user.get_role_display():<13} {user.username:<10} TOTP secret {demo_totp_secret(user.username)}")
-    patient = User.objects.filter(role=Role.PATIENT, username__startswith="patient.").order_by("username").first()
-    if patient:
-        out.write(f"  {'Patient':<13} {patient.username}  (and the other patient.* accounts)")
+    patients = list(User.objects.filter(role=Role.PATIENT, username__startswith="patient.")
+                    .order_by("username").values_list("username", flat=True))
+    if patients:
+        out.write(f"  {'Patient':<13} {', '.join(patients)}")
     out.write("Staff accounts need a second factor (patients do not). Either add the TOTP secret above to an\n"
               "authenticator app, or print the current code with `python -m clearcourse demo_otp USERNAME`,\n"
               f"or use a single-use backup code: {', '.join(DEMO_BACKUP_CODES)} (each works once per demo database).")

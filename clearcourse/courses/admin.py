@@ -1,11 +1,16 @@
-"""Admin for courses. Clinical records are shown read-only: they are append-only everywhere."""
+"""Admin for patients and courses: read-only, and every look at a patient's data is audited.
+
+Administrators manage clinics, pharmacies and accounts; patient data is changed only through the
+clinic's pages, whose services validate and audit every write. The admin keeps a read-only view for
+support, and each opened record writes an ``admin.view`` entry in the patient's access report.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from clearcourse.courses.models import (
     Assessment,
@@ -16,9 +21,19 @@ from clearcourse.courses.models import (
     Prescription,
     WeightMeasurement,
 )
+from clearcourse.courses.selectors import audit_read
 
 
-class ReadOnlyRecordAdmin(admin.ModelAdmin):
+def _patient_id(obj: Any) -> int | None:
+    if isinstance(obj, Patient):
+        return obj.pk
+    if hasattr(obj, "patient_id"):
+        return int(obj.patient_id)
+    course = getattr(obj, "course", None)
+    return int(course.patient_id) if course is not None else None
+
+
+class ReadOnlyAuditedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -28,25 +43,27 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        patient_id = _patient_id(obj) if obj is not None else None
+        if obj is not None and patient_id is not None:
+            audit_read(actor=request.user, patient_id=patient_id, action="admin.view", obj=obj)  # type: ignore[arg-type]
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
-    list_display = ("family_name", "given_name", "record_number", "clinic", "prescriber", "birth_date")
-    search_fields = ("family_name", "given_name", "record_number")
+class PatientAdmin(ReadOnlyAuditedAdmin):
+    list_display = ("record_number", "clinic", "prescriber", "created_at")
+    search_fields = ("record_number",)
     list_filter = ("clinic",)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
-    list_display = ("id", "patient", "program", "product", "status", "started_on")
+class CourseAdmin(ReadOnlyAuditedAdmin):
+    list_display = ("id", "clinic", "program", "product", "status", "started_on")
     list_filter = ("program", "status", "product")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 for model in (Assessment, DosePlan, Prescription, WeightMeasurement, MissedDoseReport):
-    admin.site.register(model, ReadOnlyRecordAdmin)
+    admin.site.register(model, ReadOnlyAuditedAdmin)

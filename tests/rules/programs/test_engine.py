@@ -103,14 +103,8 @@ def test_the_evaluation_reports_met_conditions_with_their_dates() -> None:
     assert ev.first_fill and ev.qualifying_test is not None and ev.allowed
 
 
-def test_a_twelve_month_history_is_decided_in_well_under_fifty_microseconds() -> None:
-    import timeit
-
+def test_a_twelve_month_history_is_decided() -> None:
+    # Speed is measured in bench/rules.py (targets live in benchmarks, not in timed tests).
     history, last = twelve_month_history()
     request = Request(last + days(1), "rx-11", 30)
     assert decide("us-ipledge", CAN, history, request).allowed
-    runs = 500
-    # Best of several short runs: other processes on a shared machine only ever make a run slower.
-    best = min(timeit.repeat(lambda: decide("us-ipledge", CAN, history, request), number=runs, repeat=7)) / runs
-    # About 13 microseconds here; the bound leaves room for a slow CI machine.
-    assert best < 100e-6, f"{best * 1e6:.1f} us per decision"

@@ -28,6 +28,9 @@ _HUGE = 10**15
 # dose comes near 1,000 mg (350 kg x 2 mg/kg is 700 mg; whole capsules give at most 3 x 40 mg).
 MAX_DISPENSE_DAYS = 366
 MAX_DAILY_DOSE_MG = 1000
+# The same plausibility bound as the dose-plan page (courses.services): catches typing errors; published
+# targets are 120-150 mg/kg, with up to about 290 mg/kg reported (fact sheet 2.3).
+MAX_TARGET_MG_PER_KG = 400
 
 
 def read_decimal(value: Any, field: str, *, maximum: float | None = None) -> Decimal:
@@ -109,7 +112,7 @@ def _plan(case: dict[str, Any]) -> dosing.CoursePlan:
     mg_per_kg = read_decimal(get(case, "daily_mg_per_kg"), "daily_mg_per_kg")
     target_raw = _optional(case, "target_mg_per_kg")
     target = (dosing.DEFAULT_TARGET_MG_PER_KG if target_raw is None
-              else read_decimal(target_raw, "target_mg_per_kg"))
+              else read_decimal(target_raw, "target_mg_per_kg", maximum=MAX_TARGET_MG_PER_KG))
     reason_raw = _optional(case, "dose_reason")
     reason = None if reason_raw is None else as_str(reason_raw, "dose_reason")
     product_code = _product(case)

@@ -151,3 +151,13 @@ def assert_refused(kind: str, case: dict[str, Any], field: str) -> None:
     error = json.loads(result.stdout)["error"]
     assert error["field"] == field
     assert isinstance(error["message"], str) and error["message"]
+
+
+def test_plan_refuses_an_implausible_cumulative_target() -> None:
+    from clearcourse.scenarios.cli import run_case
+    from clearcourse.scenarios.errors import InputError
+
+    case = {"weight_kg": 70, "daily_mg_per_kg": 0.5, "target_mg_per_kg": 100000, "as_of": "2026-11-01"}
+    with pytest.raises(InputError) as exc:
+        run_case("plan", case)
+    assert exc.value.field == "target_mg_per_kg"

@@ -80,7 +80,7 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
 
     first_assessment = course.assessments.order_by("assessed_on", "id").values_list("assessed_on", flat=True).first()
     accesses = list(AuditEntry.objects.filter(patient_id=patient.pk).select_related("actor")
-                    .order_by("-seq")[:MAX_ACCESSES])
+                    .order_by("-id")[:MAX_ACCESSES])
     accesses.reverse()
 
     def capsules(value: Any) -> tuple[tuple[int, int], ...]:

@@ -41,7 +41,7 @@ def test_an_assessment_stores_inputs_and_the_cores_decision(course: Any, prescri
     assert codes == {"tetracycline_use": "absolute", "depression": "relative"}
     assert decision["indicated"] is True and decision["has_absolute_contraindication"] is True
     assert record.eligible is False
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.order_by("-id").first()
     assert entry is not None and entry.action == "assessment.record" and entry.patient_id == course.patient_id
 
 
@@ -110,7 +110,7 @@ def test_a_dose_plan_takes_the_nearest_whole_capsule_dose(course: Any, prescribe
     assert plan.capsules == {"30": 1}
     assert plan.target_mg_per_kg == Decimal(120)
     assert plan.out_of_range_reason == ""
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.order_by("-id").first()
     assert entry is not None and entry.action == "dose_plan.record"
 
 

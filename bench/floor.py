@@ -171,9 +171,10 @@ def _worker(args: tuple[str, list[list[dict[str, Any]]], int, float, int, Any]) 
 
     latencies: list[float] = []
     errors = 0
-    # Client-side binding like Django's default; BENCH_SERVER_BINDING=1 tries server-side binding, where
-    # psycopg prepares a statement after it has run 5 times (a diagnostic for the plan-reuse recommendation).
-    factory = psycopg.Cursor if os.environ.get("BENCH_SERVER_BINDING") == "1" else psycopg.ClientCursor
+    # Bound like the application: server-side binding, psycopg preparing a statement after it has run 5
+    # times (settings.py), unless CLEARCOURSE_DB_SERVER_BINDING=false (client-side, Django's default).
+    server_binding = os.environ.get("CLEARCOURSE_DB_SERVER_BINDING", "true").strip().lower() not in {"false", "0", "no"}
+    factory = psycopg.Cursor if server_binding else psycopg.ClientCursor
     with psycopg.connect(url, autocommit=True, cursor_factory=factory) as conn:
         backend = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
         # The application prepares its statements once per connection; do that before the clock starts,

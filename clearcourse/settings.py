@@ -123,6 +123,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A kept connection that died (database restart) is replaced at the start of the next request instead
 # of failing it (docs/performance.md, Faults).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "CLEARCOURSE_DB_SERVER_BINDING", True):
+    # Server-side binding with psycopg's automatic prepared statements: a statement run
+    # CLEARCOURSE_DB_PREPARE_THRESHOLD times on a connection is prepared and then only executed, which
+    # saves PostgreSQL parsing and planning on every request (docs/performance.md, round 2). A
+    # transaction-pooling pgbouncer needs prepared-statement support (1.21+) or
+    # CLEARCOURSE_DB_SERVER_BINDING=false; after a migration that changes a table, restart the workers.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update({
+        "server_side_binding": True,
+        "prepare_threshold": int(os.environ.get("CLEARCOURSE_DB_PREPARE_THRESHOLD", "5")),
+    })
 if os.environ.get("CLEARCOURSE_TEST_DB_NAME"):
     # Lets several test runs share one PostgreSQL server without dropping each other's database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["CLEARCOURSE_TEST_DB_NAME"]}

@@ -28,7 +28,7 @@ import json
 from functools import cache
 from typing import Any, cast
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, Field, Model, OuterRef
 from django.utils.translation import gettext as _
 
@@ -159,15 +159,16 @@ def _rows(course_id: int, as_of: dt.date | None) -> list[tuple[Any, ...]]:
     sql, names = _statement(connection.vendor, dated)
     values = {"course": course_id, "as_of": as_of}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # PostgreSQL spends ~10 ms PLANNING this union and well under 1 ms running it, so the
-            # statement is prepared once per database session and executed by name (a generic plan
-            # after five runs). Django binds parameters client-side, hence an explicit PREPARE.
+        if connection.vendor == "postgresql" and not _auto_prepared():
+            # PostgreSQL spends ~10 ms PLANNING this union and well under 1 ms running it, so without
+            # psycopg's automatic prepared statements (settings: server-side binding with a
+            # prepare_threshold) the statement is prepared once per database session and executed by
+            # name (a generic plan after five runs).
             # (A transaction-pooling pgbouncer does not keep named statements: use session pooling.)
             name = _prepared_name(cursor, dated)
-            cursor.execute(f"EXECUTE {name}(%s{', %s' if dated else ''})",
-                           [course_id, as_of] if dated else [course_id])
+            cursor.execute(_execute_sql(name, course_id, as_of))
         else:
+            # SQLite, or psycopg prepares the statement itself after ``prepare_threshold`` runs.
             cursor.execute(sql, [values[n] for n in names])
         return cursor.fetchall()
 
@@ -186,9 +187,30 @@ def _prepared_name(cursor: Any, dated: bool) -> str:
         cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
         if cursor.fetchone() is None:
             cursor.execute(f"PREPARE {name}({types}) AS {body}")
-        prepared.add(name)
         raw._clearcourse_prepared = prepared  # type: ignore[union-attr]
+        # A PREPARE inside a transaction that is rolled back is undone with it; remembering it at once
+        # would leave this session EXECUTE-ing a statement that no longer exists on every later request.
+        # So it is remembered once its transaction commits (at once in autocommit); until then each call
+        # looks in pg_prepared_statements.
+        transaction.on_commit(lambda: prepared.add(name))
     return name
+
+
+def _auto_prepared() -> bool:
+    """Whether psycopg prepares repeated statements on this connection (server-side binding and a
+    ``prepare_threshold``; Django's default disables both)."""
+    options = connection.settings_dict.get("OPTIONS", {})
+    return options.get("server_side_binding") is True and options.get("prepare_threshold") is not None
+
+
+def _execute_sql(name: str, course_id: int, as_of: dt.date | None) -> str:
+    """``EXECUTE name(args)`` with its arguments as literals: EXECUTE is a utility statement, which
+    cannot take bound parameters ($1) under server-side binding. Both values are typed (an int, a
+    date), never text from a request."""
+    args = [str(int(course_id))]
+    if as_of is not None:
+        args.append(f"DATE '{dt.date.isoformat(as_of)}'")
+    return f"EXECUTE {name}({', '.join(args)})"
 
 
 def course_facts(course: Course | int, *, as_of: dt.date | None = None) -> tuple[Patient, History]:

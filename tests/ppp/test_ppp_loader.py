@@ -140,6 +140,10 @@ def _add_month(add: Callable[..., Any], month: int) -> None:
     add("dispense", prescription=rx, dispensed_on=day)
 
 
+# transaction=True: as in production, the calls commit. With client-side binding on PostgreSQL the loader
+# remembers its own PREPARE only once that commits (a rolled-back PREPARE is gone), so inside a test's
+# never-committed transaction it would look the statement up again on every call.
+@pytest.mark.django_db(transaction=True)
 def test_the_loader_runs_a_fixed_number_of_queries(ready_course: Any, add: Callable[..., Any],
                                                    django_assert_num_queries: Any) -> None:
     # On PostgreSQL the first call per session (and shape) also prepares the statement.

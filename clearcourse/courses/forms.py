@@ -77,10 +77,10 @@ CONDITION_LABELS: dict[str, Any] = {
 CONDITION_CHOICES = [(code, CONDITION_LABELS.get(code, code.replace("_", " ")))
                      for code in eligibility.CONDITIONS if code not in ("pregnancy", "breastfeeding")]
 THERAPY_CHOICES: list[tuple[Any, Any]] = [
-    (THERAPY_KIND_LABELS[kind], [(t.code, t.label) for t in eligibility.THERAPIES.values() if t.kind == kind])
+    (THERAPY_KIND_LABELS[kind], [(t.code, _(t.label)) for t in eligibility.THERAPIES.values() if t.kind == kind])
     for kind in ("oral_antibiotic", "topical", "hormonal", "unspecified")
 ]
-TARGET_CHOICES = [(str(choice.mg_per_kg), choice.label) for choice in dosing.TARGET_CHOICES]
+TARGET_CHOICES = [(str(choice.mg_per_kg), _(choice.label)) for choice in dosing.TARGET_CHOICES]
 
 
 class DateInput(forms.DateInput):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,13 @@ def core_strings() -> set[str]:
     found.update(lesion.label for lesion in severity.GAGS_LESIONS)
     status = importlib.import_module("clearcourse.rules.status")
     found.update(status.ACTION_MESSAGES.values())
+    # The test settings filled into "Collect a pregnancy test ({settings}).": every combination the core can make.
+    setting_codes = sorted(status._SETTING_WORDS)
+    for size in range(1, len(setting_codes) + 1):
+        found.update(status._settings_words(frozenset(combo)) for combo in itertools.combinations(setting_codes, size))
+    dosing = importlib.import_module("clearcourse.rules.dosing")
+    found.update(choice.label for choice in dosing.TARGET_CHOICES)
+    found.update(product.food for product in dosing.PRODUCTS.values())
     for grade in side_effects.Grade:
         found.update((grade.value, grade.value.capitalize()))
     # Every module-level message constant of the core (upper-case name, a sentence).

@@ -4,8 +4,12 @@ cannot see."""
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
+from django.core.management import call_command
 from django.utils import translation
 
 PO = Path(__file__).resolve().parents[2] / "clearcourse" / "locale" / "de" / "LC_MESSAGES" / "django.po"
@@ -59,3 +63,68 @@ def test_the_scanner_finds_message_constants_and_core_text() -> None:
     assert "Worse night vision" in core and "Nearly every day" in core
     generated = (Path(i18n_scan.__file__).parent / "i18n_extra.py").read_text(encoding="utf-8")
     assert "gettext_noop('Worse night vision')" in generated
+
+
+def _msgids(po: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """((msgctxt, msgid) of every live entry, the same for the fuzzy ones) of a .po file."""
+    found: set[tuple[str, str]] = set()
+    fuzzy: set[tuple[str, str]] = set()
+    current: dict[str, str] = {}
+    key = ""
+    is_fuzzy = False
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if current.get("msgid"):
+                entry = (current.get("msgctxt", ""), current["msgid"])
+                found.add(entry)
+                if is_fuzzy:
+                    fuzzy.add(entry)
+            current, key, is_fuzzy = {}, "", False
+        elif line.startswith("#,"):
+            is_fuzzy = is_fuzzy or "fuzzy" in line
+        elif line.startswith("#"):
+            continue  # obsolete (#~) entries and comments are not part of the live catalogue
+        elif line.startswith('"'):
+            current[key] += ast.literal_eval(line)
+        else:
+            key, _space, value = line.partition(" ")
+            current[key] = ast.literal_eval(value)
+    return found, fuzzy
+
+
+def test_the_committed_german_catalogue_holds_every_current_string(tmp_path: Path, settings: Any,
+                                                                   monkeypatch: Any) -> None:
+    """Scanner + makemessages on a copy of the package must find no msgid the committed .po lacks
+    (a new or reworded string would otherwise stay English on German pages)."""
+    if shutil.which("xgettext") is None:
+        pytest.skip("gettext's xgettext is not installed, so makemessages cannot extract strings")
+    from clearcourse.portal import i18n_scan
+
+    package = i18n_scan.PACKAGE
+    generated = i18n_scan.render(i18n_scan.app_constants() | i18n_scan.core_strings())
+    assert generated == i18n_scan.OUTPUT.read_text(encoding="utf-8"), (
+        "clearcourse/portal/i18n_extra.py is stale: run python -m clearcourse.portal.i18n_scan")
+
+    copy = tmp_path / "clearcourse"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns(
+        "__pycache__", "*.pyc", "*.po", "*.mo", "static"))
+    (copy / "locale").mkdir(exist_ok=True)
+    settings.LOCALE_PATHS = [copy / "locale"]  # never the real catalogue
+    monkeypatch.chdir(copy)  # as `make messages` does: cd clearcourse
+    call_command("makemessages", locale=["de"], no_location=True, verbosity=0)
+
+    fresh, _fresh_fuzzy = _msgids(copy / "locale" / "de" / "LC_MESSAGES" / "django.po")
+    committed, fuzzy = _msgids(PO)
+    missing = sorted(msgid for _context, msgid in fresh - committed)
+    assert missing == [], "run `make messages` (scanner first) and translate the new strings"
+    assert sorted(msgid for _context, msgid in fuzzy) == [], "fuzzy entries are not compiled: review them"
+
+
+def test_the_access_report_labels_read_as_german_phrases() -> None:
+    from clearcourse.audit.templatetags.audit_labels import action_label
+
+    with translation.override("de"):
+        assert action_label("patient.view") == "aufgerufen: Ihre Angaben"  # the template capitalises it
+        assert action_label("ppp.pregnancy_test.record") == "erfasst: ein Schwangerschaftstest"
+        assert action_label("portal.consent.sign") == "unterschrieben: Ihre Einwilligung"
+        assert action_label("pharmacy.dispense") == "abgegeben (Apotheke)"

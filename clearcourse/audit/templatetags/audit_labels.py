@@ -37,6 +37,15 @@ SUBJECTS = {
     "home_test": _("a home pregnancy test"),
     "comprehension": _("the comprehension questions"),
     "treatment_end": _("the end of treatment"),
+    "status": _("your pregnancy prevention status"),
+    # Portal pages ("portal.mood.open"): the second part names the page.
+    "home": _("your portal"),
+    "education": _("the information pages"),
+    "consent": _("your consent"),
+    "invitation": _("your invitation"),
+    "missed_doses": _("missed doses"),
+    "side_effects": _("your side-effect reports"),
+    "summary": _("your treatment summary"),
 }
 VERBS = {
     "view": _("opened"),
@@ -56,6 +65,13 @@ VERBS = {
     "revoke": _("revoked"),
     "export_fhir": _("exported"),
     "feed": _("read"),
+    "submit": _("answered"),
+    "confirm": _("confirmed"),
+    "assign": _("set"),
+    "photo": _("viewed the photo of"),
+    "open": _("opened"),
+    "download": _("downloaded"),
+    "preferred_language": _("changed the language of"),
 }
 
 
@@ -63,10 +79,13 @@ VERBS = {
 def action_label(action: str) -> str:
     """``"patient.view"`` -> "opened your details"; unknown codes are shown as they are."""
     parts = action.split(".")
-    subject = SUBJECTS.get(parts[0])
+    # The programs app and the portal prefix their actions ("ppp.pregnancy_test.record"): the subject is
+    # the second part.
+    subject = SUBJECTS.get(parts[1] if parts[0] in ("ppp", "portal") and len(parts) > 2 else parts[0])
     verb = VERBS.get(parts[-1])
     if subject is None or verb is None:
         return action
     if parts[0] == "pharmacy":
         return str(_("{verb} (pharmacy)").format(verb=verb))
-    return f"{verb} {subject}"
+    # Translated as a whole so each language can order the words its own way (German: "{verb}: {subject}").
+    return str(_("{verb} {subject}").format(verb=verb, subject=subject))

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Token-authenticated /api/v1/ requests take a lean path with the security middleware only (its
+    # docstring lists what they keep); everything else takes the stack below.
+    "clearcourse.core.lean_api.BearerApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -47,6 +47,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, User
 from clearcourse.accounts.services import split_token, token_hash
 from clearcourse.core.errors import DomainError, PermissionDeniedError
+from clearcourse.core.lean_api import has_bearer_token
 
 RATE_LIMITED = N_("Too many requests for this API token; try again in %(seconds)s seconds.")
 SECOND_FACTOR_REQUIRED = N_("Confirm your sign-in with your second factor first.")
@@ -192,6 +193,10 @@ class SessionRoleAuth(APIKeyCookie):
         # Without a session cookie there is nothing to check, and a CSRF failure here would hide a
         # later auth class (a pharmacy system's bearer token never comes with cookies).
         if self.param_name not in request.COOKIES:
+            return None
+        # A request that presents a bearer token is judged by the token alone: a session cookie riding
+        # along (a pharmacist's browser, a forwarded cookie) must not rescue a revoked or wrong token.
+        if has_bearer_token(request):
             return None
         return super()._get_key(request)
 

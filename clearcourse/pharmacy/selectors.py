@@ -96,15 +96,35 @@ def _lookup_sql(vendor: str, with_first_dispense: bool) -> tuple[str, tuple[list
     return sql, (rx_fields, course_fields, patient_fields)
 
 
+def _converters(fields: list[Field[Any, Any]]) -> list[tuple[int, Any, tuple[Any, ...]]]:
+    """(position, column, converters) for the fields that have converters on this connection, worked out
+    once per connection (per thread): asking the backend on every request cost more than the query."""
+    cache: dict[int, list[tuple[int, Any, tuple[Any, ...]]]] = connection.__dict__.setdefault(
+        "_clearcourse_converters", {})
+    key = id(fields)  # the field lists are the ones _lookup_sql keeps for the process's lifetime
+    found = cache.get(key)
+    if found is None:
+        found = []
+        for i, field in enumerate(fields):
+            col = field.get_col(field.model._meta.db_table)
+            converters = (*connection.ops.get_db_converters(col), *col.get_db_converters(connection))
+            if converters:
+                found.append((i, col, converters))
+        cache[key] = found
+    return found
+
+
 def _converted(fields: list[Field[Any, Any]], values: Sequence[Any]) -> list[Any]:
     """Python values from raw column values, with the same converters the ORM applies (JSON, booleans and
     dates on SQLite)."""
-    out = []
-    for field, value in zip(fields, values, strict=True):
-        col = field.get_col(field.model._meta.db_table)
-        for converter in (*connection.ops.get_db_converters(col), *col.get_db_converters(connection)):
+    if len(values) != len(fields):
+        raise ValueError("one value per field")
+    out = list(values)
+    for i, col, converters in _converters(fields):
+        value = out[i]
+        for converter in converters:
             value = converter(value, col, connection)
-        out.append(value)
+        out[i] = value
     return out
 
 

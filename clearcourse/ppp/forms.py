@@ -136,3 +136,14 @@ class PrescriptionForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Reason for voiding"), max_length=500)
+
+
+class SecondPrescriberAgreementForm(forms.Form):
+    second_prescriber_name = forms.CharField(label=_("Second prescriber's name"), max_length=200)
+    second_prescriber_registration = forms.CharField(
+        label=_("Second prescriber's professional registration number"), max_length=40,
+        help_text=_("For example a GMC number. The second prescriber may work outside this clinic."))
+    agreed_on = _date(_("Agreed on"))
+    only_appropriate_treatment = forms.BooleanField(
+        label=_("Both prescribers agree that isotretinoin is the only appropriate effective treatment"),
+        required=False)

@@ -194,3 +194,22 @@ class TreatmentEnd(ClinicalRecord):
 
     class Meta:
         ordering = ["ended_on", "id"]
+
+
+class SecondPrescriberAgreement(ClinicalRecord):
+    """UK MHRA measures of 31 Oct 2023 (fact sheet 6.2): for a patient under 18, a second independent
+    prescriber agrees that isotretinoin may start. The second prescriber may work outside the clinic, so
+    they are named in free text with their professional registration number (not a User). ``recorded_by``
+    is the clinic's prescriber who recorded it. The loader marks the course's prescriptions issued on or
+    after ``agreed_on`` as agreed (``selectors.course_facts``)."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="second_prescriber_agreements")
+    second_prescriber_name = models.CharField(_("second prescriber's name"), max_length=200)
+    second_prescriber_registration = models.CharField(_("second prescriber's professional registration number"),
+                                                      max_length=40)
+    agreed_on = models.DateField(_("agreed on"))
+    only_appropriate_treatment = models.BooleanField(
+        _("isotretinoin is the only appropriate effective treatment"), default=False)
+
+    class Meta:
+        ordering = ["agreed_on", "id"]

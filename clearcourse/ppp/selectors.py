@@ -15,6 +15,9 @@ What counts:
 - home pregnancy tests carry ``verified_by_prescriber``: true only when the latest current verification
   confirmed the result; the core does not count an unverified home test as a negative test, but a
   positive one still stops dispensing (the safer reading);
+- UK MHRA 2023 (fact sheet 6.2): a prescription issued on or after the day of a current second
+  prescriber's agreement carries ``second_prescriber_agreed``; the core asks for it only on a first fill
+  for a patient under 18;
 - the risk category is the latest current assignment effective on or before ``as_of``; when none is
   recorded yet the patient is treated as able to get pregnant (the safer reading: every condition applies).
 
@@ -50,6 +53,7 @@ from .models import (
     HomeTestVerification,
     PregnancyTest,
     RiskCategory,
+    SecondPrescriberAgreement,
     TreatmentEnd,
     VerificationOutcome,
 )
@@ -61,7 +65,7 @@ DEFAULT_CAN_GET_PREGNANT = True
 
 # Row kinds of the loader's statement.
 _BORN, _ENROLLED, _COUNSELING, _COMPREHENSION, _END, _RISK = "b", "e", "c", "q", "t", "r"
-_CONTRACEPTION, _TEST, _RX, _DISPENSE = "k", "p", "x", "d"
+_CONTRACEPTION, _TEST, _RX, _DISPENSE, _AGREED = "k", "p", "x", "d", "s"
 
 
 def _t(model: type[Model]) -> str:
@@ -118,6 +122,7 @@ def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
     add(_END, TreatmentEnd, "ended_on")
     add(_RISK, RiskCategory, "effective_on", flag=truth(RiskCategory, "can_get_pregnant"),
         n1=col(RiskCategory, "id"))
+    add(_AGREED, SecondPrescriberAgreement, "agreed_on")
     add(_CONTRACEPTION, ContraceptionConfirmation, "confirmed_on", flag=truth(ContraceptionConfirmation, "abstinence"),
         s1=f"CAST({col(ContraceptionConfirmation, 'methods')} AS TEXT)")
     # A test carries the outcome of its latest current verification (known by ``as_of``).
@@ -222,6 +227,7 @@ def course_facts(course: Course | int, *, as_of: dt.date | None = None) -> tuple
     risk: tuple[dt.date, int, bool] | None = None
     rx_rows: list[tuple[int, int | None, bool, dt.date, int, float]] = []
     dispense_rows: list[tuple[int, dt.date, int]] = []
+    agreed: dt.date | None = None  # the earliest current second prescriber's agreement
     for kind, day, flag, n1, n2, n3, s1, s2, s3 in _rows(course_id, as_of):
         day = _as_date(day)
         if kind == _COUNSELING:
@@ -247,15 +253,18 @@ def course_facts(course: Course | int, *, as_of: dt.date | None = None) -> tuple
             risk = (day, int(n1), bool(flag))
         elif kind == _BORN:
             born = day
+        elif kind == _AGREED and (agreed is None or day < agreed):
+            agreed = day
     if born is None:
         raise NotFoundError()
-    events.extend(_prescription_events(rx_rows, dispense_rows, as_of))
+    events.extend(_prescription_events(rx_rows, dispense_rows, as_of, agreed))
     patient = Patient(birth_date=born, can_get_pregnant=risk[2] if risk is not None else DEFAULT_CAN_GET_PREGNANT)
     return patient, History(events)
 
 
 def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, float]],
-                         dispenses: list[tuple[int, dt.date, int]], as_of: dt.date | None) -> list[facts.Event]:
+                         dispenses: list[tuple[int, dt.date, int]], as_of: dt.date | None,
+                         agreed: dt.date | None = None) -> list[facts.Event]:
     successor = {sup: pk for pk, sup, *_ in rows if sup is not None}
 
     def head(pk: int) -> int:
@@ -266,7 +275,8 @@ def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, f
         return pk
 
     out: list[facts.Event] = [
-        facts.Prescription(id=str(pk), date=issued, days_supply=days, daily_dose_mg=dose)
+        facts.Prescription(id=str(pk), date=issued, days_supply=days, daily_dose_mg=dose,
+                           second_prescriber_agreed=agreed is not None and agreed <= issued)
         for pk, _sup, voided, issued, days, dose in sorted(rows)
         if pk not in successor and not voided and (as_of is None or issued <= as_of)
     ]
@@ -335,6 +345,9 @@ def course_records(course: Course) -> dict[str, list[Any]]:
                               .order_by("-answered_on", "-id")),
         "prescriptions": list(PrescriptionRow.objects.filter(course=course).select_related("superseded_by", "prescriber")
                               .order_by("-issued_on", "-id")),
+        "second_prescriber_agreements": list(SecondPrescriberAgreement.objects.filter(course=course)
+                                             .select_related("superseded_by", "recorded_by")
+                                             .order_by("-agreed_on", "-id")),
         "treatment_ends": list(TreatmentEnd.objects.filter(course=course).select_related("superseded_by").order_by("-ended_on", "-id")),
     }
 

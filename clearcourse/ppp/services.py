@@ -43,6 +43,7 @@ from .models import (
     PregnancyTest,
     ProgramCode,
     RiskCategory,
+    SecondPrescriberAgreement,
     TestResult,
     TestSetting,
     TreatmentEnd,
@@ -90,6 +91,13 @@ CORRECTION_REASON_REQUIRED = "Give a reason for the correction."
 CORRECTION_OTHER_COURSE = "The record to correct belongs to another course."
 CORRECTION_NOT_CURRENT = "This record has already been corrected."
 COURSE_CLOSED = "This course is closed; start a new course."
+ONLY_PRESCRIBER_SECOND = "Only a prescriber of the clinic can record a second prescriber's agreement."
+SECOND_UK_ONLY = "A second prescriber's agreement applies only under the UK MHRA program."
+SECOND_NAME_REQUIRED = "Enter the second prescriber's name."
+SECOND_REGISTRATION_REQUIRED = "Enter the second prescriber's professional registration number."
+SECOND_REGISTRATION_SAME = "The second prescriber must be someone other than the course's prescriber."
+SECOND_STATEMENT_REQUIRED = ("Both prescribers must agree that isotretinoin is the only appropriate effective "
+                             "treatment.")
 
 #: 5 MB, the upload limit for a home-test photo.
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -525,3 +533,44 @@ def prescription_void(*, actor: User, prescription: Prescription, reason: str) -
     )
     _audit(actor, "prescription.void", course, void, {"voided": locked.pk})
     return void
+
+
+# --- UK: second prescriber (under 18) ---------------------------------------------------------------
+
+
+def _registration_key(value: str) -> str:
+    # Registration numbers are typed by hand ("GMC 123 4567", "gmc1234567"): compare without spacing,
+    # punctuation or case, so the lead prescriber cannot be entered as their own second prescriber.
+    return re.sub(r"[^0-9a-z]", "", value.casefold())
+
+
+@transaction.atomic
+def second_prescriber_agreement_record(*, actor: User, course: Course, second_prescriber_name: str,
+                                       second_prescriber_registration: str, agreed_on: dt.date,
+                                       only_appropriate_treatment: bool,
+                                       today: dt.date) -> SecondPrescriberAgreement:
+    """A second independent prescriber agreed to start isotretinoin in a patient under 18 (UK MHRA
+    measures of 31 Oct 2023, fact sheet 6.2; rule ``second_prescriber_under_18`` of ``uk-mhra-2023``).
+    Only a prescriber of the clinic records it; the second prescriber may be outside the clinic."""
+    require_course_staff(actor, course, prescriber_only=True, message=ONLY_PRESCRIBER_SECOND)
+    if not str(course.program).startswith(ProgramCode.UK_MHRA):
+        raise DomainError(_(SECOND_UK_ONLY), code="not_uk")
+    name = second_prescriber_name.strip()
+    if not name:
+        raise DomainError(_(SECOND_NAME_REQUIRED), field="second_prescriber_name", code="required")
+    registration = second_prescriber_registration.strip()
+    if not _registration_key(registration):
+        raise DomainError(_(SECOND_REGISTRATION_REQUIRED), field="second_prescriber_registration",
+                          code="required")
+    lead = course.prescriber.registration_number or ""
+    if _registration_key(registration) == _registration_key(lead):
+        raise DomainError(_(SECOND_REGISTRATION_SAME), field="second_prescriber_registration", code="same_prescriber")
+    _check_date(agreed_on, course, today, "agreed_on")
+    if not only_appropriate_treatment:
+        raise DomainError(_(SECOND_STATEMENT_REQUIRED), field="only_appropriate_treatment", code="required")
+    record = SecondPrescriberAgreement.objects.create(
+        course=course, second_prescriber_name=name[:200], second_prescriber_registration=registration[:40],
+        agreed_on=agreed_on, only_appropriate_treatment=True, recorded_by=actor)
+    _audit(actor, "ppp.second_prescriber.record", course, record,
+           {"agreed_on": agreed_on.isoformat(), "second_prescriber_registration": registration[:40]})
+    return record

@@ -124,6 +124,7 @@ def course_status(request: HttpRequest, course_id: int) -> HttpResponse:
         "records": selectors.course_records(course),
         "awaiting": selectors.home_tests_awaiting_verification(course),
         "is_prescriber": _user(request).role == Role.PRESCRIBER,
+        "is_uk": str(course.program).startswith("uk-mhra"),
     })
 
 
@@ -204,6 +205,19 @@ def treatment_end_create(request: HttpRequest, course_id: int) -> HttpResponse:
     return _record_page(request, course, form, lambda d: services.treatment_end_record(
         actor=_user(request), course=course, ended_on=d["ended_on"], reason=d["reason"], today=_today(),
     ), title=_("Record the end of treatment"))
+
+
+@staff_only
+def second_prescriber_agreement_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    """UK MHRA 2023 (under 18): a second prescriber's agreement to start; prescribers only."""
+    course = _course(request, course_id)
+    _require_prescriber(request)
+    form = forms.SecondPrescriberAgreementForm(request.POST or None, initial={"agreed_on": _today()})
+    return _record_page(request, course, form, lambda d: services.second_prescriber_agreement_record(
+        actor=_user(request), course=course, second_prescriber_name=d["second_prescriber_name"],
+        second_prescriber_registration=d["second_prescriber_registration"], agreed_on=d["agreed_on"],
+        only_appropriate_treatment=bool(d.get("only_appropriate_treatment")), today=_today(),
+    ), title=_("Record a second prescriber's agreement"))
 
 
 # --- home tests --------------------------------------------------------------------------------------

@@ -146,6 +146,9 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "ppp:treatment_end_create": (access("course_id=course", prescriber=200, delegate=403, default=404),
                                  access("course_id=course", method="POST", prescriber=400, delegate=403,
                                         default=404)),
+    "ppp:second_prescriber_agreement_create": (
+        access("course_id=course", prescriber=200, delegate=403, default=404),
+        access("course_id=course", method="POST", prescriber=400, delegate=403, default=404)),
     "ppp:prescribe": (access("course_id=course", prescriber=200, delegate=403, default=404),
                       access("course_id=course", method="POST", prescriber=400, delegate=403, default=404)),
     "ppp:prescription_void": access("prescription_id=missing", method="POST", default=404),

@@ -9,12 +9,17 @@ clinical facts: :class:`Reminder` (a job row a worker claims and marks sent) and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Clinic
 from clearcourse.core.models import ClinicalRecord
+from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course, Patient
 
 
@@ -174,6 +179,33 @@ class Severity(models.TextChoices):
 SEVERITY_RANK: dict[str, int] = {"info": 1, "warning": 2, "urgent": 3}
 
 
+def _message_value(value: Any, translate: bool) -> str:
+    """One placeholder value of a stored alert message (see :attr:`Alert.message_data`)."""
+    if isinstance(value, dict):
+        if "msgid" in value:
+            return render_message(value, translate=translate)
+        if "t" in value:
+            text = str(value["t"])
+            return localize(text) if translate else text
+        if "join" in value:
+            return ", ".join(_message_value(item, translate) for item in value["join"])
+    return str(value)
+
+
+def render_message(data: Mapping[str, Any], *, translate: bool = True) -> str:
+    """A stored message (English msgid with ``%(name)s`` placeholders and its values) in the active
+    language, or in English when ``translate`` is false. Values marked ``{"t": ...}`` are English
+    labels translated here too; dates and numbers are stored already formatted."""
+    msgid = str(data["msgid"])
+    params = {name: _message_value(value, translate) for name, value in (data.get("params") or {}).items()}
+    template = gettext(msgid) if translate else msgid
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        # A translation that does not fit the stored values must not break the page: English then.
+        return msgid % params
+
+
 class Alert(ClinicalRecord):
     """A finding someone must act on. It stays open until a prescriber acknowledges it with a note
     (a separate :class:`AlertAcknowledgement`, so the alert itself never changes).
@@ -189,6 +221,9 @@ class Alert(ClinicalRecord):
     # Stored as a number so the worklist can put urgent alerts first in SQL.
     severity_rank = models.PositiveSmallIntegerField()
     message = models.CharField(_("message"), max_length=500)
+    # Language-neutral form of ``message`` ({"msgid", "params"}), rendered in the reader's language.
+    # Null on rows made before it existed: those show ``message`` (through the rules-text matcher).
+    message_data = models.JSONField(null=True, blank=True)
     advice = models.TextField(_("advice"), blank=True)
     sources = models.JSONField(default=list)
     needs_clinical_signoff = models.BooleanField(default=False)
@@ -207,6 +242,16 @@ class Alert(ClinicalRecord):
     @property
     def is_urgent(self) -> bool:
         return self.severity == Severity.URGENT
+
+    @property
+    def display_message(self) -> str:
+        """What happened, in the active language (``message`` is the English text kept for old rows)."""
+        if self.message_data:
+            try:
+                return render_message(self.message_data)
+            except (KeyError, TypeError, ValueError):
+                pass
+        return localize(self.message)
 
 
 class AlertAcknowledgement(ClinicalRecord):

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
@@ -42,6 +43,7 @@ from clearcourse.monitoring.models import (
     SexualFunctionAssessment,
     SexualFunctionOutcome,
     SideEffectReport,
+    render_message,
 )
 from clearcourse.rules import labs, mood, side_effects
 from clearcourse.rules import monitoring as rules_monitoring
@@ -72,6 +74,9 @@ CONFIG_BAD_VALUE = "Enter a whole number of days, at least 1."
 CONFIG_BAD_THRESHOLD = "Enter a threshold of 0 or more."
 CORRECTION_REASON_REQUIRED = "Give a reason for the correction."
 
+# Alert message part (the msgid is stored; translated when the alert is shown).
+EFFECT_WITH_GRADE = gettext_noop("%(effect)s (%(grade)s)")
+
 LAB_VALUE_MAX = Decimal("1000000")  # the column holds 12 digits with 3 decimals
 
 
@@ -99,13 +104,26 @@ def _sources_json(sources: Sequence[Source]) -> list[dict[str, str]]:
     return [{"key": s.key, "title": s.title, "url": s.url, "quality": s.quality} for s in sources]
 
 
-def _alert_create(*, actor: User, course: Course, kind: str, core_alert: rules_monitoring.Alert, message: str,
-                  **origin: Any) -> Alert:
+def _message(msgid: str, **params: Any) -> dict[str, Any]:
+    """A language-neutral alert message: the English msgid and its values (``{"t": text}`` marks an
+    English label to translate when shown). Rendered in the reader's language by ``Alert.display_message``,
+    so an alert raised while the page was English still reads German on a German page."""
+    return {"msgid": msgid, "params": params}
+
+
+def _label(text: str) -> dict[str, str]:
+    return {"t": text}
+
+
+def _alert_create(*, actor: User, course: Course, kind: str, core_alert: rules_monitoring.Alert,
+                  message: dict[str, Any], **origin: Any) -> Alert:
     severity = str(core_alert.severity)
     return Alert.objects.create(
         course=course, kind=kind, code=core_alert.code, severity=severity,
         severity_rank=SEVERITY_RANK[severity],
-        message=message[:500], advice=core_alert.message, sources=_sources_json(core_alert.sources),
+        # ``message`` keeps the English text (audit, admin, old readers); pages render ``message_data``.
+        message=render_message(message, translate=False)[:500], message_data=message,
+        advice=core_alert.message, sources=_sources_json(core_alert.sources),
         needs_clinical_signoff=core_alert.needs_clinical_signoff, recorded_by=actor, **origin,
     )
 
@@ -215,9 +233,9 @@ def lab_result_record(
     if evaluation.highest is not None:
         alert = _alert_create(
             actor=actor, course=course, kind=AlertKind.LAB, core_alert=evaluation.highest, lab_result=record,
-            message=_("%(test)s %(value)s %(unit)s on %(date)s") % {
-                "test": _(labs.ANALYTE_NAMES[analyte]), "value": f"{record.value.normalize():f}",
-                "unit": record.unit, "date": collected_on.isoformat()},
+            message=_message(gettext_noop("%(test)s %(value)s %(unit)s on %(date)s"),
+                             test=_label(labs.ANALYTE_NAMES[analyte]), value=f"{record.value.normalize():f}",
+                             unit=record.unit, date=collected_on.isoformat()),
         )
     worklist_store.refresh_on_commit(course.pk, today=today)
     audit_record(actor=actor, action="lab.record", patient_id=course.patient_id, obj=record,
@@ -281,10 +299,11 @@ def mood_screen_record(
     if scored.alert is not None:
         alert = _alert_create(
             actor=actor, course=course, kind=AlertKind.MOOD, core_alert=scored.alert, mood_screen=screen,
-            message=(_("%(instrument)s score %(score)s (%(band)s) on %(date)s, thoughts of self-harm answered")
-                     if scored.item9_positive else _("%(instrument)s score %(score)s (%(band)s) on %(date)s")) % {
-                "instrument": spec.title, "score": scored.score, "band": _(scored.band.value.replace("_", " ")),
-                "date": screened_on.isoformat()},
+            message=_message(
+                gettext_noop("%(instrument)s score %(score)s (%(band)s) on %(date)s, thoughts of self-harm answered")
+                if scored.item9_positive else gettext_noop("%(instrument)s score %(score)s (%(band)s) on %(date)s"),
+                instrument=_label(spec.title), score=scored.score,
+                band=_label(scored.band.value.replace("_", " ")), date=screened_on.isoformat()),
         )
     worklist_store.refresh_on_commit(course.pk, today=today)
     audit_record(actor=actor, action="mood.record", patient_id=course.patient_id, obj=screen,
@@ -318,8 +337,8 @@ def sexual_function_record(
         if level is not None:
             core_alert = rules_monitoring.Alert("sexual_function_concerns", level[0], level[1], effect.sources)
             _alert_create(actor=actor, course=course, kind=AlertKind.SEXUAL_FUNCTION, core_alert=core_alert,
-                          message=_("Sexual-function concerns recorded on %(date)s") % {
-                              "date": assessed_on.isoformat()})
+                          message=_message(gettext_noop("Sexual-function concerns recorded on %(date)s"),
+                                           date=assessed_on.isoformat()))
     worklist_store.refresh_on_commit(course.pk, today=today)
     audit_record(actor=actor, action="sexual_function.record", patient_id=course.patient_id, obj=record,
                  detail={"outcome": outcome, "assessed_on": assessed_on.isoformat()})
@@ -382,16 +401,18 @@ def side_effect_report(
         effect = side_effects.CATALOGUE.get(subject_code)
         if core_alert.code == f"side_effect_{subject_code}" and effect is not None:
             reported_grade = report.grade_of(subject_code)
-            what = _("%(effect)s (%(grade)s)") % {
-                "effect": _(effect.name), "grade": _(reported_grade.value) if reported_grade else "-"}
+            what: dict[str, Any] = _message(
+                EFFECT_WITH_GRADE, effect=_label(effect.name),
+                grade=_label(reported_grade.value) if reported_grade else "-")
         else:
             # A combination the core names on its own: list everything reported together.
-            what = ", ".join(
-                _("%(effect)s (%(grade)s)") % {"effect": _(side_effects.CATALOGUE[s.code].name), "grade": _(s.grade.value)}
-                for s in report.symptoms)
+            what = {"join": [
+                _message(EFFECT_WITH_GRADE, effect=_label(side_effects.CATALOGUE[s.code].name),
+                         grade=_label(s.grade.value))
+                for s in report.symptoms]}
         alerts.append(_alert_create(
             actor=actor, course=course, kind=AlertKind.SIDE_EFFECT, core_alert=core_alert, side_effect_group=group,
-            message=_("%(what)s reported on %(date)s") % {"what": what, "date": reported_on.isoformat()},
+            message=_message(gettext_noop("%(what)s reported on %(date)s"), what=what, date=reported_on.isoformat()),
         ))
     audit_record(actor=actor, action="side_effect.report", patient_id=course.patient_id, obj=rows[0],
                  detail={"symptoms": chosen, "reported_on": reported_on.isoformat(),

@@ -16,6 +16,10 @@ from clearcourse.rules.monitoring import MAX_INTERVAL_DAYS as MAX_DAYS
 # date as "26.11.2026", which the browser drops, so the field showed empty.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# A configured alert threshold may be at most ten times its shipped default (a typing-error bound).
+MAX_THRESHOLD_FACTOR = 10
+
+
 #: Tests a lab result can be entered for: the numeric analytes, under their preferred LOINC code.
 def lab_test_choices() -> list[tuple[str, str]]:
     # A callable, so the names are translated per request, not once at import.
@@ -123,7 +127,9 @@ class MonitoringConfigForm(forms.Form):
             self.fields[f"threshold_{threshold.code}"] = forms.FloatField(
                 label=f"{_(labs.ANALYTE_NAMES[threshold.analyte])} {comparison} ({unit}) - "
                       f"{_(threshold.severity.value)}",
-                min_value=0, help_text=_("Default %(bound)s; sources: %(sources)s") % {
+                # Ten times the shipped default bounds typing errors (1e308 would switch the alert off).
+                min_value=0, max_value=float(threshold.bound) * MAX_THRESHOLD_FACTOR,
+                help_text=_("Default %(bound)s; sources: %(sources)s") % {
                     "bound": threshold.bound, "sources": "; ".join(s.cite() for s in threshold.sources)},
             )
 

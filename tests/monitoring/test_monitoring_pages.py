@@ -208,3 +208,18 @@ def test_the_worklist_filter_keeps_the_chosen_prescriber(login, prescriber, acti
     response = login(prescriber).get(reverse("monitoring:worklist") + f"?prescriber={prescriber.pk}")
     assert response.context["worklist"].prescriber_id == prescriber.pk
     assert login(prescriber).get(reverse("monitoring:worklist") + "?prescriber=abc").status_code == 200
+
+
+def test_the_config_page_refuses_a_threshold_that_would_switch_an_alert_off(login, prescriber):
+    from clearcourse.monitoring.models import ClinicMonitoringConfig
+
+    client = login(prescriber)
+    form = client.get(reverse("monitoring:config")).context["form"]
+    data = {name: ("on" if value is True else "" if value in (False, None) else value)
+            for name, value in form.initial.items()}
+    data["threshold_tg_refer"] = "1e308"
+    before = ClinicMonitoringConfig.objects.count()
+    response = client.post(reverse("monitoring:config"), {k: v for k, v in data.items() if v != ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["threshold_tg_refer"]
+    assert ClinicMonitoringConfig.objects.count() == before

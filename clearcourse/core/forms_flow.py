@@ -1,0 +1,61 @@
+"""The one POST-form flow the clinic pages share: validate, call one service, show its refusal or redirect.
+
+Views stay thin (DESIGN.md convention 3): a view builds its form, hands the service call to
+``run_form`` and renders the page itself when ``run_form`` returns ``None``, with ``form_status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from clearcourse.core.errors import DomainError, PermissionDeniedError
+
+T = TypeVar("T")
+
+
+def show_domain_error(form: django_forms.Form, exc: DomainError) -> None:
+    """Attach a service's refusal to the field it names, or to the whole form if the form lacks that field."""
+    field = exc.field if exc.field and exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def form_status(request: HttpRequest) -> int:
+    """A re-rendered POST is a refused submission (400); a GET is just the page (200)."""
+    return 400 if request.method == "POST" else 200
+
+
+def run_form(
+    request: HttpRequest,
+    form: django_forms.Form,
+    action: Callable[[dict[str, Any]], T],
+    *,
+    success_message: str | Callable[[T], str],
+    redirect_to: str | Callable[[T], str],
+) -> HttpResponse | None:
+    """On a valid POST call ``action(form.cleaned_data)``; on success flash and redirect.
+
+    ``success_message`` and ``redirect_to`` may depend on what the action returned (e.g. a new
+    record's name or id). ``redirect_to`` is a URL or a URL name without arguments. A
+    ``DomainError`` is shown on the form and ``None`` returned so the view re-renders;
+    ``PermissionDeniedError`` propagates so the caller's decorator turns it into a 403.
+    Returns ``None`` for GET and for an invalid form too.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except PermissionDeniedError:
+        raise
+    except DomainError as exc:
+        show_domain_error(form, exc)
+        return None
+    text = success_message(result) if callable(success_message) else success_message
+    messages.success(request, text)
+    target = redirect_to(result) if callable(redirect_to) else redirect_to
+    return redirect(target)

@@ -14,13 +14,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 
-from django import forms as django_forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +26,7 @@ from django.utils.translation import gettext as _
 from clearcourse.accounts.models import Role, User
 from clearcourse.core.charts import Marker, Series, Threshold, line_chart
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses import selectors, services
 from clearcourse.courses.forms import (
     CONDITION_LABELS,
@@ -48,6 +47,7 @@ from clearcourse.courses.models import (
     CourseStatus,
     DosePlan,
     MissedDoseReport,
+    Patient,
     Prescription,
     WeightMeasurement,
 )
@@ -77,11 +77,6 @@ def clinic_staff_required(view: ViewFunc) -> ViewFunc:
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _show_error(form: django_forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field and exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def _today() -> Any:
@@ -115,24 +110,19 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     actor = _user(request)
     form = PatientForm(request.POST or None, actor=actor)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            patient = services.patient_create(
-                actor=actor, prescriber=data["prescriber"], record_number=data["record_number"].strip(),
-                given_name=data["given_name"].strip(), family_name=data["family_name"].strip(),
-                birth_date=data["birth_date"], sex=data["sex"], email=data["email"], phone=data["phone"],
-                preferred_language=data["preferred_language"], today=_today(),
-            )
-        except PermissionDeniedError:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("Patient %(name)s added.") % {"name": patient.full_name})
-            return redirect("courses:patient_detail", patient_id=patient.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "courses/patient_form.html", {"form": form}, status=status)
+
+    def create(data: dict[str, Any]) -> Patient:
+        return services.patient_create(
+            actor=actor, prescriber=data["prescriber"], record_number=data["record_number"].strip(),
+            given_name=data["given_name"].strip(), family_name=data["family_name"].strip(),
+            birth_date=data["birth_date"], sex=data["sex"], email=data["email"], phone=data["phone"],
+            preferred_language=data["preferred_language"], today=_today(),
+        )
+
+    done = run_form(request, form, create,
+                    success_message=lambda patient: _("Patient %(name)s added.") % {"name": patient.full_name},
+                    redirect_to=lambda patient: reverse("courses:patient_detail", kwargs={"patient_id": patient.pk}))
+    return done or render(request, "courses/patient_form.html", {"form": form}, status=form_status(request))
 
 
 @clinic_staff_required
@@ -155,20 +145,13 @@ def weight_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     if course_id and str(course_id).isdigit() and patient.courses.filter(pk=int(course_id)).exists():
         back = reverse("courses:course_detail", args=[int(course_id)])
     form = WeightForm(request.POST or None, initial={"measured_on": _today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.weight_record(actor=actor, patient=patient, measured_on=form.cleaned_data["measured_on"],
-                                   weight_kg=form.cleaned_data["weight_kg"], today=_today())
-        except PermissionDeniedError:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("Weight recorded."))
-            return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "courses/weight_form.html",
-                  {"form": form, "patient": patient, "back": back, "course_id": course_id or ""}, status=status)
+    done = run_form(request, form,
+                    lambda data: services.weight_record(actor=actor, patient=patient, measured_on=data["measured_on"],
+                                                        weight_kg=data["weight_kg"], today=_today()),
+                    success_message=_("Weight recorded."), redirect_to=back)
+    return done or render(request, "courses/weight_form.html",
+                          {"form": form, "patient": patient, "back": back, "course_id": course_id or ""},
+                          status=form_status(request))
 
 
 # --- courses -------------------------------------------------------------------------------------
@@ -180,19 +163,13 @@ def course_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get_for_user(user=actor, patient_id=patient_id,
                                              audit=None if request.method == "POST" else "patient.view")
     form = CourseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            course = services.course_create(actor=actor, patient=patient, product=form.cleaned_data["product"],
-                                            target_mg_per_kg=float(form.cleaned_data["target_mg_per_kg"]))
-        except PermissionDeniedError:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("Course started. Record the first assessment."))
-            return redirect("courses:assessment_create", course_id=course.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "courses/course_form.html", {"form": form, "patient": patient}, status=status)
+    done = run_form(request, form,
+                    lambda data: services.course_create(actor=actor, patient=patient, product=data["product"],
+                                                        target_mg_per_kg=float(data["target_mg_per_kg"])),
+                    success_message=_("Course started. Record the first assessment."),
+                    redirect_to=lambda course: reverse("courses:assessment_create", kwargs={"course_id": course.pk}))
+    return done or render(request, "courses/course_form.html", {"form": form, "patient": patient},
+                          status=form_status(request))
 
 
 def _course_chart(course: Course, summary: selectors.CourseDoseSummary) -> str:
@@ -262,22 +239,14 @@ def course_status(request: HttpRequest, course_id: int) -> HttpResponse:
                                            audit=None if request.method == "POST" else "course.view")
     allowed = sorted(services.STATUS_TRANSITIONS.get(course.status, frozenset()))
     form = CourseStatusForm(request.POST or None, allowed=allowed, initial={"on": _today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.course_status_change(actor=actor, course=course, status=form.cleaned_data["status"],
-                                          on=form.cleaned_data["on"], reason=form.cleaned_data["reason"],
-                                          today=_today())
-        except PermissionDeniedError:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("Course status changed."))
-            return redirect("courses:course_detail", course_id=course.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "courses/course_status_form.html",
-                  {"form": form, "course": course, "patient": course.patient,
-                   "can_prescribe": actor.role == Role.PRESCRIBER}, status=status)
+    done = run_form(request, form,
+                    lambda data: services.course_status_change(actor=actor, course=course, status=data["status"],
+                                                               on=data["on"], reason=data["reason"], today=_today()),
+                    success_message=_("Course status changed."),
+                    redirect_to=reverse("courses:course_detail", kwargs={"course_id": course.pk}))
+    return done or render(request, "courses/course_status_form.html",
+                          {"form": form, "course": course, "patient": course.patient,
+                           "can_prescribe": actor.role == Role.PRESCRIBER}, status=form_status(request))
 
 
 @clinic_staff_required
@@ -286,21 +255,13 @@ def missed_dose_create(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_for_user(user=actor, course_id=course_id,
                                            audit=None if request.method == "POST" else "course.view")
     form = MissedDoseForm(request.POST or None, initial={"first_day": _today(), "days": 1})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.missed_dose_record(actor=actor, course=course, first_day=form.cleaned_data["first_day"],
-                                        days=form.cleaned_data["days"], note=form.cleaned_data["note"],
-                                        today=_today())
-        except PermissionDeniedError:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("Missed doses recorded."))
-            return redirect("courses:course_detail", course_id=course.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "courses/missed_dose_form.html",
-                  {"form": form, "course": course, "patient": course.patient}, status=status)
+    done = run_form(request, form,
+                    lambda data: services.missed_dose_record(actor=actor, course=course, first_day=data["first_day"],
+                                                             days=data["days"], note=data["note"], today=_today()),
+                    success_message=_("Missed doses recorded."),
+                    redirect_to=reverse("courses:course_detail", kwargs={"course_id": course.pk}))
+    return done or render(request, "courses/missed_dose_form.html",
+                          {"form": form, "course": course, "patient": course.patient}, status=form_status(request))
 
 
 # --- assessments ---------------------------------------------------------------------------------
@@ -338,29 +299,24 @@ def assessment_create(request: HttpRequest, course_id: int) -> HttpResponse:
         if old is None:
             raise Http404
     form = AssessmentForm(request.POST or None, initial=_assessment_initial(old), correcting=old is not None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            record = services.assessment_record(
-                actor=actor, course=course, assessed_on=data["assessed_on"], today=_today(), iga=data["iga"],
-                gags=form.gags_grades(), scarring=data["scarring"], psychosocial_burden=data["psychosocial_burden"],
-                failed_therapies=data["failed_therapies"], medications=form.lines(data["medications"]),
-                allergies=form.lines(data["allergies"]), conditions=data["conditions"], pregnant=data["pregnant"],
-                breastfeeding=data["breastfeeding"], notes=data["notes"], supersedes=old,
-                correction_reason=data.get("correction_reason", ""),
-            )
-        except PermissionDeniedError:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("Assessment recorded."))
-            return redirect("courses:assessment_detail", course_id=course.pk, assessment_id=record.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "courses/assessment_form.html", {
+
+    def record(data: dict[str, Any]) -> Assessment:
+        return services.assessment_record(
+            actor=actor, course=course, assessed_on=data["assessed_on"], today=_today(), iga=data["iga"],
+            gags=form.gags_grades(), scarring=data["scarring"], psychosocial_burden=data["psychosocial_burden"],
+            failed_therapies=data["failed_therapies"], medications=form.lines(data["medications"]),
+            allergies=form.lines(data["allergies"]), conditions=data["conditions"], pregnant=data["pregnant"],
+            breastfeeding=data["breastfeeding"], notes=data["notes"], supersedes=old,
+            correction_reason=data.get("correction_reason", ""),
+        )
+
+    done = run_form(request, form, record, success_message=_("Assessment recorded."),
+                    redirect_to=lambda item: reverse("courses:assessment_detail",
+                                                     kwargs={"course_id": course.pk, "assessment_id": item.pk}))
+    return done or render(request, "courses/assessment_form.html", {
         "form": form, "course": course, "patient": course.patient, "old": old, "bands_json": _gags_bands_json(),
         "other_fields": [form[name] for name in ("scarring", "psychosocial_burden")],
-    }, status=status)
+    }, status=form_status(request))
 
 
 @clinic_staff_required
@@ -422,35 +378,34 @@ def dose_plan(request: HttpRequest, course_id: int) -> HttpResponse:
         "target_mg_per_kg": str(int(current.target_mg_per_kg if current else course.target_mg_per_kg)),
     }
     form = DosePlanForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if not can_prescribe:
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.dose_plan_record(
-                    actor=actor, course=course, starts_on=data["starts_on"], weight_kg=data["weight_kg"],
-                    mg_per_kg=data["mg_per_kg"], target_mg_per_kg=Decimal(data["target_mg_per_kg"]),
-                    out_of_range_reason=data["out_of_range_reason"], today=today,
-                    supersedes=current if data["corrects_current"] else None,
-                    correction_reason=data["correction_reason"] if data["corrects_current"] else "",
-                )
-            except PermissionDeniedError:
-                raise
-            except DomainError as exc:
-                if exc.field == "correction_reason" and not data["corrects_current"]:
-                    exc.field = None
-                _show_error(form, exc)
-            else:
-                messages.success(request, _("Dose plan recorded."))
-                return redirect("courses:dose_plan", course_id=course.pk)
+    if request.method == "POST" and not can_prescribe:
+        raise PermissionDenied
+
+    def record(data: dict[str, Any]) -> DosePlan:
+        try:
+            return services.dose_plan_record(
+                actor=actor, course=course, starts_on=data["starts_on"], weight_kg=data["weight_kg"],
+                mg_per_kg=data["mg_per_kg"], target_mg_per_kg=Decimal(data["target_mg_per_kg"]),
+                out_of_range_reason=data["out_of_range_reason"], today=today,
+                supersedes=current if data["corrects_current"] else None,
+                correction_reason=data["correction_reason"] if data["corrects_current"] else "",
+            )
+        except DomainError as exc:
+            # The reason field is hidden unless correcting, so its refusal belongs to the whole form then.
+            if exc.field == "correction_reason" and not data["corrects_current"]:
+                exc.field = None
+            raise
+
+    done = run_form(request, form, record, success_message=_("Dose plan recorded."),
+                    redirect_to=reverse("courses:dose_plan", kwargs={"course_id": course.pk}))
+    if done:
+        return done
     history = [_plan_view(p) for p in DosePlan.objects.filter(course=course).order_by("-starts_on", "-id")]
     product = dosing.PRODUCTS.get(course.product)
-    status = 400 if request.method == "POST" else 200
     return render(request, "courses/dose_plan.html", {
         "course": course, "patient": course.patient, "form": form, "can_prescribe": can_prescribe,
         "current": _plan_view(current) if current else None, "history": history, "product": product,
         "strengths": [dosing.format_mg(s) for s in product.strengths_mg] if product else [],
         "target_choices": dosing.TARGET_CHOICES, "range_sources": dosing.check_daily_mg_per_kg(Decimal(1)).sources,
         "latest_weight": latest_weight, "course_statuses": CourseStatus,
-    }, status=status)
+    }, status=form_status(request))

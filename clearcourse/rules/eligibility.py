@@ -205,13 +205,22 @@ PSYCHOSOCIAL_REASON = "Acne is causing psychosocial burden."
 TREATMENT_FAILURE_REASON = "Standard therapy failed after an adequate trial: {therapies}."
 
 
+# Whole sentences with placeholders, so the pages can show them in the reader's language.
+SEVERE_REASON_BOTH = "Severe acne: IGA 4 (severe) and GAGS {score} ({band})."
+SEVERE_REASON_IGA = "Severe acne: IGA 4 (severe)."
+SEVERE_REASON_GAGS = "Severe acne: GAGS {score} ({band})."
+
+
 def _severe_reason(iga: int | None, gags: GagsResult | None) -> str:
-    parts: list[str] = []
-    if iga is not None and iga_grade(iga).value == 4:
-        parts.append("IGA 4 (severe)")
-    if gags is not None and gags.band.code in ("severe", "very_severe"):
-        parts.append(f"GAGS {gags.score} ({gags.band.label})")
-    return "Severe acne: " + " and ".join(parts) + "."
+    iga_severe = iga is not None and iga_grade(iga).value == 4
+    gags_severe = gags is not None and gags.band.code in ("severe", "very_severe")
+    if iga_severe and gags_severe:
+        assert gags is not None  # noqa: S101 - narrowed above, for the type checker
+        return SEVERE_REASON_BOTH.format(score=gags.score, band=gags.band.label)
+    if gags_severe:
+        assert gags is not None  # noqa: S101
+        return SEVERE_REASON_GAGS.format(score=gags.score, band=gags.band.label)
+    return SEVERE_REASON_IGA
 
 
 def assess_eligibility(*, iga: int | None, gags: GagsResult | None, scarring: bool = False,

@@ -48,3 +48,20 @@ def test_audit_actions_read_as_plain_words() -> None:
     assert action_label("patient.view") == "opened your details"
     assert action_label("admin.view") == "opened your record (administration)"
     assert action_label("something.new") == "something.new"
+
+
+def test_the_severe_acne_reason_reads_in_german_on_a_german_page(login: Any, prescriber: Any, course: Any,
+                                                                 today: Any) -> None:
+    from django.utils import translation
+
+    from clearcourse.courses import services
+
+    grades = {"forehead": 4, "right_cheek": 4, "left_cheek": 3, "nose": 1, "chin": 2, "chest_upper_back": 3}
+    record = services.assessment_record(actor=prescriber, course=course, assessed_on=today, today=today,
+                                        gags=grades, iga=4)
+    client = login(prescriber)
+    with translation.override("de"):
+        url = f"/patients/courses/{course.pk}/assessments/{record.pk}/"
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    translation.activate("en")
+    assert "Schwere Akne: IGA 4 (schwer) und GAGS 34 (schwer)." in body

@@ -14,18 +14,19 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms as django_forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clearcourse.accounts.models import Role, User
-from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.errors import NotFoundError, PermissionDeniedError
+from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import audit_read, course_get_for_user, courses_visible_to
@@ -71,32 +72,17 @@ def _course(request: HttpRequest, course_id: int) -> Course:
     return course_get_for_user(user=_user(request), course_id=course_id, audit=audit)
 
 
-def _show_error(form: django_forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field and exc.field in form.fields else None
-    form.add_error(field, exc.message)
-
-
 def _record_page(request: HttpRequest, course: Course, form: django_forms.Form,
                  save: Callable[[dict[str, Any]], object], *, title: str,
                  template: str = "ppp/record_form.html", extra: dict[str, Any] | None = None) -> HttpResponse:
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                save(form.cleaned_data)
-            except PermissionDeniedError:
-                raise
-            except DomainError as exc:
-                _show_error(form, exc)
-            else:
-                messages.success(request, str(SAVED))
-                return redirect("ppp:course_status", course_id=course.pk)
-        status = 400
-    else:
-        status = 200
+    done = run_form(request, form, save, success_message=str(SAVED),
+                    redirect_to=reverse("ppp:course_status", kwargs={"course_id": course.pk}))
+    if done is not None:
+        return done
     context = {"course": course, "patient": course.patient, "form": form, "title": title,
                "multipart": any(isinstance(f, django_forms.FileField) for f in form.fields.values()),
                **(extra or {})}
-    return render(request, template, context, status=status)
+    return render(request, template, context, status=form_status(request))
 
 
 def _today() -> Any:

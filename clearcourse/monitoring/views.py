@@ -8,7 +8,8 @@ answer 404 outside that scope); acknowledging alerts and the clinic configuratio
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clearcourse.accounts.decorators import role_required, signed_in_user
 from clearcourse.accounts.models import Role
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import course_get_for_user
 from clearcourse.monitoring import charts, forms, ical, selectors, services
@@ -30,6 +32,8 @@ from clearcourse.monitoring.models import CalendarFeedToken, CompletedBy
 from clearcourse.rules import mood
 
 STAFF = (Role.PRESCRIBER, Role.DELEGATE)
+
+T = TypeVar("T")
 
 
 def _today() -> dt.date:
@@ -45,7 +49,11 @@ def _course(request: HttpRequest, course_id: int, audit: str | None = "monitorin
 
 def _render_error(request: HttpRequest, template: str, context: dict[str, Any], form: Any,
                   exc: DomainError) -> HttpResponse:
-    """A refused write: the message goes on the field at fault and nothing was written."""
+    """A refused write: the message goes on the field at fault and nothing was written.
+
+    Lab and mood pages keep this explicit flow (not ``run_form``) because they add a second message
+    (alert raised, urgent review) after the success message, and that order is what the user sees.
+    """
     if isinstance(exc, PermissionDeniedError):
         raise PermissionDenied(exc.message)
     if isinstance(exc, NotFoundError):
@@ -53,6 +61,20 @@ def _render_error(request: HttpRequest, template: str, context: dict[str, Any], 
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
     return render(request, template, {**context, "form": form}, status=400)
+
+
+def _refusals_as_http(call: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
+    """Like ``_render_error``: a refused role is a 403 and an out-of-scope record a 404, not a form error."""
+
+    def wrapped(data: dict[str, Any]) -> T:
+        try:
+            return call(data)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except NotFoundError:
+            raise Http404 from None
+
+    return wrapped
 
 
 @require_GET
@@ -144,18 +166,12 @@ def sexual_function_record(request: HttpRequest, course_id: int) -> HttpResponse
     course = _course(request, course_id, audit=None if request.method == "POST" else "monitoring.view")
     context = {"course": course}
     form = forms.SexualFunctionForm(request.POST or None, initial={"assessed_on": _today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.sexual_function_record(
-                actor=signed_in_user(request), course=course, assessed_on=form.cleaned_data["assessed_on"],
-                outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"], today=_today(),
-            )
-        except DomainError as exc:
-            return _render_error(request, "monitoring/sexual_function_form.html", context, form, exc)
-        messages.success(request, _("Assessment saved."))
-        return redirect("monitoring:course", course_id=course.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "monitoring/sexual_function_form.html", {**context, "form": form}, status=status)
+    done = run_form(request, form, _refusals_as_http(lambda data: services.sexual_function_record(
+        actor=signed_in_user(request), course=course, assessed_on=data["assessed_on"],
+        outcome=data["outcome"], note=data["note"], today=_today(),
+    )), success_message=_("Assessment saved."), redirect_to=reverse("monitoring:course", args=[course.pk]))
+    return done or render(request, "monitoring/sexual_function_form.html", {**context, "form": form},
+                          status=form_status(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -164,19 +180,12 @@ def side_effect_record(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id, audit=None if request.method == "POST" else "monitoring.view")
     context = {"course": course}
     form = forms.SideEffectForm(request.POST or None, initial={"reported_on": _today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.side_effect_report(
-                actor=signed_in_user(request), course=course, symptoms=form.symptoms(),
-                reported_on=form.cleaned_data["reported_on"], onset=form.cleaned_data["onset"],
-                note=form.cleaned_data["note"], today=_today(),
-            )
-        except DomainError as exc:
-            return _render_error(request, "monitoring/side_effect_form.html", context, form, exc)
-        messages.success(request, _("Side effects saved."))
-        return redirect("monitoring:course", course_id=course.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "monitoring/side_effect_form.html", {**context, "form": form}, status=status)
+    done = run_form(request, form, _refusals_as_http(lambda data: services.side_effect_report(
+        actor=signed_in_user(request), course=course, symptoms=form.symptoms(), reported_on=data["reported_on"],
+        onset=data["onset"], note=data["note"], today=_today(),
+    )), success_message=_("Side effects saved."), redirect_to=reverse("monitoring:course", args=[course.pk]))
+    return done or render(request, "monitoring/side_effect_form.html", {**context, "form": form},
+                          status=form_status(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,17 +199,15 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
         raise Http404 from None
     context = {"alert": alert, "course": alert.course}
     form = forms.AlertAcknowledgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.alert_acknowledge(actor=user, alert=alert, note=form.cleaned_data["note"])
-        except DomainError as exc:
-            return _render_error(request, "monitoring/alert_acknowledge.html", context, form, exc)
-        messages.success(request, _("Alert acknowledged."))
-        if request.POST.get("next") == reverse("monitoring:worklist"):
-            return redirect("monitoring:worklist")
-        return redirect("monitoring:course", course_id=alert.course_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "monitoring/alert_acknowledge.html", {**context, "form": form}, status=status)
+    # Only the worklist is an allowed "next" (no open redirect); anything else goes back to the course.
+    worklist_url = reverse("monitoring:worklist")
+    back = worklist_url if request.POST.get("next") == worklist_url else reverse("monitoring:course",
+                                                                                 args=[alert.course_id])
+    done = run_form(request, form, _refusals_as_http(
+        lambda data: services.alert_acknowledge(actor=user, alert=alert, note=data["note"])),
+        success_message=_("Alert acknowledged."), redirect_to=back)
+    return done or render(request, "monitoring/alert_acknowledge.html", {**context, "form": form},
+                          status=form_status(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,20 +223,13 @@ def config_edit(request: HttpRequest) -> HttpResponse:
     initial.update(reminder_days_before=effective.reminder_days_before, signed_off=effective.signed_off)
     form = forms.MonitoringConfigForm(request.POST or None, initial=initial)
     context = {"effective": effective, "clinic": clinic}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.monitoring_config_save(
-                actor=user, intervals={n: data[n] for n in monitoring_config.INTERVAL_FIELDS},
-                thresholds=form.thresholds(), reminder_days_before=data["reminder_days_before"],
-                signed_off=data["signed_off"],
-            )
-        except DomainError as exc:
-            return _render_error(request, "monitoring/config.html", context, form, exc)
-        messages.success(request, _("Monitoring configuration saved."))
-        return redirect("monitoring:config")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "monitoring/config.html", {**context, "form": form}, status=status)
+    done = run_form(request, form, _refusals_as_http(lambda data: services.monitoring_config_save(
+        actor=user, intervals={n: data[n] for n in monitoring_config.INTERVAL_FIELDS},
+        thresholds=form.thresholds(), reminder_days_before=data["reminder_days_before"],
+        signed_off=data["signed_off"],
+    )), success_message=_("Monitoring configuration saved."), redirect_to=reverse("monitoring:config"))
+    return done or render(request, "monitoring/config.html", {**context, "form": form},
+                          status=form_status(request))
 
 
 @require_POST

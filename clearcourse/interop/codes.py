@@ -22,7 +22,8 @@ Where a code comes from (the research notes are ``../shared/research/peers-and-i
   DICOM codes, UCUM): the FHIR R4 4.0.1 specification, hl7.org/fhir/R4.
 
 ClearCourse's own concepts that no public terminology covers (the program's risk category, the
-contraception method codes of the scenario contract, the pregnancy-test setting, the program id) use
+contraception method codes of the scenario contract, the pregnancy-test setting, the program id, IGA
+and GAGS, the side-effect catalogue, the course status) use
 code systems under :data:`LOCAL`, a URN namespace: they identify, they do not resolve.
 """
 
@@ -85,6 +86,14 @@ LOCAL_TEST_SETTING = f"{LOCAL}:pregnancy-test-setting"
 LOCAL_EVENT = f"{LOCAL}:event"  # counselling, contraception confirmation, treatment end
 LOCAL_PRODUCT = f"{LOCAL}:product"  # conventional, absorica, absorica_ld
 LOCAL_AUDIT_ACTION = f"{LOCAL}:audit-action"
+# Severity and course concepts no public terminology covers (no LOINC/SNOMED code for IGA or GAGS is in the
+# research notes or the fact sheet, so they are local): the assessment, its IGA and GAGS parts, the
+# side-effect catalogue codes and the course's own status.
+LOCAL_SEVERITY = f"{LOCAL}:severity"
+LOCAL_SIDE_EFFECT = f"{LOCAL}:side-effect"
+LOCAL_COURSE_STATUS = f"{LOCAL}:course-status"
+#: FHIR R4's own AdverseEvent severity code system (mild | moderate | severe), for a side effect's grade.
+ADVERSE_EVENT_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 # Identifier systems: a record number is unique within a clinic, so the clinic is part of the system.
 ID_RECORD_NUMBER = f"{LOCAL}:record-number"
 ID_PRESCRIPTION = f"{LOCAL}:prescription"
@@ -97,6 +106,17 @@ EXT_SECOND_PRESCRIBER = f"{LOCAL}:extension:second-prescriber-agreed"
 #: import knows from when the test counts (``ppp.selectors`` reads verifications "as of" a date).
 EXT_HOME_TEST_VERIFIED_ON = f"{LOCAL}:extension:home-test-verified-on"
 # Canonical URLs of ClearCourse's questionnaires (QuestionnaireResponse.questionnaire).
+#: CarePlan extension (valueCode): the course's exact status (CarePlan.status cannot tell closed from completed).
+EXT_COURSE_STATUS = f"{LOCAL}:extension:course-status"
+#: CarePlan and CarePlan.activity.detail extension (valueQuantity mg/kg): the cumulative target.
+EXT_TARGET_MG_PER_KG = f"{LOCAL}:extension:cumulative-target-mg-per-kg"
+#: CarePlan.activity.detail extensions of a dose plan: the weight it was computed from (valueQuantity kg),
+#: the prescribed mg/kg/day (valueDecimal) and the reason for a dose outside 0.1-2.0 mg/kg (valueString).
+EXT_PLAN_WEIGHT = f"{LOCAL}:extension:dose-plan-weight"
+EXT_PLAN_MG_PER_KG = f"{LOCAL}:extension:dose-plan-mg-per-kg-day"
+EXT_PLAN_REASON = f"{LOCAL}:extension:dose-plan-out-of-range-reason"
+#: Observation extension (valueDate): the day a reported side effect started.
+EXT_SIDE_EFFECT_ONSET = f"{LOCAL}:extension:side-effect-onset"
 Q_COMPREHENSION = f"{LOCAL}:Questionnaire:comprehension"
 Q_PHQ = f"{LOCAL}:Questionnaire:"  # + instrument (phq9, phq9_teen, phq2)
 
@@ -184,7 +204,7 @@ LAB_CODES: MappingProxyType[str, Code] = MappingProxyType({c.code: c for c in (
 
 #: ClearCourse unit spelling -> UCUM code (FHIR Quantity.code). The display keeps the lab's spelling.
 UCUM_UNITS: MappingProxyType[str, str] = MappingProxyType({
-    "mg/dL": "mg/dL", "mmol/L": "mmol/L", "U/L": "U/L", "IU/L": "[IU]/L", "kg": "kg", "mg": "mg", "d": "d",
+    "mg/dL": "mg/dL", "mmol/L": "mmol/L", "U/L": "U/L", "IU/L": "[IU]/L", "kg": "kg", "mg": "mg", "d": "d", "mg/kg": "mg/kg",
     "{score}": "{score}",
 })
 #: UCUM code -> ClearCourse spelling, for imports (``rules.labs`` also accepts these spellings).
@@ -227,6 +247,35 @@ EVENT_CONTRACEPTION = Code(LOCAL_EVENT, "contraception", "Contraception confirme
 EVENT_CONTRACEPTION_METHOD = Code(LOCAL_EVENT, "contraception-method", "Contraception method")
 EVENT_TREATMENT_END = Code(LOCAL_EVENT, "treatment-end", "Last dose of the course")
 EVENT_ENROLMENT = Code(LOCAL_EVENT, "enrolment", "Enrolment in the pregnancy-prevention program")
+EVENT_MISSED_DOSE = Code(LOCAL_EVENT, "missed-dose", "Days without a dose")
+EVENT_COURSE = Code(LOCAL_EVENT, "course", "Isotretinoin course")
+EVENT_SIDE_EFFECTS = Code(LOCAL_EVENT, "side-effect-report", "Side effects reported together")
+SEVERITY_ASSESSMENT = Code(LOCAL_SEVERITY, "assessment", "Acne severity assessment")
+SEVERITY_IGA = Code(LOCAL_SEVERITY, "iga", "Investigator's Global Assessment (IGA)")
+SEVERITY_GAGS_SCORE = Code(LOCAL_SEVERITY, "gags-score", "Global Acne Grading System (GAGS) score")
+SEVERITY_SCARRING = Code(LOCAL_SEVERITY, "scarring", "Scarring")
+SEVERITY_PSYCHOSOCIAL = Code(LOCAL_SEVERITY, "psychosocial-burden", "Psychosocial burden")
+
+
+def gags_region(region: str) -> Code:
+    """A GAGS region's grade (region codes of ``rules.severity.GAGS_REGION_CODES``)."""
+    return Code(LOCAL_SEVERITY, f"gags-{region}", f"GAGS grade, {region.replace('_', ' ')}")
+
+
+def side_effect(code: str) -> Code:
+    """A side effect of ClearCourse's catalogue (``rules.side_effects.CATALOGUE``)."""
+    return Code(LOCAL_SIDE_EFFECT, code, code.replace("_", " "))
+
+
+def side_effect_grade(grade: str) -> Code:
+    return Code(ADVERSE_EVENT_SEVERITY, grade, grade.capitalize(), "FHIR R4 adverse-event-severity")
+
+
+#: Course status -> CarePlan.status (the exact status travels in :data:`EXT_COURSE_STATUS`).
+CAREPLAN_STATUS: MappingProxyType[str, str] = MappingProxyType({
+    "planned": "draft", "active": "active", "paused": "on-hold", "completed": "completed",
+    "closed": "completed", "stopped": "revoked",
+})
 ABSTINENCE = Code(LOCAL_CONTRACEPTION, "abstinence", "Committed abstinence")
 
 #: The contraception codes of the scenario contract, with English displays.

@@ -40,6 +40,12 @@ Observation lab result                  ``monitoring.services.lab_result_record`
 QuestionnaireResponse PHQ (+ total)     ``monitoring.services.mood_screen_record``; the total
                                         Observation must equal the score the core computes
 Observation body weight                 ``courses.services.weight_record``
+CarePlan (the course, its dose plans)   ``courses.services.dose_plan_record`` per activity; then import path:
+                                        status, first/last dose and target set on the course (the
+                                        status service cannot restate history)
+Observation severity assessment         ``courses.services.assessment_record`` (IGA, GAGS regions)
+Observation side-effect report          ``monitoring.services.side_effect_report``
+MedicationStatement (missed doses)      ``courses.services.missed_dose_record``
 AuditEvent                              not imported: the audit trail is this installation's own
                                         hash chain; it is counted as skipped
 ======================================  =========================================================
@@ -73,10 +79,13 @@ from django.utils.translation import gettext as _
 from clearcourse.accounts.models import Pharmacy, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import DomainError, PermissionDeniedError
-from clearcourse.courses.models import Course, Patient, Prescription, Product, Sex
+from clearcourse.courses.models import Course, CourseStatus, Patient, Prescription, Product, Sex
 from clearcourse.courses.services import (
+    assessment_record,
     check_event_date,
     course_create,
+    dose_plan_record,
+    missed_dose_record,
     patient_create,
     require_clinic_staff,
     weight_record,
@@ -85,7 +94,7 @@ from clearcourse.interop import codes
 from clearcourse.interop.fhir_import import read_json
 from clearcourse.interop.fhir_validate import resource_errors
 from clearcourse.monitoring.models import EntrySource, MoodScreen
-from clearcourse.monitoring.services import lab_result_record, mood_screen_record
+from clearcourse.monitoring.services import lab_result_record, mood_screen_record, side_effect_report
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp import services as ppp
 from clearcourse.ppp.models import (
@@ -99,6 +108,7 @@ from clearcourse.ppp.models import (
 )
 from clearcourse.ppp.questions import family_of
 from clearcourse.rules import dosing
+from clearcourse.rules.severity import GAGS_REGION_CODES
 
 # --- messages (tests assert these constants) -----------------------------------------------------
 
@@ -137,6 +147,14 @@ BAD_RISK = "Needs the value can-get-pregnant or cannot-get-pregnant."
 NO_RESULT = "Needs SNOMED CT 260385009 (negative) or 10828004 (positive)."
 BAD_QUANTITY = "Needs valueQuantity with a value and a unit."
 WEIGHT_NOT_KG = "A body weight is imported in kg."
+BAD_COURSE_STATUS = "Needs the course status extension with one of {expected}."
+BAD_TARGET = "Needs a cumulative target in mg/kg (extension {url})."
+BAD_PLAN = "Each dose plan needs a start, its weight in kg and its mg/kg/day (extensions)."
+PLAN_DOSE_DIFFERS = "The daily dose {dose} mg differs from the dose ClearCourse computes for this plan ({computed} mg)."
+BAD_MISSED = "Needs effectivePeriod with a start and an end on or after it."
+BAD_COMPONENT = "Component {code} is not one ClearCourse records here."
+GAGS_INCOMPLETE = "The GAGS grades need all six regions, or none."
+GAGS_SCORE_DIFFERS = "The GAGS score {score} differs from the score of its regions ({computed})."
 BAD_ITEMS = "Needs the items {items} with a boolean and whole numbers."
 BAD_PHQ_ITEMS = "Needs items item-1 to item-N, each with one valueInteger."
 TOTAL_WITHOUT_ANSWERS = "A PHQ total is imported only with its answers (derivedFrom a QuestionnaireResponse)."
@@ -166,7 +184,9 @@ _PHQ_ITEM = re.compile(r"^item-([1-9][0-9]?)$")
 
 #: The order resources are written in: what others refer to first.
 _ORDER = ("enrolment", "risk_category", "counseling", "contraception", "pregnancy_test", "comprehension",
-          "prescription", "dispense", "treatment_end", "lab_result", "mood_screen", "mood_total", "weight")
+          "prescription", "dispense", "treatment_end", "lab_result", "mood_screen", "mood_total", "weight",
+          # The course plan sets the first dose, which a missed-dose report is checked against.
+          "care_plan", "missed_dose", "side_effects", "assessment")
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -291,8 +311,9 @@ def classify(resource: dict[str, Any]) -> str:
     if kind == "MedicationDispense":
         return "dispense"
     if kind == "MedicationStatement":
-        return "treatment_end" if _code(resource.get("category"), codes.LOCAL_EVENT) == \
-            codes.EVENT_TREATMENT_END.code else ""
+        event = _code(resource.get("category"), codes.LOCAL_EVENT)
+        return {codes.EVENT_TREATMENT_END.code: "treatment_end", codes.EVENT_MISSED_DOSE.code: "missed_dose"}.get(
+            event or "", "")
     if kind == "QuestionnaireResponse":
         questionnaire = resource.get("questionnaire")
         if questionnaire == codes.Q_COMPREHENSION:
@@ -314,6 +335,13 @@ def classify(resource: dict[str, Any]) -> str:
             return "mood_total"
         if loinc == codes.BODY_WEIGHT.code:
             return "weight"
+        if _code(code, codes.LOCAL_SEVERITY) == codes.SEVERITY_ASSESSMENT.code:
+            return "assessment"
+        if _code(code, codes.LOCAL_EVENT) == codes.EVENT_SIDE_EFFECTS.code:
+            return "side_effects"
+    if kind == "CarePlan":
+        return "care_plan" if (codes.LOCAL_EVENT, codes.EVENT_COURSE.code) in _codes_of_all(
+            resource.get("category")) else ""
     return ""
 
 
@@ -511,6 +539,15 @@ class _Importer:
                                               "questionnaire"}),
             "mood_total": (self.check_mood_total, {}),
             "weight": (self.write_weight, {"measured_on": "effectiveDateTime", "weight_kg": "valueQuantity"}),
+            "care_plan": (self.write_care_plan, {"starts_on": "activity.detail.scheduledPeriod",
+                                                 "weight_kg": "activity.detail.extension",
+                                                 "mg_per_kg": "activity.detail.extension",
+                                                 "target_mg_per_kg": "extension"}),
+            "missed_dose": (self.write_missed_dose, {"first_day": "effectivePeriod.start",
+                                                     "days": "effectivePeriod.end"}),
+            "side_effects": (self.write_side_effects, {"reported_on": "effectiveDateTime", "onset": "extension",
+                                                       "symptoms": "component"}),
+            "assessment": (self.write_assessment, {"assessed_on": "effectiveDateTime"}),
         }
         by_kind: dict[str, list[_Entry]] = {}
         for entry in self.entries:
@@ -653,7 +690,8 @@ class _Importer:
         product = self.course_product()
         self.course = course_create(actor=self.actor, patient=self.patient, product=product, program=self.program)
         self.report.patient_id, self.report.course_id = self.patient.pk, self.course.pk
-        self.note(_(NOTE_NOT_STORED))
+        if not any(e.kind == "care_plan" for e in self.entries):
+            self.note(_(NOTE_NOT_STORED))
 
     def course_product(self) -> str:
         """The product of the first prescription that names one (every prescription is then checked)."""
@@ -953,6 +991,130 @@ class _Importer:
             raise _Bad("valueQuantity", _(WEIGHT_NOT_KG))
         weight_record(actor=self.actor, patient=self.c.patient, weight_kg=Decimal(str(quantity["value"])),
                       measured_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"), today=self.today)
+
+    # -- the course plan, severity, side effects, missed doses --
+
+    def write_care_plan(self, entry: _Entry) -> None:
+        """Dose plans through ``dose_plan_record``; then the course's status, first and last dose and target
+        on an import path: ``course_status_change`` walks one transition at a time on today's terms and
+        cannot restate a course's history."""
+        res = entry.resource
+        self.subject(res)
+        extensions = _extensions(res)
+        status = extensions.get(codes.EXT_COURSE_STATUS, {}).get("valueCode")
+        if status not in CourseStatus.values:
+            raise _Bad("extension", _(BAD_COURSE_STATUS).format(expected=", ".join(CourseStatus.values)))
+        target = _mg_per_kg(extensions.get(codes.EXT_TARGET_MG_PER_KG), "extension")
+        period: dict[str, Any] = res["period"] if isinstance(res.get("period"), dict) else {}
+        started = _date(period["start"], "period.start") if period.get("start") is not None else None
+        ended = _date(period["end"], "period.end") if period.get("end") is not None else None
+        for day, where in ((started, "period.start"), (ended, "period.end")):
+            if day is not None:
+                check_event_date(day, patient=self.c.patient, today=self.today, field=where)
+        if started is not None and ended is not None and ended < started:
+            raise _Bad("period.end", _(BAD_MISSED))
+        for activity in res.get("activity") or []:
+            detail = activity.get("detail") if isinstance(activity, dict) else None
+            if not isinstance(detail, dict):
+                raise _Bad("activity", _(BAD_PLAN))
+            plan_ext = _extensions(detail)
+            weight = plan_ext.get(codes.EXT_PLAN_WEIGHT, {}).get("valueQuantity")
+            per_kg = plan_ext.get(codes.EXT_PLAN_MG_PER_KG, {}).get("valueDecimal")
+            start = (detail.get("scheduledPeriod") or {}).get("start")
+            if not isinstance(weight, dict) or (weight.get("code") or weight.get("unit")) != "kg" \
+                    or per_kg is None or start is None:
+                raise _Bad("activity.detail", _(BAD_PLAN))
+            plan = dose_plan_record(
+                actor=self.actor, course=self.c, starts_on=_date(start, "activity.detail.scheduledPeriod"),
+                weight_kg=Decimal(str(weight["value"])), mg_per_kg=Decimal(str(per_kg)), today=self.today,
+                target_mg_per_kg=_mg_per_kg(plan_ext.get(codes.EXT_TARGET_MG_PER_KG), "activity.detail.extension"),
+                out_of_range_reason=str(plan_ext.get(codes.EXT_PLAN_REASON, {}).get("valueString") or ""))
+            amount = detail.get("dailyAmount")
+            if isinstance(amount, dict) and amount.get("value") is not None and \
+                    Decimal(str(amount["value"])) != plan.daily_dose_mg:
+                raise _Bad("activity.detail.dailyAmount", _(PLAN_DOSE_DIFFERS).format(
+                    dose=amount["value"], computed=plan.daily_dose_mg))
+        Course.objects.filter(pk=self.c.pk).update(status=status, started_on=started, ended_on=ended,
+                                                   target_mg_per_kg=target)
+        self.c.refresh_from_db()
+        self.wrote("course_plan", self.c.pk)
+
+    def write_missed_dose(self, entry: _Entry) -> None:
+        res = entry.resource
+        self.status(res, "not-taken")
+        self.subject(res)
+        period: dict[str, Any] = res["effectivePeriod"] if isinstance(res.get("effectivePeriod"), dict) else {}
+        first = _date(period.get("start"), "effectivePeriod.start")
+        last = _date(period.get("end"), "effectivePeriod.end")
+        if last < first:
+            raise _Bad("effectivePeriod", _(BAD_MISSED))
+        missed_dose_record(actor=self.actor, course=self.c, first_day=first, days=(last - first).days + 1,
+                           today=self.today, note=_text(_note(res), "note", 500))
+
+    def write_side_effects(self, entry: _Entry) -> None:
+        res = entry.resource
+        self.status(res, *_FINAL)
+        self.subject(res)
+        symptoms: dict[str, str] = {}
+        for component in res.get("component") or []:
+            effect = _code(component.get("code"), codes.LOCAL_SIDE_EFFECT)
+            grade = _code(component.get("valueCodeableConcept"), codes.ADVERSE_EVENT_SEVERITY)
+            if not effect or not grade:
+                raise _Bad("component", _(BAD_COMPONENT).format(code=effect or "?"))
+            symptoms[effect] = grade
+        onset = _extensions(res).get(codes.EXT_SIDE_EFFECT_ONSET, {}).get("valueDate")
+        side_effect_report(actor=self.actor, course=self.c, symptoms=symptoms, today=self.today,
+                           reported_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"),
+                           onset=None if onset is None else _date(onset, "extension"), note=_note(res))
+
+    def write_assessment(self, entry: _Entry) -> None:
+        res = entry.resource
+        self.status(res, *_FINAL)
+        self.subject(res)
+        regions = {codes.gags_region(r).code: r for r in GAGS_REGION_CODES}
+        iga: int | None = None
+        score: int | None = None
+        gags: dict[str, int] = {}
+        flags = {codes.SEVERITY_SCARRING.code: False, codes.SEVERITY_PSYCHOSOCIAL.code: False}
+        for component in res.get("component") or []:
+            code = _code(component.get("code"), codes.LOCAL_SEVERITY) or ""
+            if code in flags and isinstance(component.get("valueBoolean"), bool):
+                flags[code] = component["valueBoolean"]
+            elif code == codes.SEVERITY_IGA.code:
+                iga = _whole(component.get("valueInteger"), "component", _(BAD_COMPONENT).format(code=code), low=0)
+            elif code == codes.SEVERITY_GAGS_SCORE.code:
+                score = _whole(component.get("valueInteger"), "component", _(BAD_COMPONENT).format(code=code),
+                               low=0)
+            elif code in regions:
+                gags[regions[code]] = _whole(component.get("valueInteger"), "component",
+                                             _(BAD_COMPONENT).format(code=code), low=0)
+            else:
+                raise _Bad("component", _(BAD_COMPONENT).format(code=code or "?"))
+        if gags and len(gags) != len(GAGS_REGION_CODES):
+            raise _Bad("component", _(GAGS_INCOMPLETE))
+        record = assessment_record(
+            actor=self.actor, course=self.c, assessed_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"),
+            today=self.today, iga=iga, gags=gags or None, scarring=flags[codes.SEVERITY_SCARRING.code],
+            psychosocial_burden=flags[codes.SEVERITY_PSYCHOSOCIAL.code])
+        if score is not None and record.gags_score != score:
+            raise _Bad("component", _(GAGS_SCORE_DIFFERS).format(score=score, computed=record.gags_score))
+
+
+def _extensions(element: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["url"]: e for e in element.get("extension") or [] if isinstance(e, dict) and isinstance(e.get("url"), str)}
+
+
+def _mg_per_kg(extension: dict[str, Any] | None, where: str) -> Decimal:
+    quantity = extension.get("valueQuantity") if isinstance(extension, dict) else None
+    if not isinstance(quantity, dict) or quantity.get("value") is None or \
+            (quantity.get("code") or quantity.get("unit")) != "mg/kg":
+        raise _Bad(where, _(BAD_TARGET).format(url=codes.EXT_TARGET_MG_PER_KG))
+    return Decimal(str(quantity["value"]))
+
+
+def _note(res: dict[str, Any]) -> str:
+    first = _first(res.get("note"))
+    return str(first.get("text") or "") if isinstance(first, dict) else ""
 
 
 def _dose_quantity(res: dict[str, Any]) -> dict[str, Any] | None:

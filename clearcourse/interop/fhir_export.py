@@ -203,6 +203,58 @@ class WeightIn:
 
 
 @dataclass(frozen=True, slots=True)
+class DosePlanIn:
+    key: str
+    starts_on: dt.date
+    weight_kg: Decimal
+    mg_per_kg: Decimal
+    daily_dose_mg: int
+    target_mg_per_kg: Decimal
+    out_of_range_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CoursePlanIn:
+    """The course itself: status, first and last dose, cumulative target and its dose plans."""
+
+    key: str
+    status: str
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    target_mg_per_kg: Decimal
+    dose_plans: tuple[DosePlanIn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentIn:
+    key: str
+    date: dt.date
+    iga: int | None
+    gags: tuple[tuple[str, int], ...]  # (region code, grade), all six or none
+    gags_score: int | None
+    gags_band: str
+    scarring: bool
+    psychosocial_burden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SideEffectIn:
+    key: str
+    reported_on: dt.date
+    symptoms: tuple[tuple[str, str], ...]  # (catalogue code, grade), one report group
+    onset: dt.date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MissedDoseIn:
+    key: str
+    first_day: dt.date
+    days: int
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AccessIn:
     key: str
     at: dt.datetime  # timezone-aware
@@ -234,6 +286,10 @@ class ExportInput:
     lab_results: tuple[LabResultIn, ...] = ()
     mood_screens: tuple[MoodScreenIn, ...] = ()
     weights: tuple[WeightIn, ...] = ()
+    course_plan: CoursePlanIn | None = None
+    assessments: tuple[AssessmentIn, ...] = ()
+    side_effects: tuple[SideEffectIn, ...] = ()
+    missed_doses: tuple[MissedDoseIn, ...] = ()
     accesses: tuple[AccessIn, ...] = ()
     timestamp: dt.datetime | None = None  # the bundle's timestamp (the caller's clock, if any)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -511,6 +567,14 @@ def build_bundle(inp: ExportInput) -> dict[str, Any]:
         _mood(w, m)
     for wt in inp.weights:
         _weight(w, wt)
+    if inp.course_plan is not None:
+        _care_plan(w, inp.course_plan)
+    for assessment in inp.assessments:
+        _assessment(w, assessment)
+    for se in inp.side_effects:
+        _side_effects(w, se)
+    for md in inp.missed_doses:
+        _missed_dose(w, md)
     for a in inp.accesses:
         _audit_event(w, a)
     bundle: dict[str, Any] = {
@@ -729,6 +793,88 @@ def _weight(w: _Writer, wt: WeightIn) -> None:
         "code": codes.BODY_WEIGHT.concept(), "subject": w.patient, "effectiveDateTime": wt.date.isoformat(),
         "valueQuantity": _quantity(wt.weight_kg, "kg"),
     })
+
+
+def _care_plan(w: _Writer, cp: CoursePlanIn) -> None:
+    res: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "extension": [
+            {"url": codes.EXT_COURSE_STATUS, "valueCode": cp.status},
+            {"url": codes.EXT_TARGET_MG_PER_KG, "valueQuantity": _quantity(cp.target_mg_per_kg, "mg/kg")},
+        ],
+        "status": codes.CAREPLAN_STATUS.get(cp.status, "unknown"), "intent": "plan",
+        "category": [codes.EVENT_COURSE.concept()], "subject": w.patient,
+    }
+    period = {k: d.isoformat() for k, d in (("start", cp.started_on), ("end", cp.ended_on)) if d is not None}
+    if period:
+        res["period"] = period
+    activities = []
+    for plan in cp.dose_plans:
+        extension: list[dict[str, Any]] = [
+            {"url": codes.EXT_PLAN_WEIGHT, "valueQuantity": _quantity(plan.weight_kg, "kg")},
+            {"url": codes.EXT_PLAN_MG_PER_KG, "valueDecimal": _number(plan.mg_per_kg)},
+            {"url": codes.EXT_TARGET_MG_PER_KG, "valueQuantity": _quantity(plan.target_mg_per_kg, "mg/kg")},
+        ]
+        if plan.out_of_range_reason:
+            extension.append({"url": codes.EXT_PLAN_REASON, "valueString": plan.out_of_range_reason})
+        activities.append({"detail": {
+            "extension": extension, "kind": "MedicationRequest", "status": "scheduled",
+            "scheduledPeriod": {"start": plan.starts_on.isoformat()},
+            "productCodeableConcept": w.medication(),
+            "dailyAmount": _quantity(plan.daily_dose_mg, "mg"),
+        }})
+    if activities:
+        res["activity"] = activities
+    w.add(cp.key, res)
+
+
+def _assessment(w: _Writer, a: AssessmentIn) -> None:
+    components: list[dict[str, Any]] = []
+    if a.iga is not None:
+        components.append({"code": codes.SEVERITY_IGA.concept(), "valueInteger": a.iga})
+    for region, grade in a.gags:
+        components.append({"code": codes.gags_region(region).concept(), "valueInteger": grade})
+    if a.gags_score is not None:
+        score: dict[str, Any] = {"code": codes.SEVERITY_GAGS_SCORE.concept(), "valueInteger": a.gags_score}
+        if a.gags_band:
+            score["interpretation"] = [{"text": a.gags_band}]
+        components.append(score)
+    components.append({"code": codes.SEVERITY_SCARRING.concept(), "valueBoolean": a.scarring})
+    components.append({"code": codes.SEVERITY_PSYCHOSOCIAL.concept(), "valueBoolean": a.psychosocial_burden})
+    w.add(a.key, {
+        "resourceType": "Observation", "status": "final", "category": [codes.CATEGORY_SURVEY.concept()],
+        "code": codes.SEVERITY_ASSESSMENT.concept(), "subject": w.patient,
+        "effectiveDateTime": a.date.isoformat(), "component": components,
+    })
+
+
+def _side_effects(w: _Writer, se: SideEffectIn) -> None:
+    res: dict[str, Any] = {"resourceType": "Observation"}
+    if se.onset is not None:
+        res["extension"] = [{"url": codes.EXT_SIDE_EFFECT_ONSET, "valueDate": se.onset.isoformat()}]
+    res.update({
+        "status": "final", "code": codes.EVENT_SIDE_EFFECTS.concept(), "subject": w.patient,
+        "effectiveDateTime": se.reported_on.isoformat(),
+    })
+    if se.note:
+        res["note"] = [{"text": se.note}]
+    res["component"] = [{"code": codes.side_effect(code).concept(),
+                         "valueCodeableConcept": codes.side_effect_grade(grade).concept()}
+                        for code, grade in se.symptoms]
+    w.add(se.key, res)
+
+
+def _missed_dose(w: _Writer, md: MissedDoseIn) -> None:
+    res: dict[str, Any] = {
+        "resourceType": "MedicationStatement", "status": "not-taken",
+        "category": codes.EVENT_MISSED_DOSE.concept(),
+        "medicationCodeableConcept": w.medication(), "subject": w.patient,
+        "effectivePeriod": {"start": md.first_day.isoformat(),
+                            "end": (md.first_day + dt.timedelta(days=md.days - 1)).isoformat()},
+    }
+    if md.note:
+        res["note"] = [{"text": md.note}]
+    w.add(md.key, res)
 
 
 #: ClearCourse audit action verbs -> FHIR AuditEvent.action (C create, R read, U update, D delete, E execute).

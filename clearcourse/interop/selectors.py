@@ -14,10 +14,10 @@ from typing import Any
 
 from clearcourse.accounts.models import User
 from clearcourse.audit.models import AuditEntry
-from clearcourse.courses.models import Course, Prescription, WeightMeasurement
+from clearcourse.courses.models import Course, DosePlan, MissedDoseReport, Prescription, WeightMeasurement
 from clearcourse.courses.selectors import course_get_for_user
 from clearcourse.interop import fhir_export as fx
-from clearcourse.monitoring.models import LabResult, MoodScreen
+from clearcourse.monitoring.models import LabResult, MoodScreen, SideEffectReport
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.models import (
     ComprehensionAttempt,
@@ -31,6 +31,7 @@ from clearcourse.ppp.models import (
     VerificationOutcome,
 )
 from clearcourse.ppp.selectors import DEFAULT_CAN_GET_PREGNANT
+from clearcourse.rules.severity import GAGS_REGION_CODES
 
 #: The newest audit entries exported as AuditEvents (the bundle stays a reasonable size).
 MAX_ACCESSES = 500
@@ -51,6 +52,24 @@ def _head_of(rows: list[tuple[int, int | None]]) -> dict[int, int]:
             head, steps = successor[head], steps + 1
         heads[pk] = head
     return heads
+
+
+def _assessment(a: Any) -> fx.AssessmentIn:
+    grades = [(region, getattr(a, f"gags_{region}")) for region in GAGS_REGION_CODES]
+    return fx.AssessmentIn(
+        f"assessment/{a.pk}", a.assessed_on, a.iga,
+        tuple(grades) if all(g is not None for _r, g in grades) else (),
+        a.gags_score, a.gags_band, a.scarring, a.psychosocial_burden)
+
+
+def _side_effect_groups(course: Course) -> list[fx.SideEffectIn]:
+    """One entry per report (the symptoms reported together share a ``report_group``), in report order."""
+    groups: dict[Any, list[Any]] = {}
+    for row in SideEffectReport.objects.current().filter(course=course).order_by("reported_on", "id"):
+        groups.setdefault(row.report_group, []).append(row)
+    return [fx.SideEffectIn(f"side-effect/{rows[0].pk}", rows[0].reported_on,
+                            tuple((r.code, r.grade) for r in rows), rows[0].onset, rows[0].note)
+            for rows in groups.values()]
 
 
 def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx.ExportInput:
@@ -78,6 +97,7 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
         # The latest one wins: its date when it confirmed the result, else None.
         confirmed[v.test_id] = v.verified_on if v.outcome == VerificationOutcome.CONFIRMED else None
 
+    assessments = list(course.assessments.current().order_by("assessed_on", "id"))
     first_assessment = course.assessments.order_by("assessed_on", "id").values_list("assessed_on", flat=True).first()
     accesses = list(AuditEntry.objects.filter(patient_id=patient.pk).select_related("actor")
                     .order_by("-id")[:MAX_ACCESSES])
@@ -151,6 +171,18 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
             for m in MoodScreen.objects.current().filter(course=course)),
         weights=tuple(fx.WeightIn(f"weight/{w.pk}", w.measured_on, Decimal(w.weight_kg))
                       for w in WeightMeasurement.objects.current().filter(patient=patient)),
+        course_plan=fx.CoursePlanIn(
+            key=f"course/{course.pk}/plan", status=course.status, started_on=course.started_on,
+            ended_on=course.ended_on, target_mg_per_kg=Decimal(course.target_mg_per_kg),
+            dose_plans=tuple(
+                fx.DosePlanIn(f"dose-plan/{p.pk}", p.starts_on, Decimal(p.weight_kg), Decimal(p.mg_per_kg),
+                              p.daily_dose_mg, Decimal(p.target_mg_per_kg), p.out_of_range_reason)
+                for p in DosePlan.objects.current().filter(course=course).order_by("starts_on", "id"))),
+        assessments=tuple(_assessment(a) for a in assessments),
+        side_effects=tuple(_side_effect_groups(course)),
+        missed_doses=tuple(
+            fx.MissedDoseIn(f"missed-dose/{m.pk}", m.first_day, m.days, m.note)
+            for m in MissedDoseReport.objects.current().filter(course=course).order_by("first_day", "id")),
         accesses=tuple(
             fx.AccessIn(f"audit/{a.seq}", a.at, a.action, a.actor_label or (a.actor.username if a.actor else "system"),
                         practitioner=f"user/{a.actor_id}" if a.actor_id in practitioners else "")

@@ -19,9 +19,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from clearcourse.accounts.models import Pharmacy, User
-from clearcourse.courses.services import weight_record
+from clearcourse.courses.services import (
+    assessment_record,
+    course_status_change,
+    dose_plan_record,
+    missed_dose_record,
+    weight_record,
+)
 from clearcourse.interop import codes
-from clearcourse.monitoring.services import lab_result_record, mood_screen_record
+from clearcourse.monitoring.services import lab_result_record, mood_screen_record, side_effect_report
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp import services as ppp
 from clearcourse.ppp.models import ComprehensionAttempt, VerificationOutcome
@@ -89,6 +95,23 @@ def build_rich_course(*, course: Any, prescriber: Any, pharmacy: Any, today: dt.
                        screened_on=D(2026, 10, 3), today=today, completed_by="staff")
     weight_record(actor=prescriber, patient=patient, measured_on=D(2026, 10, 3), weight_kg=65, today=today)
     ppp.treatment_end_record(actor=prescriber, course=course, ended_on=D(2026, 11, 24), today=today)
+    # Severity, the course plan and what happened on treatment.
+    assessment_record(actor=prescriber, course=course, assessed_on=D(2026, 8, 20), today=today, iga=4,
+                      gags={"forehead": 3, "right_cheek": 3, "left_cheek": 2, "nose": 1, "chin": 2,
+                            "chest_upper_back": 3}, scarring=True)
+    assessment_record(actor=prescriber, course=course, assessed_on=D(2026, 11, 20), today=today, iga=1)
+    dose_plan_record(actor=prescriber, course=course, starts_on=D(2026, 9, 7), weight_kg="64.5", mg_per_kg="0.5",
+                     today=today, target_mg_per_kg="120")
+    dose_plan_record(actor=prescriber, course=course, starts_on=D(2026, 10, 4), weight_kg="65", mg_per_kg="1",
+                     today=today, target_mg_per_kg="130")
+    course_status_change(actor=prescriber, course=course, status="active", on=D(2026, 9, 7), today=today)
+    missed_dose_record(actor=prescriber, course=course, first_day=D(2026, 10, 12), days=3, today=today,
+                       note="Forgot the capsules on a trip")
+    side_effect_report(actor=prescriber, course=course, symptoms={"headache": "mild", "initial_flare": "moderate"},
+                       reported_on=D(2026, 9, 20), onset=D(2026, 9, 15), today=today, note="Lips dry too")
+    side_effect_report(actor=prescriber, course=course, symptoms={"headache": "mild"}, reported_on=D(2026, 10, 20),
+                       today=today)
+    course_status_change(actor=prescriber, course=course, status="completed", on=D(2026, 11, 24), today=today)
     return {"chen": chen, "harbor": harbor, "prescriptions": [rx1, rx2, rx3], "home_test": home}
 
 

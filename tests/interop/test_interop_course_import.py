@@ -268,3 +268,66 @@ def test_a_bundle_with_any_element_cut_out_gives_a_report_never_a_crash(bundle: 
         assert all(0 <= p.index < len(cut["entry"]) for p in report.problems), (index, path)
         outcomes.add(report.written)
     assert outcomes == {True, False}  # some cuts are harmless (a display, a text), others are not
+
+
+def _local(kind: str, system: str, code: str) -> Callable[[dict[str, Any]], bool]:
+    def check(r: dict[str, Any]) -> bool:
+        concept = r.get("code") if kind == "Observation" else (
+            r.get("category") if kind == "MedicationStatement" else _first_of(r.get("category")))
+        return r["resourceType"] == kind and (system, code) in {
+            (c.get("system"), c.get("code")) for c in (concept or {}).get("coding", [])}
+    return check
+
+
+def _first_of(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else None
+
+
+@pytest.mark.django_db
+def test_a_bad_course_plan_severity_side_effect_or_missed_dose_entry_is_reported_and_nothing_is_written(
+        bundle: dict[str, Any], lakeside: Any, today: dt.date) -> None:
+    bad = copy.deepcopy(bundle)
+    entries = bad["entry"]
+    plan = _index(bad, _local("CarePlan", codes.LOCAL_EVENT, codes.EVENT_COURSE.code))
+    assessment = _index(bad, _local("Observation", codes.LOCAL_SEVERITY, codes.SEVERITY_ASSESSMENT.code))
+    effects = _index(bad, _local("Observation", codes.LOCAL_EVENT, codes.EVENT_SIDE_EFFECTS.code))
+    missed = _index(bad, _local("MedicationStatement", codes.LOCAL_EVENT, codes.EVENT_MISSED_DOSE.code))
+    entries[plan]["resource"]["activity"][0]["detail"]["dailyAmount"]["value"] = 35  # the plan computes 30
+    score = next(c for c in entries[assessment]["resource"]["component"]
+                 if c["code"]["coding"][0]["code"] == codes.SEVERITY_GAGS_SCORE.code)
+    score["valueInteger"] = 40  # the regions add up to 28
+    entries[effects]["resource"]["component"][0]["code"]["coding"][0]["code"] = "hair_turned_green"
+    entries[missed]["resource"]["effectivePeriod"]["end"] = "2027-01-05"  # ends in the future
+    patients = Patient.objects.count()
+
+    report = fci.course_import(actor=lakeside, data=_data(bad), today=today)
+
+    assert not report.written and report.course_id is None
+    assert Patient.objects.count() == patients
+    got = {(p.index, p.field) for p in report.problems}
+    assert (plan, "activity.detail.dailyAmount") in got
+    assert (assessment, "component") in got
+    assert any(p.index == effects for p in report.problems)
+    assert any(p.index == missed for p in report.problems)
+    messages = {p.index: p.message for p in report.problems}
+    assert messages[plan] == fci.PLAN_DOSE_DIFFERS.format(dose=35, computed=30)
+    assert messages[assessment] == fci.GAGS_SCORE_DIFFERS.format(score=40, computed=28)
+
+
+@pytest.mark.django_db
+def test_a_bundle_with_a_course_plan_does_not_note_the_course_fields_as_missing(
+        bundle: dict[str, Any], lakeside: Any, today: dt.date) -> None:
+    report = fci.course_import(actor=lakeside, data=_data(bundle), today=today)
+    assert report.written, report.as_json()
+    assert fci.NOTE_NOT_STORED not in report.notes
+    without_plan = copy.deepcopy(bundle)
+    without_plan["entry"] = [e for e in without_plan["entry"] if e["resource"]["resourceType"] != "CarePlan"]
+    without_plan["entry"] = [e for e in without_plan["entry"] if not _local(
+        "MedicationStatement", codes.LOCAL_EVENT, codes.EVENT_MISSED_DOSE.code)(e["resource"])]
+    other = lakeside.clinic.patients.get().record_number
+    for e in without_plan["entry"]:
+        if e["resource"]["resourceType"] == "Patient":
+            e["resource"]["identifier"][0]["value"] = other + "-2"
+    second = fci.course_import(actor=lakeside, data=_data(without_plan), today=today)
+    assert second.written, second.as_json()
+    assert fci.NOTE_NOT_STORED in second.notes

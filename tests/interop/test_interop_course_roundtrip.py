@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,26 @@ def test_export_import_into_an_empty_database_and_export_again_gives_the_same_cl
     for kind in before:
         assert after[kind] == before[kind], kind
     # Not vacuous: every kind of record is there, as often as it was built (14 Observations: risk, 2
-    # contraception, 4 pregnancy tests, 3 labs, 2 PHQ totals, 2 weights).
+    # contraception, 4 pregnancy tests, 3 labs, 2 PHQ totals, 2 weights, 2 assessments, 2 side-effect
+    # reports; MedicationStatement: the end of treatment and a missed-dose report).
     sizes = {kind: sum(c.values()) for kind, c in before.items()}
-    assert sizes == {"Patient": 1, "Organization": 3, "Practitioner": 2, "Observation": 14, "Condition": 1,
+    assert sizes == {"Patient": 1, "Organization": 3, "Practitioner": 2, "Observation": 18, "Condition": 1,
                      "Consent": 1, "Procedure": 2, "QuestionnaireResponse": 4, "MedicationRequest": 3,
-                     "MedicationDispense": 2, "MedicationStatement": 1}
+                     "MedicationDispense": 2, "MedicationStatement": 2, "CarePlan": 1}
+    # The course itself came back: status, first and last dose, target and both dose plans.
+    original = Course.objects.get()
+    assert (original.status, original.started_on, original.ended_on, original.target_mg_per_kg) == (
+        "completed", dt.date(2026, 9, 7), dt.date(2026, 11, 24), Decimal("130"))
+    assert [(p.starts_on, p.daily_dose_mg, p.target_mg_per_kg) for p in original.dose_plans.order_by("starts_on")] == [
+        (dt.date(2026, 9, 7), 30, Decimal("120")), (dt.date(2026, 10, 4), 60, Decimal("130"))]
+    assert [(a.assessed_on, a.iga, a.gags_score, a.scarring) for a in original.assessments.order_by("assessed_on")] \
+        == [(dt.date(2026, 8, 20), 4, 28, True), (dt.date(2026, 11, 20), 1, None, False)]
+    assert list(original.missed_doses.values_list("first_day", "days", "note")) == [
+        (dt.date(2026, 10, 12), 3, "Forgot the capsules on a trip")]
+    assert sorted(original.side_effect_reports.values_list("code", "grade", "reported_on", "onset")) == [
+        ("headache", "mild", dt.date(2026, 9, 20), dt.date(2026, 9, 15)),
+        ("headache", "mild", dt.date(2026, 10, 20), None),
+        ("initial_flare", "moderate", dt.date(2026, 9, 20), dt.date(2026, 9, 15))]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clearcourse.core.request_context.RequestOriginMiddleware",
+    # Calendar days in the reader's clinic or pharmacy time zone (clearcourse/core/clock.py).
+    "clearcourse.core.clock.TimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clearcourse.accounts.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -21,10 +21,40 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-staple"
 TODAY = dt.date(2026, 11, 26)
+#: The instant every test starts at: 11:00 UTC is the same calendar day in every supported clinic zone
+#: (12:00 in Berlin, 06:00 in New York, 01:00 in Honolulu).
+NOW = dt.datetime(2026, 11, 26, 11, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """The frozen clock a test runs under (``clock`` fixture): ``move_to`` another instant or day,
+    ``shift`` by a timedelta. Time does not tick unless a test asks (``tick=True`` at move_to)."""
+
+    def __init__(self, traveller: Any) -> None:
+        self._traveller = traveller
+
+    def move_to(self, when: dt.datetime | dt.date, *, tick: bool = False) -> None:
+        if not isinstance(when, dt.datetime):
+            when = dt.datetime.combine(when, NOW.timetz())
+        self._traveller.move_to(when, tick=tick)
+
+    def shift(self, delta: dt.timedelta) -> None:
+        self._traveller.shift(delta)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[Clock]:
+    """Every test runs with the clock frozen at :data:`NOW`, whatever day the suite runs on: nothing in a
+    test may depend on the real date (issue 11). A test that needs another moment moves this clock."""
+    import time_machine
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture
-def today() -> dt.date:
+def today(clock: Clock) -> dt.date:
+    """The day the frozen clock shows (the suite's :data:`TODAY` unless the test moved the clock)."""
     return TODAY
 
 

@@ -46,6 +46,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, User
 from clearcourse.accounts.services import split_token, token_hash
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.core.lean_api import has_bearer_token
 
@@ -121,7 +122,7 @@ def token_count_request(token: PharmacyApiToken, *, now: dt.datetime | None = No
     atomic in the database: every SET expression sees the row as it was) and raises RateLimitedError
     beyond the limit. Returns False, counting nothing, when the token was revoked or its service
     identity disabled since it was read (so revocation takes effect at once despite the cache)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     limit, seconds = rate_limit()
     start = _window_start(now, seconds)
     adapt = connection.ops.adapt_datetimefield_value
@@ -150,6 +151,8 @@ class PharmacyTokenAuth(HttpBearer):
             return None
         request.user = api_token.service_user
         request.api_token = api_token  # type: ignore[attr-defined]
+        # The pharmacy's calendar day decides "today" for this request (TimeZoneMiddleware resets it).
+        timezone.activate(clock.zone_of(api_token.pharmacy))
         return api_token.pharmacy
 
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from clearcourse.core.clock import SUPPORTED_TIME_ZONES
+
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in SUPPORTED_TIME_ZONES]
+
+
+def default_time_zone() -> str:
+    """New clinics and pharmacies count their calendar days in the installation's zone until told."""
+    return settings.TIME_ZONE if settings.TIME_ZONE in SUPPORTED_TIME_ZONES else "Europe/Berlin"
 
 
 class ProgramFamily(models.TextChoices):
@@ -19,6 +29,9 @@ class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     program = models.CharField(_("program"), max_length=20, choices=ProgramFamily.choices)
     city = models.CharField(_("city"), max_length=120, blank=True)
+    # Where the clinic's calendar days begin and end (due dates, windows, reminders at nine).
+    time_zone = models.CharField(_("time zone"), max_length=40, choices=TIME_ZONE_CHOICES,
+                                 default=default_time_zone)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -34,6 +47,9 @@ class Pharmacy(models.Model):
     # NCPDP or national registration number; iPLEDGE pharmacies are registered and activated.
     registration_number = models.CharField(_("registration number"), max_length=40, unique=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
+    # The pharmacy's calendar day decides whether an authorization is still valid today.
+    time_zone = models.CharField(_("time zone"), max_length=40, choices=TIME_ZONE_CHOICES,
+                                 default=default_time_zone)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

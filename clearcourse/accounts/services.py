@@ -6,12 +6,12 @@ import hashlib
 import secrets
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import clock
 from clearcourse.core.errors import ConflictError, PermissionDeniedError
 
 TOKEN_SCHEME = "cc"  # noqa: S105 - the public prefix of every token, not a secret
@@ -71,7 +71,7 @@ def api_token_revoke(*, actor: User, token: PharmacyApiToken) -> PharmacyApiToke
     locked = PharmacyApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is not None:
         raise ConflictError(_(TOKEN_ALREADY_REVOKED), code="already_revoked")
-    locked.revoked_at = timezone.now()
+    locked.revoked_at = clock.now()
     locked.save(update_fields=["revoked_at"])
     User.objects.filter(pk=locked.service_user_id).update(is_active=False)
     audit_record(actor=actor, action="api_token.revoke", obj=locked,

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from clearcourse.audit.chain import DEFAULT_CHAINS, GENESIS, HASHED_FIELDS, chain_for, entry_hash
 from clearcourse.audit.models import AuditEntry, AuditHead
+from clearcourse.core import clock
 from clearcourse.core.request_context import current_origin
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def audit_record(
         fields: dict[str, Any] = {
             "chain": chain,
             "seq": last_seq + 1,
-            "at": timezone.now(),
+            "at": clock.now(),
             "actor_id": actor_id,
             "actor_label": actor_label,
             "actor_role": (getattr(actor, "role", "") or "") if actor is not None else "system",

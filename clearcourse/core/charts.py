@@ -34,6 +34,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.safestring import SafeString, mark_safe
 
+from clearcourse.core import clock
+
 Point = tuple[dt.date, float]
 
 # Colour-blind-safe palette (Okabe-Ito); every series also differs by marker shape.
@@ -203,7 +205,7 @@ def line_chart(
 
     dates = [d for d, _ in points] + [m.on for m in markers]
     values = [v for _, v in points] + [t.value for t in thresholds]
-    first = x_min or (min(dates) if dates else dt.date.today())  # noqa: DTZ011 - only for an empty chart
+    first = x_min or (min(dates) if dates else clock.today())
     last = x_max or (max(dates) if dates else first + dt.timedelta(days=30))
     if last <= first:
         last = first + dt.timedelta(days=1)

@@ -39,6 +39,9 @@ LEAN_MIDDLEWARE: tuple[str, ...] = (
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "clearcourse.core.request_context.RequestOriginMiddleware",
+    # No user yet (the token authenticates later and activates its pharmacy's zone); this layer makes
+    # sure the zone is deactivated when the request ends.
+    "clearcourse.core.clock.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 )

@@ -41,8 +41,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.utils import timezone
 
+from clearcourse.core import clock
 from clearcourse.rules.programs import facts
 
 DAY = dt.timedelta(days=1)
@@ -245,7 +245,7 @@ class BulkWriter:
         self.next_id: dict[type[models.Model], int] = {}
         self.last_id: dict[type[models.Model], int] = {}
         self.counts: Counter[str] = Counter()
-        self.now = timezone.now()
+        self.now = clock.now()
 
     def _prepare(self, model: type[models.Model]) -> None:
         fields = list(model._meta.concrete_fields)
@@ -448,7 +448,7 @@ def generate(*, patients: int, clinics: int, pharmacies: int, seed: int = 1, tod
     from clearcourse.ppp import models as ppp
 
     started = time.perf_counter()
-    today = today or timezone.localdate()
+    today = today or clock.today()
     # Unique per run (not per seed), so that running synth twice on one database never collides on names.
     tag = f"{seed}-{secrets.token_hex(3)}"
     sizes = clinic_sizes(patients, clinics, big_clinic)

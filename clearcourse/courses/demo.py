@@ -2,7 +2,7 @@
 
 Run by ``python -m clearcourse demo`` after ``accounts.demo`` (which puts ``clinic``, ``pharmacy``,
 ``users`` and ``prescribers`` in ``ctx``). All dates are relative to the real current date
-(``timezone.localdate()``), so the demo always looks "live". Records are written through the
+(``clock.today()``), so the demo always looks "live". Records are written through the
 services (so they are validated and audited like real ones); prescriptions are written directly,
 because the prescription service belongs to the pregnancy-prevention app, whose builder runs later.
 
@@ -49,11 +49,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from clearcourse.accounts.demo import DEMO_PASSWORD
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import clock
 from clearcourse.courses import services
 from clearcourse.courses.models import Course, DosePlan, Patient, Prescription
 
@@ -292,7 +291,7 @@ def _build_one(index: int, spec: DemoPatient, *, ctx: dict[str, Any], today: dt.
 
 
 def build(ctx: dict[str, Any]) -> None:
-    today = ctx.setdefault("today", timezone.localdate())
+    today = ctx.setdefault("today", clock.today())
     ctx.setdefault("patient_users", {})
     entries = [_build_one(index, spec, ctx=ctx, today=today) for index, spec in enumerate(ROSTER)]
     by_stage: dict[str, list[dict[str, Any]]] = {stage: [] for stage in STAGES}

@@ -20,10 +20,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.core import clock
 from clearcourse.core.charts import Marker, Series, Threshold, line_chart
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
@@ -80,7 +80,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _today() -> Any:
-    return timezone.localdate()
+    return clock.today()
 
 
 # --- patients ------------------------------------------------------------------------------------

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from clearcourse.accounts.api_auth import SessionRoleAuth, api_actor
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError
 from clearcourse.interop import selectors, services
 from clearcourse.interop.rows import MAX_BYTES
@@ -70,7 +70,7 @@ def course_fhir(request: HttpRequest, course_id: int) -> dict[str, Any]:
     """The Bundle described in ``docs/formats.md`` (Patient, Practitioner, Organization, Condition,
     MedicationRequest/Dispense, Observations, QuestionnaireResponses, Consent, AuditEvents). The
     export is audited. A course outside your clinic is 404."""
-    return selectors.course_bundle_for_user(user=api_actor(request), course_id=course_id, now=timezone.now())
+    return selectors.course_bundle_for_user(user=api_actor(request), course_id=course_id, now=clock.now())
 
 
 @router.post("/labs/import", response={200: ImportReportOut, 401: ErrorSchema, 403: ErrorSchema,
@@ -86,7 +86,7 @@ def lab_import(request: HttpRequest, file: File[UploadedFile], partial: Form[boo
     fmt = services.detect_format(file.name or "", data) if format == "auto" else format
     if fmt not in services.FORMATS:
         raise DomainError(services.FORMAT_UNKNOWN, field="format", code="invalid")
-    report = services.lab_import(actor=api_actor(request), data=data, fmt=fmt, today=timezone.localdate(),
+    report = services.lab_import(actor=api_actor(request), data=data, fmt=fmt, today=clock.today(),
                                  partial=partial, filename=file.name or "")
     if not report.ok and not report.written:
         return Status(422, {"error": {"code": "import_refused", "message": report.file_error or IMPORT_REFUSED,

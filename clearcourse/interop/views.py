@@ -11,11 +11,11 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clearcourse.accounts.decorators import role_required, signed_in_user
 from clearcourse.accounts.models import Role
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.interop import selectors, services
 from clearcourse.interop.forms import LabImportForm
@@ -38,7 +38,7 @@ def lab_import(request: HttpRequest) -> HttpResponse:
             if fmt == "auto":
                 fmt = services.detect_format(upload.name or "", data)
             try:
-                report = services.lab_import(actor=user, data=data, fmt=fmt, today=timezone.localdate(),
+                report = services.lab_import(actor=user, data=data, fmt=fmt, today=clock.today(),
                                              partial=form.cleaned_data["partial"], filename=upload.name or "")
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -57,7 +57,7 @@ def course_fhir(request: HttpRequest, course_id: int) -> HttpResponse:
     """The course as a FHIR R4 Bundle (``application/fhir+json``), as a download."""
     try:
         bundle = selectors.course_bundle_for_user(user=signed_in_user(request), course_id=course_id,
-                                                  now=timezone.now())
+                                                  now=clock.now())
     except NotFoundError:
         raise Http404 from None
     response = HttpResponse(json.dumps(bundle, indent=2, ensure_ascii=False),

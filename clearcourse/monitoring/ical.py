@@ -14,12 +14,13 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import clock
 from clearcourse.core.errors import NotFoundError, PermissionDeniedError
 from clearcourse.courses.models import Course, Patient
 from clearcourse.courses.selectors import patients_visible_to
@@ -55,7 +56,7 @@ def calendar_token_create(*, actor: User, patient: Patient) -> str:
 def calendar_token_revoke(*, actor: User, token: CalendarFeedToken) -> CalendarFeedToken:
     _require_patient_access(actor, token.patient)
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="calendar_token.revoke", patient_id=token.patient_id, obj=token)
     return token
@@ -90,7 +91,7 @@ def feed_for_token(raw: str, *, today: dt.date) -> bytes:
     cal.add("prodid", "-//ClearCourse//Due dates//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    stamp = timezone.now()
+    stamp = clock.now()
     with translation.override(patient.preferred_language or settings.LANGUAGE_CODE):
         cal.add("x-wr-calname", _("My clinic dates"))
         for item in items:

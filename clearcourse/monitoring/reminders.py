@@ -30,10 +30,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import OperationalError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from clearcourse.core import clock
 from clearcourse.courses.models import Course, Patient
 from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring import programs_bridge
@@ -134,9 +135,10 @@ def due_dates(courses: Sequence[Course], *, today: dt.date, horizon_days: int = 
     return list(unique.values())
 
 
-def _send_at(due: dt.date, days_before: int, now: dt.datetime) -> dt.datetime:
+def _send_at(due: dt.date, days_before: int, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """``days_before`` the due day at SEND_HOUR on the clinic's wall clock (never in the past)."""
     day = due - dt.timedelta(days=days_before)
-    when = timezone.make_aware(dt.datetime.combine(day, dt.time(SEND_HOUR)))
+    when = clock.local_datetime(day, dt.time(SEND_HOUR), tz)
     return max(when, now)
 
 
@@ -156,7 +158,7 @@ def _channels(patient: Patient) -> list[str]:
 def reminders_schedule(*, courses: Iterable[Course], today: dt.date, now: dt.datetime | None = None) -> int:
     """Create the reminders ``courses`` need; already scheduled ones are left alone. Returns how many
     were created. Safe to run as often as you like (and from two processes: the key is unique)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     course_list = list(courses)
     if not course_list:
         return 0
@@ -166,7 +168,7 @@ def reminders_schedule(*, courses: Iterable[Course], today: dt.date, now: dt.dat
         course = item.course
         days_before = configs[course.clinic_id].reminder_days_before
         for channel in _channels(course.patient):
-            send_at = _send_at(item.due, days_before, now)
+            send_at = _send_at(item.due, days_before, now, clock.zone_of(course.clinic))
             wanted.append(Reminder(
                 patient_id=course.patient_id, course=course, kind=item.kind, due_on=item.due, due_at=send_at,
                 channel=channel, next_attempt_at=send_at,
@@ -191,8 +193,10 @@ def reminders_schedule_for_course(*, course: Course, today: dt.date, now: dt.dat
     return reminders_schedule(courses=[course], today=today, now=now)
 
 
-def reminders_schedule_all(*, today: dt.date, now: dt.datetime | None = None, batch: int = 500) -> int:
-    """Schedule for every course still followed, a batch at a time."""
+def reminders_schedule_all(*, today: dt.date | None = None, now: dt.datetime | None = None,
+                           batch: int = 500) -> int:
+    """Schedule for every course still followed, a batch at a time. Without ``today``, each course is
+    scheduled as of today in its clinic's time zone (the worker serves clinics in several zones)."""
     created = 0
     qs = (Course.objects.filter(status__in=SCHEDULED_STATUSES).select_related("patient", "clinic")
           .order_by("pk"))
@@ -201,7 +205,14 @@ def reminders_schedule_all(*, today: dt.date, now: dt.datetime | None = None, ba
         chunk = list(qs.filter(pk__gt=last)[:batch])
         if not chunk:
             return created
-        created += reminders_schedule(courses=chunk, today=today, now=now)
+        if today is not None:
+            created += reminders_schedule(courses=chunk, today=today, now=now)
+        else:
+            by_day: dict[dt.date, list[Course]] = {}
+            for course in chunk:
+                by_day.setdefault(clock.today_in(clock.zone_of(course.clinic)), []).append(course)
+            for day, courses in by_day.items():
+                created += reminders_schedule(courses=courses, today=day, now=now)
         last = chunk[-1].pk
 
 
@@ -291,7 +302,7 @@ def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = N
                        sms_sender: SmsSender | None = None) -> SendReport:
     """One pass: claim and send every due reminder (up to ``limit``)."""
     worker = worker or worker_name()
-    now = now or timezone.now()
+    now = now or clock.now()
     sender = sms_sender or default_sms_sender()
     report = SendReport()
     candidates = list(Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
@@ -317,7 +328,7 @@ def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = N
             _with_retry(partial(_finish, pk, worker, status=status, next_attempt_at=retry_at,
                                 last_error=str(exc)[:500]))
             continue
-        _with_retry(partial(_finish, pk, worker, status=ReminderStatus.SENT, sent_at=timezone.now(), last_error=""))
+        _with_retry(partial(_finish, pk, worker, status=ReminderStatus.SENT, sent_at=clock.now(), last_error=""))
         report.sent += 1
     _with_retry(partial(release_stale_claims, now=now))
     return report

@@ -16,12 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clearcourse.accounts.decorators import role_required, signed_in_user
 from clearcourse.accounts.models import Role
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _course(request: HttpRequest, course_id: int, audit: str | None = "monitoring.view") -> Course:

@@ -36,9 +36,10 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
+from clearcourse.core import clock
 from clearcourse.courses.models import Course
 from clearcourse.monitoring.models import WorklistEntry
 
@@ -63,7 +64,7 @@ ANALYZE_AFTER = 1000
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today if today is not None else timezone.localdate()
+    return today if today is not None else clock.today()
 
 
 # ---------------------------------------------------------------------------------------------

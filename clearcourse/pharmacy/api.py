@@ -18,13 +18,13 @@ import re
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from pydantic import BeforeValidator, ConfigDict, StrictInt, StrictStr
 
 from clearcourse.accounts.api_auth import PharmacyTokenAuth, SessionRoleAuth, api_actor, one_transaction
 from clearcourse.accounts.models import User
+from clearcourse.core import clock
 from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy import selectors, services
 from clearcourse.pharmacy.models import Authorization, Dispense
@@ -229,7 +229,7 @@ def authorize(request: HttpRequest, payload: AuthorizationIn) -> Status[Authoriz
     """Stores and returns the decision: ``allowed`` with ``valid_through``, or a refusal listing every
     unmet condition (code, message, source). A supply over the program's limit or the prescription is
     refused with 422 ``days_supply_exceeds_limit`` on ``days_supply`` and stores nothing."""
-    today = timezone.localdate()
+    today = clock.today()
     authorization = services.authorization_request(
         actor=_actor(request), reference=payload.reference, birth_date=payload.birth_date,
         days_supply=payload.days_supply, ipledge_rma=payload.ipledge_rma, today=today,
@@ -242,7 +242,7 @@ def authorize(request: HttpRequest, payload: AuthorizationIn) -> Status[Authoriz
 @decorate_view(one_transaction)
 def authorization_detail(request: HttpRequest, authorization_id: int) -> AuthorizationOut:
     authorization = selectors.authorization_get(actor=_actor(request), authorization_id=authorization_id)
-    return _authorization_out(authorization, today=timezone.localdate())
+    return _authorization_out(authorization, today=clock.today())
 
 
 @router.post("/authorizations/{authorization_id}/reverse", response={200: AuthorizationOut, **ERRORS_409},
@@ -252,7 +252,7 @@ def authorization_reverse(request: HttpRequest, authorization_id: int, payload: 
     """The patient did not pick the prescription up. Repeating the call changes nothing; a refused or
     dispensed authorization answers 409."""
     actor = _actor(request)
-    today = timezone.localdate()
+    today = clock.today()
     services.authorization_reverse(actor=actor, authorization_id=authorization_id, today=today, reason=payload.reason)
     authorization = selectors.authorization_get(actor=actor, authorization_id=authorization_id, audit=None)
     return _authorization_out(authorization, today=today)
@@ -274,7 +274,7 @@ def dispense(request: HttpRequest, payload: DispenseIn,
         raise UnprocessableError(IDEMPOTENCY_KEY_MISSING, code="invalid_idempotency_key", field="idempotency_key")
     result = services.dispense_record(
         actor=_actor(request), authorization_id=payload.authorization_id, idempotency_key=key,
-        days_supply=payload.days_supply, ipledge_rma=payload.ipledge_rma, today=timezone.localdate(),
+        days_supply=payload.days_supply, ipledge_rma=payload.ipledge_rma, today=clock.today(),
     )
     return Status(200 if result.replayed else 201, _dispense_out(result.dispense, replayed=result.replayed))
 

@@ -19,11 +19,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.pharmacy import forms, selectors, services
 from clearcourse.pharmacy.models import Authorization, AuthorizationStatus
@@ -66,7 +66,7 @@ def _show_error(form: django_forms.Form, exc: DomainError) -> None:
 @pharmacist_only
 def home(request: HttpRequest) -> HttpResponse:
     """The look-up form, and, once a prescription is found, what the rules core says about it today."""
-    today = timezone.localdate()
+    today = clock.today()
     context: dict[str, Any] = {"today": today}
     if {"reference", "birth_date"} & set(request.GET):
         form = forms.LookupForm(request.GET)
@@ -102,7 +102,7 @@ def _preview(prescription: Any, *, today: Any, data: dict[str, Any],
 @require_POST
 @pharmacist_only
 def authorize(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     form = forms.AuthorizeForm(request.POST)
     if form.is_valid():
         try:
@@ -128,7 +128,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, authorization: Authorization, *, dispense_form: forms.DispenseForm | None = None,
             reverse_form: forms.ReverseForm | None = None, status: int = 200) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     state = authorization.status_on(today)
     return render(request, "pharmacy/authorization.html", {
         "authorization": authorization,
@@ -159,7 +159,7 @@ def dispense(request: HttpRequest, authorization_id: int) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
         try:
             result = services.dispense_record(actor=_user(request), authorization_id=authorization_id,
-                                              today=timezone.localdate(), **data)
+                                              today=clock.today(), **data)
         except NotFoundError:
             raise
         except DomainError as exc:
@@ -178,7 +178,7 @@ def reverse(request: HttpRequest, authorization_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.authorization_reverse(actor=_user(request), authorization_id=authorization_id,
-                                           today=timezone.localdate(), reason=form.cleaned_data["reason"])
+                                           today=clock.today(), reason=form.cleaned_data["reason"])
         except NotFoundError:
             raise
         except DomainError as exc:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
+from clearcourse.core import clock
 from clearcourse.portal import services
 from clearcourse.portal.models import ConsentSignature, Invitation
 
@@ -24,8 +23,8 @@ BASE_URL = "http://127.0.0.1:8000/"
 
 
 def build(ctx: dict[str, Any]) -> None:
-    today = ctx.get("today") or timezone.localdate()
-    now = timezone.now()
+    today = ctx.get("today") or clock.today()
+    now = clock.now()
     signed: list[ConsentSignature] = []
     invitation: Invitation | None = None
     link = ""

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from clearcourse.core import clock
 from clearcourse.courses.models import Course, Prescription
 from clearcourse.portal.models import ConsentSignature
 
@@ -65,7 +66,7 @@ def course_summary_context(course: Course, *, today: dt.date) -> dict[str, Any]:
         "course": course, "patient": course.patient, "today": today, "dose": dose, "severity": severity,
         "prescriptions": prescriptions, "dispenses": dispenses, "tests": tests, "labs": labs, "screens": screens,
         "chart": selectors.progress_chart(dose.summary, today=today),
-        "signature": selectors.latest_signature(course), "generated_at": timezone.localtime(),
+        "signature": selectors.latest_signature(course), "generated_at": timezone.localtime(clock.now()),
         "category": selectors.risk_category(course),
     }
 

@@ -20,12 +20,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses.models import Course
 from clearcourse.portal import forms, selectors, services
@@ -95,7 +96,7 @@ def _home(request: HttpRequest, course_id: int | None) -> HttpResponse:
         if course_id is not None:
             raise
         return render(request, "portal/no_course.html", {"patient": patient})
-    today = timezone.localdate()
+    today = clock.today()
     duties = selectors.duties(course, today=today, language=_language(request))
     dose = selectors.dose_part(course, today=today)
     return render(request, "portal/home.html", {
@@ -129,7 +130,7 @@ def _education(request: HttpRequest, course_id: int | None) -> HttpResponse:
         if course_id is not None:
             raise
         return render(request, "portal/no_course.html", {"patient": patient})
-    page = selectors.education_page(course, today=timezone.localdate())
+    page = selectors.education_page(course, today=clock.today())
     return render(request, "portal/education.html", {"page": page, "patient": patient, "course": course})
 
 
@@ -158,7 +159,7 @@ def consent(request: HttpRequest, course_id: int) -> HttpResponse:
                                "patient": course.patient}
     if document is None:
         return render(request, "portal/consent.html", context)
-    today = timezone.localdate()
+    today = clock.today()
     form = forms.ConsentForm(request.POST if request.method == "POST" else None, document=document, initial={"signed_on": today})
     context["form"] = form
     if request.method == "POST":
@@ -169,7 +170,7 @@ def consent(request: HttpRequest, course_id: int) -> HttpResponse:
             services.consent_sign(
                 actor=user, course=course, text_version=data["text_version"], text_sha256=data["text_sha256"],
                 typed_name=data["typed_name"], signed_on=data["signed_on"], risks=form.ticked(),
-                language=document.language, today=today, now=timezone.now(),
+                language=document.language, today=today, now=clock.now(),
                 ip=request.META.get("REMOTE_ADDR") or None,
             )
         except DomainError as exc:
@@ -196,7 +197,7 @@ def summary_pdf(request: HttpRequest, course_id: int) -> HttpResponse:
     from clearcourse.portal import pdf
 
     course = _course(request, course_id, audit="portal.summary.download")
-    body = pdf.course_summary_pdf(course, today=timezone.localdate())
+    body = pdf.course_summary_pdf(course, today=clock.today())
     return pdf.pdf_response(body, f"course-summary-{course.pk}.pdf")
 
 
@@ -230,8 +231,8 @@ def comprehension(request: HttpRequest, course_id: int) -> HttpResponse:
     latest = course.comprehension_attempts.current().order_by("-answered_on", "-id").first()  # type: ignore[attr-defined]
 
     def save() -> object:
-        attempt = comprehension_submit(actor=_user(request), course=course, answered_on=timezone.localdate(),
-                                       answers=form.answers(), today=timezone.localdate(), language=language)
+        attempt = comprehension_submit(actor=_user(request), course=course, answered_on=clock.today(),
+                                       answers=form.answers(), today=clock.today(), language=language)
         if not attempt.passed:
             # A failed attempt is a record too; the patient sees the result and may try again.
             raise DomainError(_("%(correct)s of %(total)s answers were right. Read the education page again, "
@@ -248,12 +249,12 @@ def contraception(request: HttpRequest, course_id: int) -> HttpResponse:
     from clearcourse.ppp.services import contraception_confirm
 
     course = _course(request, course_id, audit="portal.contraception.open")
-    part = selectors.pregnancy_part(course, today=timezone.localdate())
+    part = selectors.pregnancy_part(course, today=clock.today())
     form = forms.ContraceptionForm(request.POST if request.method == "POST" else None, allow_abstinence=part.two_methods)
 
     def save() -> object:
-        return contraception_confirm(actor=_user(request), course=course, confirmed_on=timezone.localdate(),
-                                     today=timezone.localdate(), methods=form.cleaned_data["methods"],
+        return contraception_confirm(actor=_user(request), course=course, confirmed_on=clock.today(),
+                                     today=clock.today(), methods=form.cleaned_data["methods"],
                                      abstinence=bool(form.cleaned_data.get("abstinence")))
 
     return _duty_page(request, course, "portal/contraception.html", form, save, {"part": part})
@@ -265,13 +266,13 @@ def mood(request: HttpRequest, course_id: int) -> HttpResponse:
     from clearcourse.monitoring.services import mood_screen_record
 
     course = _course(request, course_id, audit="portal.mood.open")
-    instrument = selectors.mood_instrument(course.patient, timezone.localdate())
+    instrument = selectors.mood_instrument(course.patient, clock.today())
     form = forms.MoodForm(request.POST if request.method == "POST" else None, instrument=instrument)
 
     def save() -> object:
         return mood_screen_record(actor=_user(request), course=course, instrument=instrument,
-                                  answers=form.answers(), screened_on=timezone.localdate(),
-                                  today=timezone.localdate())
+                                  answers=form.answers(), screened_on=clock.today(),
+                                  today=clock.today())
 
     return _duty_page(request, course, "portal/mood.html", form, save, {"spec": form.spec})
 
@@ -286,7 +287,7 @@ def side_effects_report(request: HttpRequest, course_id: int) -> HttpResponse:
 
     def save() -> object:
         return side_effect_report(actor=_user(request), course=course, symptoms=form.symptoms(),
-                                  reported_on=timezone.localdate(), today=timezone.localdate(),
+                                  reported_on=clock.today(), today=clock.today(),
                                   onset=form.cleaned_data.get("onset"), note=form.cleaned_data.get("note", ""))
 
     groups = selectors.side_effect_groups()
@@ -304,7 +305,7 @@ def missed_doses(request: HttpRequest, course_id: int) -> HttpResponse:
     def save() -> object:
         data = form.cleaned_data
         return missed_dose_record(actor=_user(request), course=course, first_day=data["first_day"],
-                                  days=data["days"], today=timezone.localdate(), note=data.get("note", ""))
+                                  days=data["days"], today=clock.today(), note=data.get("note", ""))
 
     return _duty_page(request, course, "portal/missed_doses.html", form, save)
 
@@ -337,7 +338,7 @@ def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = forms.InviteForm(request.POST)
     email = form.cleaned_data.get("email", "") if form.is_valid() else ""
     try:
-        invitation, _link = services.invitation_create(actor=user, patient=patient, now=timezone.now(),
+        invitation, _link = services.invitation_create(actor=user, patient=patient, now=clock.now(),
                                                        base_url=request.build_absolute_uri("/"), email=email)
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -353,7 +354,7 @@ def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
 @never_cache
 def accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the invitation email: choose a password, then sign in."""
-    now = timezone.now()
+    now = clock.now()
     try:
         invitation = services.invitation_from_token(token, now=now)
     except DomainError as exc:
@@ -365,7 +366,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "portal/accept.html", context, status=400)
         try:
             services.invitation_accept(token=token, password=form.cleaned_data["password1"],
-                                       password_again=form.cleaned_data["password2"], now=timezone.now())
+                                       password_again=form.cleaned_data["password2"], now=clock.now())
         except DomainError as exc:
             if exc.field is None:
                 return render(request, "portal/accept_invalid.html", {"message": exc.message}, status=410)

@@ -32,9 +32,9 @@ import io
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from clearcourse.accounts.models import User
+from clearcourse.core import clock
 from clearcourse.courses.models import Course, CourseStatus, Patient, Prescription
 from clearcourse.courses.services import course_create
 
@@ -79,7 +79,7 @@ def _png() -> SimpleUploadedFile:
 
 class _Builder:
     def __init__(self, ctx: dict[str, Any]) -> None:
-        self.today: dt.date = ctx.get("today") or timezone.localdate()
+        self.today: dt.date = ctx.get("today") or clock.today()
         users: dict[str, User] = ctx["users"]
         self.prescriber = users["dr.rivera"]
         self.clinic = ctx["clinic"]

@@ -1,7 +1,7 @@
 """Writes for the pregnancy-prevention records: keyword-only, typed, one transaction, audited.
 
 Every service checks who acts (role, clinic, the prescriber a delegate acts for), validates every input
-against the patient and ``today`` (never the clock: views pass ``timezone.localdate()``), raises
+against the patient and ``today`` (never the clock: views pass ``clock.today()``), raises
 :class:`DomainError` naming the field at fault, and writes nothing when it refuses.
 
 Who may do what (DESIGN.md roles; fact sheet 1.1):

@@ -20,11 +20,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.core import clock
 from clearcourse.core.errors import NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
@@ -86,7 +86,7 @@ def _record_page(request: HttpRequest, course: Course, form: django_forms.Form,
 
 
 def _today() -> Any:
-    return timezone.localdate()
+    return clock.today()
 
 
 # --- status ------------------------------------------------------------------------------------------

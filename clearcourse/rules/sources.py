@@ -57,6 +57,8 @@ RXREASONER_SMPC = _s("smpc-rxreasoner", "Isotretinoin SmPC contraindications and
 BNF = _s("bnf", "BNF isotretinoin monograph (copy)", "https://issuhub.com/view/index?id=3493&pageIndex=783", "S")
 AIFA_7DAY = _s("aifa-7day", "AIFA implementation of the PPP: 30 days of therapy, dispensing within 7 days",
                "https://www.sidemast.org/blog/isotretinoina-per-lacne-da-aifa-aggiornamenti-su-prescrizione-e-dispensazione/", "S")
+FDA_REMS_PAGE = _s("fda-rems-page", "FDA REMS@FDA: Isotretinoin iPLEDGE Shared System REMS (REMS=24)",
+                   "https://www.accessdata.fda.gov/scripts/cder/rems/index.cfm?event=RemsDetails.page&REMS=24", "P")
 MHRA_2023 = _s("mhra-2023", "MHRA isotretinoin safety measures, 31 Oct 2023",
                "https://www.medicinesforchildren.org.uk/new-safety-measures-for-prescribing-oral-isotretinoin-roaccutane-"
                "for-the-treatment-of-acne/", "P")

@@ -16,7 +16,7 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
     parsed = parse_case(case)
     assert parsed.request is not None  # noqa: S101 - parse_case requires the request by default
     try:
-        decision = decide(parsed.program, parsed.patient, parsed.history, parsed.request)
+        decision = decide(parsed.program, parsed.patient, parsed.history, parsed.request, parsed.participants)
     except ProgramNotFound as exc:
         raise InputError("program", str(exc)) from None
     return decision.as_json()

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -26,13 +25,6 @@ from clearcourse.courses.models import (
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Any:
-    # Pages take "today" from the clock; the fixtures' patient and dates assume 2026-11-26.
-    with time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -17,12 +17,6 @@ BASE = "/api/v1/pharmacy"
 DAY = dt.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_today(today: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The endpoints read today's date from the clock; the fixtures are built around ``today``."""
-    monkeypatch.setattr("clearcourse.pharmacy.api.timezone.localdate", lambda *a, **k: today)
-
-
 @pytest.fixture
 def api(login: Callable[[Any], Client], pharmacist: Any) -> Client:
     return login(pharmacist)

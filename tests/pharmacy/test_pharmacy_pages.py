@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 HOME = "/pharmacy/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_today(today: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("clearcourse.pharmacy.views.timezone.localdate", lambda *a, **k: today)
-
-
 @pytest.fixture
 def page(login: Callable[[Any], Client], pharmacist: Any) -> Client:
     return login(pharmacist)
@@ -166,13 +161,13 @@ def test_a_pharmacist_reverses_an_unused_authorization(page: Client, ready_presc
 
 
 def test_the_home_page_lists_open_authorizations_and_those_to_reverse(
-        page: Client, ready_prescription: Any, pharmacist: Any, today: dt.date,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        page: Client, ready_prescription: Any, pharmacist: Any, today: dt.date, clock: Any) -> None:
     authorization = _authorization(ready_prescription, pharmacist, today)
     response = page.get(HOME)
     assert [a.pk for a in response.context["worklist"].open] == [authorization.pk]
     later = authorization.valid_through + dt.timedelta(days=1)
-    monkeypatch.setattr("clearcourse.pharmacy.views.timezone.localdate", lambda *a, **k: later)
+    clock.move_to(later)
+    page.force_login(pharmacist, backend="django.contrib.auth.backends.ModelBackend")  # the session expired
     response = page.get(HOME)
     assert [a.pk for a in response.context["worklist"].to_reverse] == [authorization.pk]
     assert page.get(f"/pharmacy/authorizations/{authorization.pk}/").context["status"] == "expired"

@@ -1,25 +1,16 @@
-"""Portal fixtures: the clock frozen at the suite's ``today`` (views read timezone.localdate()), a
-course with its records written straight to the tables, and a signed-in patient client."""
+"""Portal fixtures: a course with its records written straight to the tables, and a signed-in patient
+client. The clock is frozen at the suite's ``today`` by the root conftest."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 DAY = dt.timedelta(days=1)
-NOON = dt.datetime(2026, 11, 26, 11, 0, tzinfo=dt.UTC)  # 12:00 in Europe/Berlin, the suite's TODAY
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    import time_machine
-
-    with time_machine.travel(NOON, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ CONTRACT_CODES = {
     "pregnancy_test_missing", "pregnancy_test_positive", "pregnancy_test_window_expired",
     "pregnancy_test_setting_not_accepted", "waiting_period", "contraception_not_confirmed",
     "contraception_lead_in_too_short", "counseling_missing", "comprehension_missing",
-    "prescription_window_expired",
+    "prescription_window_expired", "prescriber_not_certified", "pharmacy_not_certified",
 }
 OUR_CODES = {"days_supply_exceeds_prescription", "home_test_not_verified", "treatment_ended",
              "second_prescriber_missing"}

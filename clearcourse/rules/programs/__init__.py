@@ -16,23 +16,35 @@ import datetime as dt
 
 from clearcourse.rules.programs.base import ProgramVersion
 from clearcourse.rules.programs.engine import Evaluation, evaluate
-from clearcourse.rules.programs.facts import Decision, History, Patient, Request
+from clearcourse.rules.programs.facts import (
+    NO_PARTICIPANTS,
+    Decision,
+    History,
+    Participants,
+    Patient,
+    Request,
+)
 from clearcourse.rules.programs.registry import ProgramNotFound, resolve
 
-__all__ = ["Decision", "Evaluation", "ProgramNotFound", "ProgramVersion", "decide", "evaluate_on", "resolve"]
+__all__ = ["NO_PARTICIPANTS", "Decision", "Evaluation", "Participants", "ProgramNotFound", "ProgramVersion",
+           "decide", "evaluate_on", "resolve"]
 
 
-def decide(program: str, patient: Patient, history: History, request: Request) -> Decision:
+def decide(program: str, patient: Patient, history: History, request: Request,
+           participants: Participants = NO_PARTICIPANTS) -> Decision:
     """May ``request.prescription`` be dispensed on ``request.date``? Every unmet condition is a reason.
 
+    ``participants`` carries the prescriber's and the pharmacy's program certification when known.
     Raises ProgramNotFound for an unknown program or a family with no version in force that day.
     """
     version = resolve(program, request.date)
-    return evaluate(version, patient, history, request.date, request.prescription, request.days_supply).decision()
+    return evaluate(version, patient, history, request.date, request.prescription, request.days_supply,
+                    participants).decision()
 
 
 def evaluate_on(program: str, patient: Patient, history: History, on: dt.date,
-                prescription_id: str | None = None, days_supply: int | None = None) -> Evaluation:
+                prescription_id: str | None = None, days_supply: int | None = None,
+                participants: Participants = NO_PARTICIPANTS) -> Evaluation:
     """Every condition, met or not, for dispensing on ``on`` (``prescription_id=None``: a prescription
     still to be written)."""
-    return evaluate(resolve(program, on), patient, history, on, prescription_id, days_supply)
+    return evaluate(resolve(program, on), patient, history, on, prescription_id, days_supply, participants)

@@ -101,6 +101,9 @@ class ProgramVersion:
     prescription_window_days_cannot: Rule[int | None]
     #: UK 2023: two independent prescribers agree to start treatment in patients under 18.
     second_prescriber_under_18: Rule[bool]
+    #: Only prescribers and pharmacies enrolled and active in the program take part (checked when the
+    #: caller knows their enrolment periods).
+    certified_participants: Rule[bool]
 
     def rules(self) -> list[tuple[str, Rule[object]]]:
         """Every rule of this version, by field name, in declaration order."""

@@ -33,9 +33,12 @@ from clearcourse.rules.programs.base import (
     ProgramVersion,
 )
 from clearcourse.rules.programs.facts import (
+    NO_PARTICIPANTS,
+    Certification,
     Contraception,
     Decision,
     History,
+    Participants,
     Patient,
     PregnancyTest,
     Prescription,
@@ -63,6 +66,8 @@ COUNSELING = "counseling"
 COMPREHENSION = "comprehension"
 PRESCRIPTION_WINDOW = "prescription_window"
 SECOND_PRESCRIBER = "second_prescriber"
+PRESCRIBER_CERTIFIED = "prescriber_certified"
+PHARMACY_CERTIFIED = "pharmacy_certified"
 
 
 class Condition(NamedTuple):
@@ -128,11 +133,13 @@ def _fresh(day: dt.date, on: dt.date, last_dispense: dt.date | None) -> bool:
 
 
 def evaluate(version: ProgramVersion, patient: Patient, history: History, on: dt.date,
-             prescription_id: str | None, days_supply: int | None) -> Evaluation:
+             prescription_id: str | None, days_supply: int | None,
+             participants: Participants = NO_PARTICIPANTS) -> Evaluation:
     """Judge every condition of ``version`` for dispensing ``prescription_id`` on ``on``.
 
     ``prescription_id=None`` asks about a prescription not yet written (dated ``on``), which is
-    what the status page needs; ``days_supply=None`` skips the supply checks.
+    what the status page needs; ``days_supply=None`` skips the supply checks; a participant whose
+    certification is not given is not checked.
     """
     v = version
     h = history
@@ -270,9 +277,37 @@ def evaluate(version: ProgramVersion, patient: Patient, history: History, on: dt
             add(_unmet(SECOND_PRESCRIBER, second.source, "second_prescriber_missing",
                        m.SECOND_PRESCRIBER_MISSING.format(id=rx.id)))
 
+    # --- certified prescriber and pharmacy ----------------------------------------------------
+    _certified(v, participants, on, add)
+
     return Evaluation(version=v, on=on, first_fill=first_fill, last_dispense=last_dispense,
                       last_treatment_end=last_end, prescription=rx, qualifying_test=qualifying,
                       conditions=tuple(out))
+
+
+def _period(cert: Certification) -> str:
+    return f"{_iso(cert.activated)} to {_iso(cert.expires)}" if cert.expires else f"from {_iso(cert.activated)}"
+
+
+def _certified(v: ProgramVersion, participants: Participants, on: dt.date,
+               add: Callable[[Condition], None]) -> None:
+    """Only prescribers and pharmacies enrolled and active on the day take part (each checked when known)."""
+    rule = v.certified_participants
+    if not rule.value:
+        return
+    checks = ((PRESCRIBER_CERTIFIED, participants.prescriber, "prescriber_not_certified", m.PRESCRIBER_NOT_CERTIFIED),
+              (PHARMACY_CERTIFIED, participants.pharmacy, "pharmacy_not_certified", m.PHARMACY_NOT_CERTIFIED))
+    for key, cert, code, message in checks:
+        if cert is None:
+            continue
+        if cert.active_on(on):
+            # Not an ``until``: valid_through is the program's window, and the contract's check is made
+            # on the day asked (a fill is authorized for the day the participants are active).
+            add(Condition(key, True, rule.source, since=cert.activated))
+        else:
+            not_before = cert.activated if on < cert.activated else None
+            add(_unmet(key, rule.source, code, message.format(on=_iso(on), period=_period(cert)),
+                       not_before=not_before))
 
 
 def _accepted(v: ProgramVersion, first_fill: bool) -> frozenset[str]:
@@ -490,6 +525,8 @@ def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt
                    not_before=not_before))
 
 
-def decide_version(version: ProgramVersion, patient: Patient, history: History, request: Request) -> Decision:
+def decide_version(version: ProgramVersion, patient: Patient, history: History, request: Request,
+                   participants: Participants = NO_PARTICIPANTS) -> Decision:
     """The pharmacy's question under one given version."""
-    return evaluate(version, patient, history, request.date, request.prescription, request.days_supply).decision()
+    return evaluate(version, patient, history, request.date, request.prescription, request.days_supply,
+                    participants).decision()

@@ -70,6 +70,12 @@ def ppp_version(*, version_id: str, family: str, title: str, effective_from: dt.
         prescription_window_days_cannot=Rule(None, AIFA_7DAY, "No PPP window for patients who cannot get pregnant."),
         second_prescriber_under_18=second_prescriber_under_18 or Rule(False, main_source,
                                                                       "No second-prescriber rule."),
+        # The PPP has no central register; each prescriber and pharmacy taking part is recorded as active
+        # in ClearCourse (the clinic's and pharmacy's own PPP enrolment), and the check is the same as in
+        # the US (scenario contract, "Certification").
+        certified_participants=Rule(True, EMA_2018,
+                                    "Only prescribers and pharmacies recorded as taking part in the Pregnancy "
+                                    "Prevention Programme prescribe and dispense."),
     )
 
 

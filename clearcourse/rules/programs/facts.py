@@ -280,6 +280,30 @@ class History:
         return History((*self.events, *events))
 
 
+@dataclass(frozen=True, slots=True)
+class Certification:
+    """The period in which a prescriber or a pharmacy is enrolled and active in the program: from
+    ``activated`` through ``expires`` (both days count; ``expires`` None: no end date)."""
+
+    activated: dt.date
+    expires: dt.date | None = None
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.activated <= day and (self.expires is None or day <= self.expires)
+
+
+@dataclass(frozen=True, slots=True)
+class Participants:
+    """Who takes part in a fill: the certification of the prescriber who wrote the prescription and of
+    the pharmacy asking. None: not known to the caller, so that check is not made (scenario contract)."""
+
+    prescriber: Certification | None = None
+    pharmacy: Certification | None = None
+
+
+NO_PARTICIPANTS = Participants()
+
+
 # --- the question and the answer ---------------------------------------------------------------
 
 

@@ -6,6 +6,8 @@ Placeholders are named (``{collected}``); dates are filled in ISO form.
 from __future__ import annotations
 
 NOT_ENROLLED = "The patient is not enrolled in the program."
+PRESCRIBER_NOT_CERTIFIED = ("The prescriber is not enrolled and active in the program on {on} (active {period}).")
+PHARMACY_NOT_CERTIFIED = ("The pharmacy is not enrolled and active in the program on {on} (active {period}).")
 UNKNOWN_PRESCRIPTION = "There is no prescription {id!r} for this patient."
 PRESCRIPTION_NOT_YET_WRITTEN = "Prescription {id!r} is dated {written}, after the dispensing date."
 TREATMENT_ENDED = "Prescription {id!r} belongs to a course that ended on {ended}; a new course needs a new prescription."

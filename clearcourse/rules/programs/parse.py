@@ -17,6 +17,8 @@ from typing import Any
 
 from clearcourse.rules.programs.facts import (
     CONTRACEPTION_METHODS,
+    NO_PARTICIPANTS,
+    Certification,
     Comprehension,
     Contraception,
     Counseling,
@@ -24,6 +26,7 @@ from clearcourse.rules.programs.facts import (
     Enrolled,
     Event,
     History,
+    Participants,
     Patient,
     PregnancyTest,
     Prescription,
@@ -64,6 +67,7 @@ MSG_DUPLICATE_PRESCRIPTION = "repeats prescription id {id!r} (first used at {fir
 MSG_UNKNOWN_DISPENSED_PRESCRIPTION = "names prescription {id!r}, which is not among the events"
 MSG_DISPENSE_BEFORE_PRESCRIPTION = "is before prescription {id!r} was written on {written}"
 MSG_UNKNOWN_PROGRAM = "is not a program; use a family ({families}) or a version ({versions})"
+MSG_EXPIRES_BEFORE_ACTIVATED = "is before the activation date"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class DecideCase:
     history: History
     #: None only when parsed with ``require_request=False`` (the FHIR exporter needs no request).
     request: Request | None
+    participants: Participants = NO_PARTICIPANTS
 
 
 def parse_program(value: Any, field: str = "program") -> str:
@@ -213,6 +218,26 @@ def parse_request(value: Any, field: str = "request", *, born: dt.date | None = 
     )
 
 
+def parse_certification(value: Any, field: str) -> Certification:
+    """``{"activated": "YYYY-MM-DD", "expires": "YYYY-MM-DD" or null}`` (both days count)."""
+    obj = require_mapping(value, field)
+    prefix = f"{field}."
+    activated = as_date(get(obj, "activated", prefix), f"{prefix}activated")
+    raw_expires = obj.get("expires")
+    expires = None if raw_expires is None else as_date(raw_expires, f"{prefix}expires")
+    if expires is not None and expires < activated:
+        raise InputError(f"{prefix}expires", MSG_EXPIRES_BEFORE_ACTIVATED)
+    return Certification(activated=activated, expires=expires)
+
+
+def parse_participants(obj: Mapping[str, Any]) -> Participants:
+    """The optional ``prescriber`` and ``pharmacy`` certification periods of a case."""
+    return Participants(
+        prescriber=parse_certification(obj["prescriber"], "prescriber") if "prescriber" in obj else None,
+        pharmacy=parse_certification(obj["pharmacy"], "pharmacy") if "pharmacy" in obj else None,
+    )
+
+
 def parse_case(case: Any, *, require_request: bool = True) -> DecideCase:
     """A whole ``decide`` case; with ``require_request=False`` a missing request is allowed."""
     obj = require_mapping(case, "case")
@@ -222,4 +247,5 @@ def parse_case(case: Any, *, require_request: bool = True) -> DecideCase:
     request = None
     if require_request or "request" in obj:
         request = parse_request(get(obj, "request"), born=patient.birth_date)
-    return DecideCase(program=program, patient=patient, history=history, request=request)
+    return DecideCase(program=program, patient=patient, history=history, request=request,
+                      participants=parse_participants(obj))

@@ -12,6 +12,7 @@ from clearcourse.rules.programs.base import Cadence, ContraceptionStandard, Lead
 from clearcourse.rules.sources import (
     ABSTINENCE_OPTION,
     FDA_IPLEDGE,
+    FDA_REMS_PAGE,
     IPLEDGE_2021_NOTICE,
     IPLEDGE_MONTHLY_STEPS,
     MAYO_MICROMEDEX,
@@ -93,4 +94,7 @@ VERSION = ProgramVersion(
                                          "Patients who cannot get pregnant: dispense within 30 days of the office "
                                          "visit (the prescription date)."),
     second_prescriber_under_18=Rule(False, FDA_IPLEDGE, "No second-prescriber rule in the US."),
+    certified_participants=Rule(True, FDA_REMS_PAGE,
+                                "Only prescribers and pharmacies registered and activated in iPLEDGE prescribe "
+                                "and dispense; the authorization checks both on the day it is asked."),
 )

@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from clearcourse.accounts.models import User
+from clearcourse.core import clock
 from clearcourse.core.errors import NotFoundError
 from clearcourse.interop.selectors import course_bundle_for_user
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"no active user {options['username']!r}")
         try:
-            bundle = course_bundle_for_user(user=actor, course_id=options["course_id"], now=timezone.now())
+            bundle = course_bundle_for_user(user=actor, course_id=options["course_id"], now=clock.now())
         except NotFoundError:
             raise CommandError(f"course {options['course_id']} not found for {actor.username}") from None
         self.stdout.write(json.dumps(bundle, indent=2, ensure_ascii=False))

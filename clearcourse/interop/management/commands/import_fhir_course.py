@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from clearcourse.accounts.models import User
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError
 from clearcourse.interop.fhir_course_import import course_import
 from clearcourse.interop.rows import MAX_BYTES
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {source}: {exc.strerror}") from None
         try:
-            report = course_import(actor=actor, data=data, today=timezone.localdate(), filename=Path(source).name)
+            report = course_import(actor=actor, data=data, today=clock.today(), filename=Path(source).name)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(json.dumps(report.as_json(), indent=2, ensure_ascii=False))

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from clearcourse.accounts.models import User
+from clearcourse.core import clock
 from clearcourse.core.errors import DomainError
 from clearcourse.interop import services
 from clearcourse.interop.rows import MAX_BYTES
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         if fmt == "auto":
             fmt = services.detect_format(source, data)
         try:
-            report = services.lab_import(actor=actor, data=data, fmt=fmt, today=timezone.localdate(),
+            report = services.lab_import(actor=actor, data=data, fmt=fmt, today=clock.today(),
                                          partial=options["partial"], filename=Path(source).name)
         except DomainError as exc:
             raise CommandError(exc.message) from None

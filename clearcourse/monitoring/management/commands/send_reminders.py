@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
+from clearcourse.core import clock
 from clearcourse.monitoring import reminders, worklist_store
 
 
@@ -34,10 +34,10 @@ class Command(BaseCommand):
         while True:
             if options["schedule"]:
                 # Date-driven worklist changes: rows not yet computed today (a no-op after the first pass).
-                refreshed = worklist_store.worklist_refresh_all(today=timezone.localdate(), stale_only=True)
+                refreshed = worklist_store.worklist_refresh_all(today=clock.today(), stale_only=True)
                 if refreshed:
                     self.stdout.write(f"worklist: {refreshed} row(s) recomputed")
-                created = reminders.reminders_schedule_all(today=timezone.localdate())
+                created = reminders.reminders_schedule_all()
                 if created:
                     self.stdout.write(f"scheduled {created} reminder(s)")
             report = reminders.send_due_reminders(worker=worker, limit=options["limit"])

@@ -59,7 +59,6 @@ def fresh_database(name: str = DEFAULT_DB, admin_url: str = ADMIN_URL) -> str:
 def base_env(url: str, **extra: str) -> dict[str, str]:
     """The production configuration (DEBUG off, a secret key, allowed hosts, persistent connections)."""
     env = dict(os.environ)
-    env.pop("CLEARCOURSE_TESTING", None)
     env.update({
         "DJANGO_SETTINGS_MODULE": "clearcourse.settings",
         "DATABASE_URL": url,

@@ -12,7 +12,6 @@ works anywhere:
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -36,9 +35,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("CLEARCOURSE_DEBUG", True)
-# pytest-django imports these settings before tests/conftest.py can set CLEARCOURSE_TESTING, so a
-# pytest process counts as a test run unless told otherwise.
-TESTING = env_bool("CLEARCOURSE_TESTING", "pytest" in sys.modules)
+# The test suite runs with clearcourse.test_settings, which imports these and changes what a test run
+# needs; nothing here depends on how the process was started.
 
 if DEBUG:
     SECRET_KEY = os.environ.get("CLEARCOURSE_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
@@ -121,7 +119,7 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or _default_sqlite,
         # Production keeps connections (a new PostgreSQL connection costs more than a whole request);
         # development and tests open one per request unless told otherwise.
-        conn_max_age=int(os.environ.get("CLEARCOURSE_CONN_MAX_AGE", "0" if DEBUG or TESTING else "600")),
+        conn_max_age=int(os.environ.get("CLEARCOURSE_CONN_MAX_AGE", "0" if DEBUG else "600")),
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -161,9 +159,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Argon2 is deliberately slow; tests sign in hundreds of times.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -201,7 +196,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -255,7 +250,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Every role but patients must sign in with a second factor (TOTP).
-CLEARCOURSE_REQUIRE_2FA = env_bool("CLEARCOURSE_REQUIRE_2FA", not TESTING)
+CLEARCOURSE_REQUIRE_2FA = env_bool("CLEARCOURSE_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "ClearCourse"
 # Each pharmacy API token may make this many requests per fixed window (accounts/api_auth.py).
 CLEARCOURSE_API_RATE_LIMIT = int(os.environ.get("CLEARCOURSE_API_RATE_LIMIT", "120"))

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("CLEARCOURSE_TESTING", "true")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-staple"

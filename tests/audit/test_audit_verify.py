@@ -100,7 +100,7 @@ def _copy_sqlite_database(target: Path) -> None:
 
 def _cli_verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CLEARCOURSE_TEST_DB_NAME"}}
-    env.update(CLEARCOURSE_DATA_DIR=str(data_dir), CLEARCOURSE_TESTING="true")
+    env.update(CLEARCOURSE_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="clearcourse.test_settings")
     return subprocess.run([sys.executable, "-m", "clearcourse", "audit", "verify"], env=env,
                           capture_output=True, text=True, check=False, timeout=120)
 

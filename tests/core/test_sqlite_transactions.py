@@ -1,4 +1,4 @@
-"""Regressions found by QA on the running demo (core and settings).
+"""The embedded SQLite database under concurrent use.
 
 The embedded SQLite deployment (``make run``) answered 500 "database is locked" as soon as a few people
 used it at once: every page that reads a patient's record writes an audit entry, and a deferred SQLite
@@ -80,47 +80,3 @@ def test_the_sqlite_settings_begin_every_transaction_immediately() -> None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("the transaction mode is a SQLite setting; this run uses PostgreSQL")
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
-
-
-# --- rules-core sentences on German pages ---------------------------------------------------------------
-
-
-def test_a_filled_in_rules_sentence_is_translated() -> None:
-    from django.utils import translation
-
-    from clearcourse.core.rule_text import localize
-    from clearcourse.rules.programs import messages
-
-    english = messages.PREGNANCY_TEST_MISSING.format(since="2026-10-27")
-    with translation.override("de"):
-        german = localize(english)
-    assert german != english
-    assert "2026-10-27" in german
-    assert german.startswith("Seit")
-
-
-def test_a_placeholder_converted_with_repr_keeps_its_value_once() -> None:
-    from django.utils import translation
-
-    from clearcourse.core.rule_text import localize
-    from clearcourse.rules.programs import messages
-
-    english = messages.DAYS_SUPPLY_EXCEEDS_PRESCRIPTION.format(id="rx-1", prescribed=30, days=40)
-    with translation.override("de"):
-        german = localize(english)
-    assert "'rx-1'" in german and "\"'rx-1'\"" not in german
-    assert "30" in german and "40" in german and german != english
-
-
-def test_unknown_text_and_english_pages_are_left_as_they_are() -> None:
-    from django.utils import translation
-
-    from clearcourse.core.rule_text import localize
-    from clearcourse.rules.programs import messages
-
-    english = messages.PREGNANCY_TEST_MISSING.format(since="2026-10-27")
-    with translation.override("en"):
-        assert localize(english) == english
-    with translation.override("de"):
-        assert localize("Something nobody catalogued {x}.") == "Something nobody catalogued {x}."
-        assert localize("") == ""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_door import run_in_process, run_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "scenarios"
@@ -22,9 +22,20 @@ KINDS = ("assess", "plan")
 
 
 def run_cli(kind: str, case: Any, *, raw: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The command's door in this process (cli_door); ``test_the_real_command_*`` starts the real one."""
     text = raw if raw is not None else json.dumps(case)
-    return subprocess.run([sys.executable, "-m", "clearcourse", kind, "-"], input=text, capture_output=True,
-                          text=True, timeout=60, cwd=ROOT, check=False)
+    return run_in_process([kind, "-"], text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_real_command_answers_a_good_case_and_refuses_a_bad_one_without_a_traceback(kind: str) -> None:
+    good = PLAN_OK if kind == "plan" else ASSESS_OK
+    done = run_subprocess([kind, "-"], json.dumps(good))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(run_cli(kind, good).stdout)
+    bad = run_subprocess([kind, "-"], json.dumps({**good, "weight_kg": -1, "iga": 9}))
+    assert bad.returncode == 2 and "Traceback" not in bad.stdout + bad.stderr
+    assert json.loads(bad.stdout)["error"]["field"] in {"weight_kg", "iga"}
 
 
 def matches(expect: dict[str, Any], out: dict[str, Any]) -> list[str]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_door import run_in_process, run_subprocess
 
 from clearcourse.scenarios.cli import IGNORED_KEYS, run_case
 
@@ -76,8 +76,8 @@ def test_every_decide_case_meets_its_expectation(path: Path) -> None:
 
 
 def _run_cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "clearcourse", "decide", *args], input=stdin,
-                          capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    """The door in this process (cli_door); the real subprocess is started by the tests that say so."""
+    return run_in_process(["decide", *args], stdin)
 
 
 def _good_case() -> dict[str, Any]:
@@ -85,7 +85,7 @@ def _good_case() -> dict[str, Any]:
 
 
 def test_the_cli_prints_the_decision_and_exits_0() -> None:
-    done = _run_cli(["-"], json.dumps(_good_case()))
+    done = run_subprocess(["decide", "-"], json.dumps(_good_case()))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"allowed": True, "program": "us-ipledge-2026", "reasons": [],
                                        "valid_through": "2026-10-11"}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_door import run_in_process, run_subprocess
 
 from clearcourse.scenarios.cli import IGNORED_KEYS, run_case
 from clearcourse.scenarios.errors import InputError
@@ -98,8 +98,8 @@ def test_bad_input_is_refused_with_the_field_that_is_wrong(case: dict[str, Any],
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "clearcourse", "screen", *args], input=stdin,
-                          capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    """The door in this process (cli_door); the missing-file test starts the real command."""
+    return run_in_process(["screen", *args], stdin)
 
 
 @pytest.mark.parametrize(("stdin", "field"), [
@@ -121,7 +121,7 @@ def test_the_cli_answers_bad_input_with_a_json_error_and_status_2(stdin: str, fi
 
 
 def test_the_cli_reports_a_missing_file_without_a_traceback(tmp_path: Path) -> None:
-    out = _cli(str(tmp_path / "nope.json"))
+    out = run_subprocess(["screen", str(tmp_path / "nope.json")])
     assert out.returncode == 2
     assert "Traceback" not in out.stdout + out.stderr
     assert json.loads(out.stdout)["error"]["field"] == "case"

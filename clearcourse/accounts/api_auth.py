@@ -79,10 +79,6 @@ def token_cache_seconds() -> float:
     return float(getattr(settings, "CLEARCOURSE_API_TOKEN_CACHE_SECONDS", 30))
 
 
-def token_cache_clear() -> None:
-    _TOKEN_CACHE.clear()
-
-
 def token_lookup(plain: str) -> PharmacyApiToken | None:
     """The token matching ``plain`` (active when it was read, at most ``token_cache_seconds()`` ago), or
     None. The secret is compared (constant-time) on every call. Revocation and a disabled service

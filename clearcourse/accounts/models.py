@@ -107,20 +107,8 @@ class User(AbstractUser):
         return self.role == Role.PRESCRIBER
 
     @property
-    def is_clinic_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_pharmacist(self) -> bool:
-        return self.role == Role.PHARMACIST
-
-    @property
     def is_patient(self) -> bool:
         return self.role == Role.PATIENT
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username

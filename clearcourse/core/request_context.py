@@ -24,14 +24,6 @@ def current_origin() -> RequestOrigin:
     return _origin.get()
 
 
-def set_origin(origin: RequestOrigin) -> object:
-    return _origin.set(origin)
-
-
-def reset_origin(token: object) -> None:
-    _origin.reset(token)  # type: ignore[arg-type]
-
-
 class RequestOriginMiddleware:
     """Records the client address and channel of each request for the audit entries it writes."""
 

@@ -2,14 +2,9 @@
 
 The programs app (``clearcourse.ppp``) loads one course's facts (``selectors.course_facts``) and the
 rules core says where the course stands (``rules.status.course_status``). The worklist needs that for
-every course at once without one query per patient, so this module:
-
-- uses ``clearcourse.ppp.selectors.courses_facts(courses, as_of=...)`` (a bulk loader returning
-  ``{course_id: (Patient, History)}``) when the programs app offers one;
-- otherwise loads the same facts itself in a fixed number of queries (:func:`bulk_course_facts`, which
-  mirrors ``course_facts`` and is held to it by a test: the two must agree on every course);
-- degrades clearly (``available=False`` with a reason the page shows) when the programs app or the
-  status rules are not installed.
+every course at once without one query per patient, so this module loads the same facts itself in a
+fixed number of queries (:func:`bulk_course_facts`, which mirrors ``course_facts`` and is held to it by
+a test: the two must agree on every course).
 """
 
 from __future__ import annotations
@@ -17,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course
+from clearcourse.rules import status as rules_status
 
 logger = logging.getLogger(__name__)
 
-PROGRAMS_NOT_INSTALLED = _("Pregnancy-prevention windows and monthly questions are not shown: the programs "
-                           "module is not available in this installation.")
 SOME_COURSES_FAILED = _("The program status of %(count)s course(s) could not be worked out; open the course to "
                         "check it.")
 
@@ -59,41 +53,18 @@ class ProgramItem:
 
 @dataclass
 class BridgeResult:
-    available: bool
     items: list[ProgramItem] = field(default_factory=list)
     reason: str = ""
     failed: int = 0
 
 
-def _modules() -> tuple[Any, Any] | None:
-    try:
-        from clearcourse.ppp import selectors as ppp_selectors
-        from clearcourse.rules import status as rules_status
-    except ImportError:
-        return None
-    return ppp_selectors, rules_status
-
-
-def facts_loader() -> Callable[..., dict[int, tuple[Any, Any]]] | None:
-    modules = _modules()
-    if modules is None:
-        return None
-    bulk = getattr(modules[0], "courses_facts", None)
-    return bulk if callable(bulk) else bulk_course_facts
-
-
 def program_items(courses: Sequence[Course], *, as_of: dt.date, until: dt.date) -> BridgeResult:
     """Program work due by ``until`` for ``courses``: open windows closing by then, pregnancy tests due,
     and the patient's monthly questions (comprehension, contraception confirmation) not yet answered."""
-    modules = _modules()
-    loader = facts_loader()
-    if modules is None or loader is None:
-        return BridgeResult(available=False, reason=str(PROGRAMS_NOT_INSTALLED))
-    rules_status = modules[1]
-    result = BridgeResult(available=True)
+    result = BridgeResult()
     if not courses:
         return result
-    all_facts = loader(list(courses), as_of=as_of)
+    all_facts = bulk_course_facts(list(courses), as_of=as_of)
     for course in courses:
         if course.pk not in all_facts:
             continue
@@ -104,13 +75,13 @@ def program_items(courses: Sequence[Course], *, as_of: dt.date, until: dt.date) 
             logger.exception("program status failed for course %s", course.pk)
             result.failed += 1
             continue
-        result.items.extend(_items_for(course, status, rules_status, as_of=as_of, until=until))
+        result.items.extend(_items_for(course, status, as_of=as_of, until=until))
     if result.failed:
         result.reason = str(SOME_COURSES_FAILED % {"count": result.failed})
     return result
 
 
-def _items_for(course: Course, status: Any, rules_status: Any, *, as_of: dt.date,
+def _items_for(course: Course, status: rules_status.CourseStatus, *, as_of: dt.date,
                until: dt.date) -> list[ProgramItem]:
     items: list[ProgramItem] = []
     window = status.window

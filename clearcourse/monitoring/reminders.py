@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.db.models import F
 from django.utils import translation
 from django.utils.module_loading import import_string
@@ -333,9 +333,3 @@ def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = N
     _with_retry(partial(release_stale_claims, now=now))
     return report
 
-
-def reminders_cancel_for_course(*, course: Course) -> int:
-    """Pending reminders of a course that closed are cancelled (the worker also skips them)."""
-    with transaction.atomic():
-        return Reminder.objects.filter(course=course, status=ReminderStatus.PENDING).update(
-            status=ReminderStatus.CANCELLED, last_error="course closed")

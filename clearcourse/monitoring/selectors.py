@@ -247,10 +247,8 @@ def worklist(*, user: User, today: dt.date, prescriber_id: int | None = None, pa
                                   detail=stored.detail, due=stored.due, overdue=stored.overdue,
                                   needs_clinical_signoff=stored.needs_clinical_signoff))
     items.sort(key=lambda i: (i.due, i.course.patient.family_name, i.kind, i.code))
-    programs = programs_bridge.BridgeResult(available=programs_bridge.facts_loader() is not None)
-    if not programs.available:
-        programs.reason = str(programs_bridge.PROGRAMS_NOT_INSTALLED)
-    elif counts["failed"]:
+    programs = programs_bridge.BridgeResult()
+    if counts["failed"]:
         programs.failed = int(counts["failed"])
         programs.reason = str(programs_bridge.SOME_COURSES_FAILED % {"count": programs.failed})
     # The notice about unsigned defaults is about the clinic whose courses are listed.

@@ -37,7 +37,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import translation
-from django.utils.translation import gettext
 
 from clearcourse.core import clock
 from clearcourse.courses.models import Course
@@ -123,28 +122,23 @@ def compute_entries(courses: Sequence[Course], *, today: dt.date) -> list[Workli
 
 def _program_items(courses: Sequence[Course], *, today: dt.date, until: dt.date,
                    items: dict[int, list[dict[str, Any]]], windows: dict[int, dt.date], failed: set[int]) -> None:
-    """The programs app's part (nothing when it is not installed: the page says so)."""
+    """The programs app's part: windows closing, pregnancy tests and monthly questions due."""
     from clearcourse.monitoring import programs_bridge
 
-    modules = programs_bridge._modules()
-    loader = programs_bridge.facts_loader()
-    if modules is None or loader is None:
-        return
-    rules_status = modules[1]
-    all_facts = loader(list(courses), as_of=today)
+    all_facts = programs_bridge.bulk_course_facts(list(courses), as_of=today)
     for course in courses:
         if course.pk not in all_facts:
             continue
         patient, history = all_facts[course.pk]
         try:
-            status = rules_status.course_status(course.program, patient, history, today)
+            status = programs_bridge.rules_status.course_status(course.program, patient, history, today)
         except Exception:  # one course's bad data must not take the clinic's worklist down
             logger.exception("program status failed for course %s", course.pk)
             failed.add(course.pk)
             continue
         if status.window is not None:
             windows[course.pk] = status.window.closes_on
-        for entry in programs_bridge._items_for(course, status, rules_status, as_of=today, until=until):
+        for entry in programs_bridge._items_for(course, status, as_of=today, until=until):
             items[course.pk].append({
                 "kind": entry.kind, "code": entry.code, "due": entry.due.isoformat(), "title": entry.title,
                 "detail": entry.detail, "signoff": False, "source": "programs", "sources": []})
@@ -264,12 +258,8 @@ class StoredItem:
 
 def translator() -> Callable[[str], str]:
     """Translate stored English text for the active language, each distinct text once per page."""
-    localize: Callable[[str], str] = gettext
-    try:  # the core's filled-in sentences need the template matcher; plain labels only gettext
-        from clearcourse.core.rule_text import localize as rule_localize
-        localize = rule_localize
-    except ImportError:  # pragma: no cover - trees without the matcher show the sentences in English
-        pass
+    from clearcourse.core.rule_text import localize
+
     cache: dict[str, str] = {}
 
     def translate(text: str) -> str:

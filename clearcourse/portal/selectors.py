@@ -29,7 +29,7 @@ from clearcourse.courses.selectors import (
     patients_visible_to,
 )
 from clearcourse.portal.consent import ConsentDocument
-from clearcourse.portal.models import ConsentSignature, Invitation
+from clearcourse.portal.models import ConsentSignature
 from clearcourse.rules import dosing, side_effects
 from clearcourse.rules import sources as src
 from clearcourse.rules.monitoring import Severity
@@ -86,11 +86,6 @@ def consent_signature_get(user: User, signature_id: int) -> ConsentSignature:
 
 def latest_signature(course: Course) -> ConsentSignature | None:
     return ConsentSignature.objects.current().filter(course=course).order_by("-signed_at", "-id").first()
-
-
-def open_invitation(patient: Patient) -> Invitation | None:
-    return (Invitation.objects.filter(patient=patient, accepted_at__isnull=True, revoked_at__isnull=True)
-            .order_by("-created_at", "-id").first())
 
 
 # --- shared facts ------------------------------------------------------------------------------------------
@@ -464,10 +459,6 @@ class Duties:
     ready_to_dispense: bool = False
     status_error: str = ""
     instrument: str = "phq9"
-
-    @property
-    def open_count(self) -> int:
-        return sum(1 for d in self.items if d.state == DUE)
 
 
 def mood_instrument(patient: Patient, on: dt.date) -> str:

@@ -428,11 +428,9 @@ def supply_limit_days(course: Course, on: dt.date) -> int:
 
 def prescription_warnings(course: Course) -> tuple[Any, ...]:
     """Interaction alerts for the course's medication list (latest assessment) and contraception
-    (``clearcourse.rules.interactions``; empty when that module is absent)."""
-    try:
-        from clearcourse.rules.interactions import check_interactions
-    except ImportError:  # pragma: no cover - the interactions module ships with the monitoring issue
-        return ()
+    (``clearcourse.rules.interactions``)."""
+    from clearcourse.rules.interactions import check_interactions
+
     assessment = (Assessment.objects.current().filter(course=course).order_by("-assessed_on", "-id")
                   .values_list("medications", flat=True).first())
     methods = (ContraceptionConfirmation.objects.current().filter(course=course)

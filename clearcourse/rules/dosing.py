@@ -121,12 +121,6 @@ def strengths_conflict(strengths: Iterable[Decimal]) -> str | None:
     return None
 
 
-def products_for_strengths(strengths: Iterable[Decimal]) -> tuple[str, ...]:
-    """Codes of the catalogue products that make every given strength."""
-    given = set(strengths)
-    return tuple(code for code, p in PRODUCTS.items() if given <= set(p.strengths_mg))
-
-
 # --- numbers -----------------------------------------------------------------------------------
 
 ONE_DECIMAL = Decimal("0.1")

@@ -33,11 +33,3 @@ def field_type(bound_field: Any) -> str:
     if name == "HiddenInput":
         return "hidden"
     return "input"
-
-
-@register.filter
-def get_item(mapping: Any, key: Any) -> Any:
-    try:
-        return mapping[key]
-    except (KeyError, IndexError, TypeError):
-        return None

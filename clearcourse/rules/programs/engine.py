@@ -43,7 +43,6 @@ from clearcourse.rules.programs.facts import (
     PregnancyTest,
     Prescription,
     Reason,
-    Request,
     TestSetting,
 )
 from clearcourse.rules.sources import Source
@@ -524,9 +523,3 @@ def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt
                                                             not_before=_iso(not_before)),
                    not_before=not_before))
 
-
-def decide_version(version: ProgramVersion, patient: Patient, history: History, request: Request,
-                   participants: Participants = NO_PARTICIPANTS) -> Decision:
-    """The pharmacy's question under one given version."""
-    return evaluate(version, patient, history, request.date, request.prescription, request.days_supply,
-                    participants).decision()

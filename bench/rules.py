@@ -2,7 +2,7 @@
 
     python bench/rules.py [--cases 2000 --seconds 3]
 
-No database, no Django request: the synthetic planner (``clearcourse.core.synth.plan_course``) lays out
+No database, no Django request: the synthetic planner (``clearcourse.synth.plan.plan_course``) lays out
 courses of every program family with 0, 5 and 11 earlier fills (the open prescription is the 1st, 6th
 and 12th month), the histories are indexed once (``History``), and ``programs.decide`` is timed in one
 process on one core (best of three rounds). ``history_build_per_s`` times building the ``History`` index from the events as
@@ -26,8 +26,8 @@ MONTHS = {1: 0, 6: 5, 12: 11}  # months of treatment -> earlier fills
 
 
 def cases(months: int, n: int, *, today: dt.date, seed: int = 7) -> list[tuple[str, Any, Any, Any]]:
-    from clearcourse.core.synth import FAMILIES, plan_course, plan_facts
     from clearcourse.rules.programs.facts import Request
+    from clearcourse.synth.plan import FAMILIES, plan_course, plan_facts
 
     rng = random.Random(seed)
     out = []

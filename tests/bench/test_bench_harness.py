@@ -108,8 +108,8 @@ def ready_prescription_for_bench(db: Any, pharmacy: Any) -> Any:
     """A synthetic patient whose open prescription is allowed today (the planner's ready case)."""
     from django.utils import timezone
 
-    from clearcourse.core import synth
     from clearcourse.courses.models import Prescription
+    from clearcourse.synth import writer as synth
 
     today = timezone.localdate()
     result = synth.generate(patients=30, clinics=1, pharmacies=1, seed=2, today=today)

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clearcourse.core import synth
 from clearcourse.rules import programs
 from clearcourse.rules.programs.facts import History, Request
+from clearcourse.synth import plan as synth
+from clearcourse.synth import writer
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -55,10 +56,10 @@ def test_the_default_shares_give_every_stage_both_risk_categories_and_mostly_all
 
 
 def test_clinic_sizes_put_the_big_clinic_first_and_share_the_rest() -> None:
-    assert synth.clinic_sizes(100, 3, 60) == [60, 20, 20]
-    assert synth.clinic_sizes(10, 3, None) == [4, 3, 3]
-    assert synth.clinic_sizes(10, 1, 5000) == [10]
-    assert sum(synth.clinic_sizes(100_000, 20, 5000)) == 100_000
+    assert writer.clinic_sizes(100, 3, 60) == [60, 20, 20]
+    assert writer.clinic_sizes(10, 3, None) == [4, 3, 3]
+    assert writer.clinic_sizes(10, 1, 5000) == [10]
+    assert sum(writer.clinic_sizes(100_000, 20, 5000)) == 100_000
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,7 +70,7 @@ def test_synth_writes_a_population_the_loader_judges_as_planned_and_keeps_the_au
     from clearcourse.pharmacy.models import Dispense
     from clearcourse.ppp.selectors import course_decision
 
-    result = synth.generate(patients=40, clinics=2, pharmacies=3, seed=11, today=TODAY, big_clinic=25, chunk=15)
+    result = writer.generate(patients=40, clinics=2, pharmacies=3, seed=11, today=TODAY, big_clinic=25, chunk=15)
     assert Patient.objects.count() == 40
     assert Patient.objects.filter(clinic_id=result.clinic_ids[0]).count() == 25
     assert result.counts["Dispense"] == Dispense.objects.count() > 0

@@ -1,5 +1,5 @@
 """``python -m clearcourse synth --patients N --clinics C --pharmacies P [--seed S]``: a synthetic
-population for benchmarks (see ``clearcourse.core.synth``). Bulk inserts (COPY on PostgreSQL); prints
+population for benchmarks (see ``clearcourse.synth.writer``). Bulk inserts (COPY on PostgreSQL); prints
 one JSON summary line."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearcourse.core import synth
+from clearcourse.synth import writer as synth
 
 
 class Command(BaseCommand):

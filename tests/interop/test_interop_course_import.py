@@ -20,6 +20,7 @@ from clearcourse.courses.models import Course, Patient
 from clearcourse.courses.services import DATE_IN_FUTURE, RECORD_NUMBER_TAKEN
 from clearcourse.interop import codes, fhir_export
 from clearcourse.interop import fhir_course_import as fci
+from clearcourse.interop.fhir_course_import import messages as fci_messages
 from clearcourse.interop.selectors import course_export_input
 from clearcourse.monitoring.services import LAB_VALUE_NEGATIVE
 
@@ -92,13 +93,13 @@ def test_every_bad_entry_is_reported_with_its_index_and_nothing_is_written(
         (rx_first, "MedicationRequest", "authoredOn", DATE_IN_FUTURE),
         # ... and so is its dispense, with the reason
         (dispense_of_first, "MedicationDispense", "authorizingPrescription",
-         fci.REFERENCE_FAILED.format(index=rx_first)),
+         fci_messages.REFERENCE_FAILED.format(index=rx_first)),
         (rx_last, "MedicationRequest", "medicationCodeableConcept",
-         fci.PRODUCT_MISMATCH.format(product="conventional")),
-        (dispense_other, "MedicationDispense", "daysSupply", fci.BAD_DAYS),
+         fci_messages.PRODUCT_MISMATCH.format(product="conventional")),
+        (dispense_other, "MedicationDispense", "daysSupply", fci_messages.BAD_DAYS),
         (alt, "Observation", "valueQuantity", LAB_VALUE_NEGATIVE),
         (procedure, "Procedure", "performedDateTime", DATE_IN_FUTURE),
-        (unknown, "Observation", "", fci.NOT_IMPORTED.format(type="Observation")),
+        (unknown, "Observation", "", fci_messages.NOT_IMPORTED.format(type="Observation")),
     } | {(weight, "Observation", "", next(p.message for p in report.problems if p.index == weight))}
     assert next(p.message for p in report.problems if p.index == weight).startswith("Not a valid FHIR R4 Observation")
     assert [p.index for p in report.problems] == sorted(p.index for p in report.problems)
@@ -147,14 +148,14 @@ def test_only_a_registered_prescriber_can_import_a_course(request: pytest.Fixtur
                                                           persona: str, today: dt.date) -> None:
     with pytest.raises(PermissionDeniedError) as caught:
         fci.course_import(actor=request.getfixturevalue(persona), data=_data(bundle), today=today)
-    assert caught.value.message == fci.ONLY_PRESCRIBERS
+    assert caught.value.message == fci_messages.ONLY_PRESCRIBERS
 
 
 @pytest.mark.django_db
 def test_a_course_of_another_program_is_refused_as_a_whole(bundle: dict[str, Any], other_prescriber: Any,
                                                            today: dt.date) -> None:
     report = fci.course_import(actor=other_prescriber, data=_data(bundle), today=today)
-    assert report.file_error == fci.PROGRAM_NOT_CLINIC.format(program="us-ipledge", clinic="eu-ppp")
+    assert report.file_error == fci_messages.PROGRAM_NOT_CLINIC.format(program="us-ipledge", clinic="eu-ppp")
     assert not report.written and Course.objects.count() == 1
 
 
@@ -174,7 +175,7 @@ def test_a_phq_total_that_is_not_the_score_of_its_answers_is_refused(bundle: dic
     bundle["entry"][total]["resource"]["valueInteger"] = 9
     report = fci.course_import(actor=lakeside, data=_data(bundle), today=today)
     assert [(p.index, p.field, p.message) for p in report.problems] == [
-        (total, "valueInteger", fci.TOTAL_DIFFERS.format(total=9, score=2))]
+        (total, "valueInteger", fci_messages.TOTAL_DIFFERS.format(total=9, score=2))]
 
 
 @pytest.mark.django_db
@@ -190,10 +191,10 @@ def test_a_dispense_longer_than_its_prescription_is_refused(bundle: dict[str, An
 @pytest.mark.django_db
 @pytest.mark.parametrize(("data", "message"), [
     (b"{not json", "The file is not JSON"),
-    (b'{"resourceType": "Patient"}', fci.NOT_A_BUNDLE),
-    (b'{"resourceType": "Bundle", "type": "collection"}', fci.NO_ENTRIES),
+    (b'{"resourceType": "Patient"}', fci_messages.NOT_A_BUNDLE),
+    (b'{"resourceType": "Bundle", "type": "collection"}', fci_messages.NO_ENTRIES),
     (json.dumps({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}] * 2}).encode(),
-     fci.ONE_PATIENT.format(count=2)),
+     fci_messages.ONE_PATIENT.format(count=2)),
 ])
 def test_a_file_that_is_not_a_course_bundle_is_refused_as_a_whole(lakeside: Any, today: dt.date, data: bytes,
                                                                   message: str) -> None:
@@ -310,8 +311,8 @@ def test_a_bad_course_plan_severity_side_effect_or_missed_dose_entry_is_reported
     assert any(p.index == effects for p in report.problems)
     assert any(p.index == missed for p in report.problems)
     messages = {p.index: p.message for p in report.problems}
-    assert messages[plan] == fci.PLAN_DOSE_DIFFERS.format(dose=35, computed=30)
-    assert messages[assessment] == fci.GAGS_SCORE_DIFFERS.format(score=40, computed=28)
+    assert messages[plan] == fci_messages.PLAN_DOSE_DIFFERS.format(dose=35, computed=30)
+    assert messages[assessment] == fci_messages.GAGS_SCORE_DIFFERS.format(score=40, computed=28)
 
 
 @pytest.mark.django_db
@@ -319,7 +320,7 @@ def test_a_bundle_with_a_course_plan_does_not_note_the_course_fields_as_missing(
         bundle: dict[str, Any], lakeside: Any, today: dt.date) -> None:
     report = fci.course_import(actor=lakeside, data=_data(bundle), today=today)
     assert report.written, report.as_json()
-    assert fci.NOTE_NOT_STORED not in report.notes
+    assert fci_messages.NOTE_NOT_STORED not in report.notes
     without_plan = copy.deepcopy(bundle)
     without_plan["entry"] = [e for e in without_plan["entry"] if e["resource"]["resourceType"] != "CarePlan"]
     without_plan["entry"] = [e for e in without_plan["entry"] if not _local(
@@ -330,4 +331,4 @@ def test_a_bundle_with_a_course_plan_does_not_note_the_course_fields_as_missing(
             e["resource"]["identifier"][0]["value"] = other + "-2"
     second = fci.course_import(actor=lakeside, data=_data(without_plan), today=today)
     assert second.written, second.as_json()
-    assert fci.NOTE_NOT_STORED in second.notes
+    assert fci_messages.NOTE_NOT_STORED in second.notes

@@ -24,6 +24,7 @@ from clearcourse.courses.models import (
     WeightMeasurement,
 )
 from clearcourse.rules import dosing, eligibility, severity
+from clearcourse.rules import sources as source_register
 from clearcourse.rules.sources import Source
 
 ONLY_CLINIC_STAFF = "Only the clinic's prescribers and their delegates can do this."
@@ -191,7 +192,7 @@ def _check_correction(supersedes: Any, correction_reason: str, *, course: Course
 
 
 def source_json(source: Source) -> dict[str, str]:
-    return {"key": source.key, "title": source.title, "url": source.url, "quality": source.quality}
+    return source_register.as_json(source)
 
 
 def assessment_decision(

@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from clearcourse.rules.sources import LOINC_CODES, Source
-
 #: The FHIR release every export claims and every import expects.
 FHIR_VERSION = "4.0.1"
 
@@ -314,6 +312,3 @@ def setting(code: str) -> Code:
 def program(code: str) -> Code:
     return Code(LOCAL_PROGRAM, code, code)
 
-
-#: Where every code above comes from, for docs and citations.
-SOURCES: tuple[Source, ...] = (LOINC_CODES,)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core.citations import cite_text
 from clearcourse.monitoring import services
 from clearcourse.monitoring.models import CompletedBy, SexualFunctionOutcome
 from clearcourse.rules import labs, mood, side_effects
@@ -130,7 +131,7 @@ class MonitoringConfigForm(forms.Form):
                 # Ten times the shipped default bounds typing errors (1e308 would switch the alert off).
                 min_value=0, max_value=float(threshold.bound) * MAX_THRESHOLD_FACTOR,
                 help_text=_("Default %(bound)s; sources: %(sources)s") % {
-                    "bound": threshold.bound, "sources": "; ".join(s.cite() for s in threshold.sources)},
+                    "bound": threshold.bound, "sources": "; ".join(cite_text(s) for s in threshold.sources)},
             )
 
     def threshold_fields(self) -> list[forms.BoundField]:

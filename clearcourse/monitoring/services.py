@@ -47,6 +47,7 @@ from clearcourse.monitoring.models import (
 )
 from clearcourse.rules import labs, mood, side_effects
 from clearcourse.rules import monitoring as rules_monitoring
+from clearcourse.rules import sources as source_register
 from clearcourse.rules.sources import Source
 
 # Messages tests assert (translated where raised).
@@ -101,7 +102,7 @@ def _require_course_access(actor: User, course: Course, *, allow_patient: bool) 
 
 
 def _sources_json(sources: Sequence[Source]) -> list[dict[str, str]]:
-    return [{"key": s.key, "title": s.title, "url": s.url, "quality": s.quality} for s in sources]
+    return [source_register.as_json(s) for s in sources]
 
 
 def _message(msgid: str, **params: Any) -> dict[str, Any]:

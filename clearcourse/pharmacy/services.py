@@ -48,7 +48,6 @@ NO_LONGER_ALLOWED = ("The conditions for dispensing are no longer met (recorded 
                      "{codes}. Ask for a new authorization.")
 PRESCRIPTION_VOIDED = "Prescription {reference} was voided by the prescriber."
 PRESCRIPTION_SUPERSEDED = "Prescription {reference} was replaced by a corrected prescription{successor}."
-RECORD_SOURCE = "ClearCourse prescription record"
 
 #: Reason codes that mean the request itself is wrong (the supply asked for), not the patient's record:
 #: they are answered with 422 on ``days_supply`` and nothing is stored.
@@ -82,9 +81,9 @@ def _check_key(idempotency_key: str) -> str:
 def _record_refusal(prescription: Prescription) -> Decision | None:
     """A refusal that needs no rules core: a voided or corrected prescription is not dispensable."""
     from clearcourse.rules.programs.facts import Reason
-    from clearcourse.rules.sources import Source
+    from clearcourse.rules.sources import CLEARCOURSE_RECORD
 
-    source = Source(key="clearcourse-record", title=RECORD_SOURCE, url="", quality="P")
+    source = CLEARCOURSE_RECORD
     reference = selectors.prescription_reference(prescription)
     if prescription.voided:
         return Decision(allowed=False, program=prescription.course.program, reasons=(

@@ -209,28 +209,31 @@ def consent_document(*, program: str, can_get_pregnant: bool, language: str) -> 
     lang = language
     risks: list[ConsentRisk] = [
         ConsentRisk("personal_use", _PERSONAL[lang],
-                    (src.OPENFDA_LABEL, src.HUS_RETINOIDS, src.MEDICATION_GUIDE, src.SHARECARE_CAUTIONS)),
+                    (src.US_PI_PREGNANCY, src.US_PI_EMBRYO_FETAL, src.SMPC_WARNINGS, src.FDA_BLOOD_DONATION)),
     ]
     if can_get_pregnant:
         if family == "us-ipledge":
             risks.append(ConsentRisk("pregnancy", _PREGNANCY_US[lang],
-                                     (src.MAYO_MICROMEDEX, src.MEDICATION_GUIDE, src.ABSTINENCE_OPTION,
-                                      src.OPENFDA_LABEL)))
+                                     (src.US_PI_REPRODUCTIVE, src.US_PI_LACTATION, src.US_PI_EMBRYO_FETAL,
+                                      src.DEFAULT_US_METHODS)))
         else:
             risks.append(ConsentRisk("pregnancy", _PREGNANCY_PPP[lang],
-                                     (src.EMA_2018, src.EU_SMPC, src.BNF, src.OPENFDA_LABEL)))
-    risks.append(ConsentRisk("mood", _MOOD[lang], (src.EMA_2018, src.SCHROM_PHQ)))
+                                     (src.EMA_2018, src.SMPC_WARNINGS, src.SMPC_CONTRAINDICATIONS, src.MHRA_2019,
+                                      src.DEFAULT_POST_TREATMENT_TEST)))
+    risks.append(ConsentRisk("mood", _MOOD[lang], (src.US_PI_PSYCHIATRIC, src.EMA_2018, src.DEFAULT_MOOD_TOOL)))
     if family == "uk-mhra":
-        risks.append(ConsentRisk("sexual_function", _SEXUAL_UK[lang], (src.MHRA_2023, src.MHRA_2026)))
+        risks.append(ConsentRisk("sexual_function", _SEXUAL_UK[lang], (src.MHRA_2023, src.MHRA_2025)))
     risks.append(ConsentRisk("serious_effects", _SERIOUS[lang],
-                             (src.MEDSCAPE_LABEL, src.SMPC_VISION, src.BNF, src.RXREASONER_SMPC,
-                              src.MAYO_MICROMEDEX)))
+                             (src.US_PI_INTRACRANIAL, src.SMPC_ADVERSE, src.US_PI_IBD, src.US_PI_PANCREATITIS,
+                              src.US_PI_LIVER, src.US_PI_HEARING, src.ACCUTANE_2010, src.SMPC_CONTRAINDICATIONS,
+                              src.DEFAULT_VITAMIN_A_SUPPLEMENTS)))
     risks.append(ConsentRisk("common_effects", _COMMON[lang],
-                             (src.SIDE_EFFECTS_REVIEW, src.SKIN_THERAPY_LETTER, src.MEDICATION_GUIDE)))
+                             (src.DEFAULT_COMMON_EFFECTS, src.US_PI_BONE, src.DEFAULT_SKIN_CARE)))
     # iPLEDGE limits every patient's supply; the PPP limits it for patients who can get pregnant (1.3, 6.1).
     supply = family == "us-ipledge" or can_get_pregnant
     risks.append(ConsentRisk("supervision", _SUPERVISION[lang] + (_SUPPLY[lang] if supply else ""),
-                             (src.SMPC_MONITORING, src.MEDLINE_MONOGRAPH, src.BNF)))
+                             (src.SMPC_WARNINGS, src.ABSORICA_BASELINE_TESTS,
+                              src.DEFAULT_US_SUPPLY if family == "us-ipledge" else src.SMPC_WARNINGS)))
     category = "can" if can_get_pregnant else "cannot"
     return ConsentDocument(
         version_id=f"{CONSENT_VERSION}/{family}/{category}/{lang}",

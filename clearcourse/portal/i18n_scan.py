@@ -159,6 +159,12 @@ def core_strings() -> set[str]:
     found.update(product.food for product in dosing.PRODUCTS.values())
     for grade in side_effects.Grade:
         found.update((grade.value, grade.value.capitalize()))
+    # The register: documents' issuers, titles and versions, section topics and the non-document labels.
+    register = importlib.import_module("clearcourse.rules.sources")
+    for document in register.REGISTER.values():
+        found.update(_strings((document.issuer, document.title, document.version)))
+    for source in register.SOURCES.values():
+        found.update(_strings((source.topic, source.label)))
     # Every module-level message constant of the core (upper-case name, a sentence).
     for path in sorted((PACKAGE / "rules").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -229,8 +229,7 @@ def dose_part(course: Course, *, today: dt.date) -> DosePart:
         product=course.product, product_label=str(course.get_product_display()),
         with_food=course.product == "conventional", summary=summary, planned_days=planned_days,
         planned_weeks=math.ceil(planned_days / 7) if planned_days else None,
-        sources=(src.EU_SMPC, src.MSD_MANUAL, src.LABEL_COURSE_LENGTH, src.LAI_2025,
-                 *(product.sources if product else ())),
+        sources=(src.SMPC_POSOLOGY, src.US_PI_DOSING, src.DEFAULT_CUMULATIVE_220, *(product.sources if product else ())),
     )
 
 
@@ -311,7 +310,7 @@ def pregnancy_part(course: Course, *, today: dt.date) -> PregnancyPart:
              version.supply_limit_days_can if can else version.supply_limit_days_cannot,
              version.treatment_settings, version.enrolment]
     sources = tuple(dict.fromkeys(r.source for r in rules))
-    after = (src.MAYO_MICROMEDEX,) if fam == "us-ipledge" else (src.BNF, src.HUS_RETINOIDS)
+    after = (src.US_PI_REPRODUCTIVE,) if fam == "us-ipledge" else (src.DEFAULT_POST_TREATMENT_TEST,)
     return PregnancyPart(
         family=fam, version_id=version.id, version_title=version.title, category=category,
         two_methods=version.contraception.value == ContraceptionStandard.TWO_METHODS_ONE_PRIMARY,
@@ -326,7 +325,7 @@ def pregnancy_part(course: Course, *, today: dt.date) -> PregnancyPart:
         monthly_contraception=version.contraception_cadence.value == Cadence.MONTHLY,
         home_tests="home" in version.treatment_settings.value,
         after_test="one_month" if fam == "us-ipledge" else "five_weeks",
-        sources=sources + after + (src.MEDICATION_GUIDE, src.HUS_RETINOIDS),
+        sources=sources + after + (src.US_PI_EMBRYO_FETAL, src.DEFAULT_INTERACTIONS),
     )
 
 
@@ -346,8 +345,8 @@ class MonitoringPart:
     sexual_function: bool  # UK (MHRA 2023)
     routine_cbc: bool
     upcoming: tuple[UpcomingCheck, ...]
-    sources: tuple[Source, ...] = (src.SMPC_MONITORING, src.MEDSCAPE_LABEL, src.AAD_2024, src.SCHROM_PHQ,
-                                   src.EMA_2018)
+    sources: tuple[Source, ...] = (src.SMPC_WARNINGS, src.ABSORICA_BASELINE_TESTS, src.ABSORICA_LAB_TESTS,
+                                   src.US_PI_PSYCHIATRIC, src.EMA_2018, src.DEFAULT_MOOD_TOOL)
 
 
 def monitoring_part(course: Course, *, today: dt.date) -> MonitoringPart:
@@ -382,16 +381,17 @@ class EducationPage:
     pregnancy: PregnancyPart
     monitoring: MonitoringPart
     signature: ConsentSignature | None
-    mechanism_sources: tuple[Source, ...] = (src.EMA_2018, src.HUS_RETINOIDS, src.LABEL_COURSE_LENGTH,
-                                             src.SKIN_THERAPY_LETTER, src.SIDE_EFFECTS_REVIEW, src.LAI_2025)
-    supervision_sources: tuple[Source, ...] = (src.EU_SMPC, src.MEDLINE_MONOGRAPH, src.FDA_IPLEDGE)
-    severity_sources: tuple[Source, ...] = (src.AAD_2024, src.FDA_ACNE_2018, src.DOSHI_1997_GAGS, src.GAGS_BANDS,
-                                            src.US_LABEL, src.EU_SMPC)
+    mechanism_sources: tuple[Source, ...] = (src.EMA_2018, src.US_PI_INDICATION, src.SMPC_POSOLOGY,
+                                             src.DEFAULT_COMMON_EFFECTS)
+    supervision_sources: tuple[Source, ...] = (src.SMPC_INDICATION, src.IPLEDGE_REMS, src.SMPC_WARNINGS)
+    severity_sources: tuple[Source, ...] = (src.AAD_2024, src.DEFAULT_SEVERITY_SCALES, src.US_PI_INDICATION,
+                                            src.SMPC_INDICATION)
 
     @property
     def side_effect_sources(self) -> tuple[Source, ...]:
         found = [s for e in side_effects.CATALOGUE.values() for s in e.sources]
-        found += [src.MEDICATION_GUIDE, src.MAYO_MICROMEDEX, src.RXREASONER_SMPC]
+        found += [src.SMPC_CONTRAINDICATIONS, src.US_PI_INTRACRANIAL, src.DEFAULT_VITAMIN_A_SUPPLEMENTS,
+                  src.DEFAULT_SKIN_CARE]
         return tuple(dict.fromkeys(found))
 
 

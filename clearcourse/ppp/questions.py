@@ -1,12 +1,13 @@
 """The comprehension question bank, one set per program family, in English and German.
 
-Patients who can get pregnant answer comprehension questions before each fill (iPLEDGE, fact sheet
-1.7); under the EU/UK PPP the patient must understand the teratogenic risk and the monthly follow-up
-(fact sheet 6.1). Each question states a fact from the fact sheet, named in ``source``.
+Patients who can get pregnant answer comprehension questions before each fill (iPLEDGE; the monthly
+cadence is a clinic default); under the EU/UK PPP the patient must understand the teratogenic risk and
+the monthly follow-up. Each question states a fact of a register document (``../shared/clinical-sources.md``),
+named in ``sources``.
 
-OPEN QUESTION (fact sheet #13): the official iPLEDGE wording, the number of questions and what happens
-after a wrong answer were not retrieved; neither were the EU/UK checklists' exact wording. These
-questions are ClearCourse's own, written from the fact sheet.
+OPEN QUESTION: the official iPLEDGE wording, the number of questions and what happens after a wrong
+answer were not retrieved; neither were the EU/UK checklists' exact wording. These questions are
+ClearCourse's own, written from the register's documents.
 
 Pass rule (:data:`PASS_RULE`): EVERY question answered correctly (100 %). That is the safer reading: a
 patient who gets one teratogenicity fact wrong is counselled again and may retake the questions at once
@@ -18,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from clearcourse.rules import sources as src
+from clearcourse.rules.sources import Source
 
 LANGUAGES = ("en", "de")
 
@@ -41,17 +45,18 @@ class Question:
     text: Mapping[str, str]
     options: tuple[Option, ...]
     correct: str  # the id of the correct option
-    source: str  # the fact-sheet section the answer comes from
+    sources: tuple[Source, ...]  # the register documents the answer comes from
 
     def text_in(self, language: str) -> str:
         return self.text.get(language) or self.text["en"]
 
 
-def _q(qid: str, en: str, de: str, options: list[tuple[str, str, str]], correct: str, source: str) -> Question:
+def _q(qid: str, en: str, de: str, options: list[tuple[str, str, str]], correct: str,
+       sources: tuple[Source, ...]) -> Question:
     opts = tuple(Option(oid, MappingProxyType({"en": o_en, "de": o_de})) for oid, o_en, o_de in options)
     if correct not in {o.id for o in opts}:  # pragma: no cover - a data error caught at import
         raise ValueError(f"question {qid}: correct option {correct!r} is not an option")
-    return Question(qid, MappingProxyType({"en": en, "de": de}), opts, correct, source)
+    return Question(qid, MappingProxyType({"en": en, "de": de}), opts, correct, sources)
 
 
 # --- questions shared by every program ----------------------------------------------------------
@@ -63,7 +68,7 @@ BIRTH_DEFECTS = _q(
     [("a", "Nothing, as long as the dose is low.", "Nichts, solange die Dosis niedrig ist."),
      ("b", "The baby can have severe birth defects.", "Das Kind kann schwere Fehlbildungen haben."),
      ("c", "Only the acne gets worse.", "Nur die Akne wird schlimmer.")],
-    "b", "fact sheet 1.1, 6.1 (teratogenicity; EMA referral 2018)",
+    "b", (src.US_PI_PREGNANCY, src.EMA_2018),
 )
 SUSPECTED_PREGNANCY = _q(
     "suspected_pregnancy",
@@ -74,7 +79,7 @@ SUSPECTED_PREGNANCY = _q(
      ("b", "Keep taking it and mention it at the next monthly visit.",
       "Weiter einnehmen und es beim nächsten Monatstermin erwähnen."),
      ("c", "Halve the dose until the next test.", "Die Dosis bis zum nächsten Test halbieren.")],
-    "a", "fact sheet 1.6 (if a patient becomes pregnant: stop the drug at once and refer)",
+    "a", (src.US_PI_EMBRYO_FETAL,),
 )
 NEVER_SHARE = _q(
     "never_share",
@@ -83,7 +88,7 @@ NEVER_SHARE = _q(
     [("a", "Yes, if they are older than 18.", "Ja, wenn die Person über 18 ist."),
      ("b", "Yes, if they take the same dose.", "Ja, wenn die Person dieselbe Dosis nimmt."),
      ("c", "No, never share isotretinoin.", "Nein, Isotretinoin darf niemals weitergegeben werden.")],
-    "c", "fact sheet 1.9 (never share the drug)",
+    "c", (src.SMPC_WARNINGS,),
 )
 BLOOD_DONATION = _q(
     "blood_donation",
@@ -93,7 +98,7 @@ BLOOD_DONATION = _q(
      ("b", "Not during treatment and not for 1 month after the last dose.",
       "Nicht während der Behandlung und nicht bis 1 Monat nach der letzten Dosis."),
      ("c", "Only on days without a capsule.", "Nur an Tagen ohne Kapsel.")],
-    "b", "fact sheet 1.9 (no blood donation during treatment and for 30 days after)",
+    "b", (src.US_PI_EMBRYO_FETAL, src.SMPC_WARNINGS, src.FDA_BLOOD_DONATION),
 )
 PROGESTIN_ONLY = _q(
     "progestin_only_pill",
@@ -102,7 +107,7 @@ PROGESTIN_ONLY = _q(
     [("a", "Yes, it is a primary method.", "Ja, sie ist eine Hauptmethode."),
      ("b", "No, it is not considered effective enough.", "Nein, sie gilt als nicht ausreichend wirksam."),
      ("c", "Yes, if it is taken with a condom.", "Ja, wenn zusätzlich ein Kondom benutzt wird.")],
-    "b", "fact sheet 1.5 and 6.1 (progestin-only pills are not acceptable; BNF)",
+    "b", (src.DEFAULT_US_METHODS, src.DEFAULT_EU_METHODS),
 )
 
 # --- US iPLEDGE ------------------------------------------------------------------------------------
@@ -116,7 +121,7 @@ US_TWO_METHODS = _q(
      ("b", "Two forms together, at least one of them a primary (highly effective) method.",
       "Zwei Methoden gleichzeitig, davon mindestens eine Hauptmethode (hochwirksam)."),
      ("c", "Two condoms.", "Zwei Kondome.")],
-    "b", "fact sheet 1.5 (two forms together, one primary)",
+    "b", (src.US_PI_REPRODUCTIVE, src.DEFAULT_US_METHODS),
 )
 US_CONTRACEPTION_PERIOD = _q(
     "us_contraception_period",
@@ -128,7 +133,7 @@ US_CONTRACEPTION_PERIOD = _q(
       "Ab 1 Monat vor der ersten Dosis, während der ganzen Behandlung (auch in Pausen) und bis 1 Monat nach "
       "der letzten Dosis."),
      ("c", "From the first dose until the last dose.", "Von der ersten bis zur letzten Dosis.")],
-    "b", "fact sheet 1.5 (1 month before, during, 1 month after)",
+    "b", (src.US_PI_REPRODUCTIVE,),
 )
 US_WINDOW = _q(
     "us_window",
@@ -139,7 +144,7 @@ US_WINDOW = _q(
       "Innerhalb von 7 Tagen, der Montag zählt als Tag 1 (also bis Sonntag)."),
      ("b", "Within 30 days of the office visit.", "Innerhalb von 30 Tagen nach dem Arzttermin."),
      ("c", "Whenever it suits you this month.", "Irgendwann in diesem Monat.")],
-    "a", "fact sheet 1.4 (7-day window from the specimen collection date)",
+    "a", (src.FDA_IPLEDGE_2026, src.DEFAULT_WINDOW_START),
 )
 US_SUPPLY = _q(
     "us_supply",
@@ -148,7 +153,7 @@ US_SUPPLY = _q(
     [("a", "A 90-day supply with refills.", "Einen Vorrat für 90 Tage mit Wiederholungen."),
      ("b", "At most a 30-day supply, with no refills.", "Höchstens einen Vorrat für 30 Tage, ohne Wiederholung."),
      ("c", "As much as the pharmacy has.", "So viel, wie die Apotheke vorrätig hat.")],
-    "b", "fact sheet 1.3 (30-day supply, no refills)",
+    "b", (src.DEFAULT_US_SUPPLY,),
 )
 US_MONTHLY_TEST = _q(
     "us_monthly_test",
@@ -160,7 +165,7 @@ US_MONTHLY_TEST = _q(
       "Vor dem ersten Rezept, vor jedem neuen Rezept während der Behandlung und nach dem Ende der "
       "Behandlung."),
      ("c", "Only if you miss a period.", "Nur wenn die Regelblutung ausbleibt.")],
-    "b", "fact sheet 1.6 (before, each month during, and after treatment)",
+    "b", (src.US_PI_REPRODUCTIVE, src.ABSORICA_LAB_TESTS),
 )
 
 # --- EU and UK Pregnancy Prevention Programme ---------------------------------------------------
@@ -175,7 +180,7 @@ EU_CONTRACEPTION = _q(
       "Barrieremethode."),
      ("b", "A barrier method alone is enough.", "Eine Barrieremethode allein genügt."),
      ("c", "None, if you have no period.", "Keine, wenn Sie keine Regelblutung haben.")],
-    "a", "fact sheet 6.1 (EMA PPP: at least one, preferably two methods; barrier methods not alone)",
+    "a", (src.SMPC_WARNINGS, src.DEFAULT_EU_METHODS),
 )
 EU_CONTRACEPTION_PERIOD = _q(
     "eu_contraception_period",
@@ -185,7 +190,7 @@ EU_CONTRACEPTION_PERIOD = _q(
       "Ab 1 Monat vor der Behandlung, während der gesamten Behandlung und bis 1 Monat nach ihrem Ende."),
      ("b", "Only during the first month of treatment.", "Nur im ersten Behandlungsmonat."),
      ("c", "Only while you are sexually active.", "Nur solange Sie sexuell aktiv sind.")],
-    "a", "fact sheet 6.1 (without interruption from 1 month before to 1 month after)",
+    "a", (src.SMPC_WARNINGS,),
 )
 EU_NOT_ACTIVE = _q(
     "eu_not_active",
@@ -195,7 +200,7 @@ EU_NOT_ACTIVE = _q(
      ("b", "Yes, unless your prescriber has compelling reasons to judge that there is no risk of pregnancy.",
       "Ja, außer Ihre Ärztin oder Ihr Arzt hat zwingende Gründe, ein Schwangerschaftsrisiko auszuschließen."),
      ("c", "Only in the first month.", "Nur im ersten Monat.")],
-    "b", "fact sheet 6.1 (applies with amenorrhoea and to women not sexually active)",
+    "b", (src.SMPC_WARNINGS,),
 )
 EU_TESTS = _q(
     "eu_tests",
@@ -205,7 +210,7 @@ EU_TESTS = _q(
       "Innerhalb von 3 Tagen vor Beginn, jeden Monat während der Behandlung und 5 Wochen nach dem Ende."),
      ("b", "Only once, before starting.", "Nur einmal, vor Beginn."),
      ("c", "Only at the end of treatment.", "Nur am Ende der Behandlung.")],
-    "a", "fact sheet 6.1 (BNF wording: 3 days before, monthly, 5 weeks after)",
+    "a", (src.MHRA_2019, src.DEFAULT_POST_TREATMENT_TEST),
 )
 EU_SUPPLY = _q(
     "eu_supply",
@@ -214,7 +219,7 @@ EU_SUPPLY = _q(
     [("a", "Up to 30 days.", "Bis zu 30 Tage."),
      ("b", "Up to 6 months.", "Bis zu 6 Monate."),
      ("c", "The whole course.", "Die ganze Behandlung.")],
-    "a", "fact sheet 6.1 (30-day limit for women of childbearing potential; MHRA, BNF)",
+    "a", (src.MHRA_2019, src.SMPC_WARNINGS),
 )
 
 # --- UK MHRA (adds the 2023 measures that remain in force in 2026) -------------------------------
@@ -231,7 +236,7 @@ UK_MOOD = _q(
      ("b", "Nothing; these changes are never related to isotretinoin.",
       "Nichts; solche Veränderungen hängen nie mit Isotretinoin zusammen."),
      ("c", "Double the dose to finish sooner.", "Die Dosis verdoppeln, um früher fertig zu sein.")],
-    "a", "fact sheet 6.2 (MHRA 2023 measures, kept in 2026)",
+    "a", (src.MHRA_2023, src.MHRA_2025),
 )
 UK_FORM = _q(
     "uk_form",
@@ -241,7 +246,7 @@ UK_FORM = _q(
      ("b", "The MHRA Acknowledgement of Risk Form.", "Das Formular der MHRA zur Bestätigung der Risiken "
       "(Acknowledgement of Risk Form)."),
      ("c", "Only a pharmacy receipt.", "Nur einen Apothekenbeleg.")],
-    "b", "fact sheet 6.2 (acknowledgement-of-risk form, updated 2026)",
+    "b", (src.MHRA_2023, src.MHRA_2026),
 )
 
 BANK: Mapping[str, tuple[Question, ...]] = MappingProxyType({

@@ -3,10 +3,11 @@
 Pure Python: no Django, no I/O, no clock (``as_of`` is an argument). Amounts are ``Decimal`` and
 divisions use ``Fraction``, so sums are exact and mg/kg is rounded once, half up, to one decimal.
 
-Sources (fact sheet section 2): US label (0.5-1 mg/kg/day, up to 2 mg/kg/day); EU SmPC (start at
-0.5 mg/kg/day; little extra benefit beyond a cumulative 120-150 mg/kg); MSD Manual (120-150 mg/kg;
-some experts suggest 220 mg/kg); Blasiak 2013 (~220 mg/kg, retreatment); drugs.com and
-Dermatology Advisor (Absorica and Absorica LD strengths; not interchangeable).
+Sources (register ``../shared/clinical-sources.md`` section 3): US label D1 §2.1 (0.5-1 mg/kg/day with
+food; up to 2 mg/kg/day, read only in quotations, and the Singapore PI D16); EU/UK SmPC D8 §4.2 (start
+at 0.5 mg/kg/day; little extra benefit beyond a cumulative 120-150 mg/kg); Absorica label D2 §2-3
+(strengths; Absorica and Absorica LD are not substitutable). A cumulative 220 mg/kg and the lowest
+accepted daily dose have no primary source: clinic defaults.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from fractions import Fraction
 from itertools import combinations_with_replacement
 
 from clearcourse.rules.sources import (
-    ABSORICA,
-    ABSORICA_LD,
-    BLASIAK_2013,
-    EU_SMPC,
-    LAI_2025,
-    MSD_MANUAL,
-    TAN_2015,
-    US_LABEL,
+    ABSORICA_LABEL,
+    DEFAULT_CUMULATIVE_220,
+    DEFAULT_DOSE_LIMITS,
+    HSA_PI,
+    SMPC_POSOLOGY,
+    US_PI_DOSING,
     Source,
 )
 
@@ -58,11 +57,11 @@ def _mg(*values: int) -> tuple[Decimal, ...]:
 
 
 CONVENTIONAL = Product("conventional", "conventional isotretinoin (Amnesteem, Claravis, Zenatane, Myorisan, ...)",
-                       _mg(10, 20, 30, 40), "take with meals", (US_LABEL,))
+                       _mg(10, 20, 30, 40), "take with meals", (US_PI_DOSING,))
 ABSORICA_PRODUCT = Product("absorica", "Absorica (lidose) and its AB2-rated generics",
-                           _mg(10, 20, 25, 30, 35, 40), "with or without meals", (ABSORICA,))
+                           _mg(10, 20, 25, 30, 35, 40), "with or without meals", (ABSORICA_LABEL,))
 ABSORICA_LD_PRODUCT = Product("absorica_ld", "Absorica LD (micronized)",
-                              _mg(8, 16, 20, 24, 28, 32), "with or without food", (ABSORICA_LD,))
+                              _mg(8, 16, 20, 24, 28, 32), "with or without food", (ABSORICA_LABEL,))
 PRODUCTS: dict[str, Product] = {p.code: p for p in (CONVENTIONAL, ABSORICA_PRODUCT, ABSORICA_LD_PRODUCT)}
 
 SWITCH_TO_OR_FROM_LD = ("Absorica LD is not substitutable with any other isotretinoin product, Absorica "
@@ -91,15 +90,14 @@ def check_product_switch(current: str, new: str) -> ProductSwitch:
     """Refuse substituting one product family for another: they are not interchangeable.
 
     Conventional, Absorica and Absorica LD reach different exposures per mg, so neither mg/kg/day
-    nor cumulative mg/kg carries over 1:1. Sources: drugs.com (Absorica), Dermatology Advisor
-    (Absorica LD). Fact sheet 2.4.
+    nor cumulative mg/kg carries over 1:1. Source: the Absorica label (D2 §2-3).
     """
     before, after = product(current), product(new)
     if before.code == after.code:
         return ProductSwitch(True, "same_product", "", ())
     if "absorica_ld" in (before.code, after.code):
-        return ProductSwitch(False, "product_not_interchangeable", SWITCH_TO_OR_FROM_LD, (ABSORICA_LD,))
-    return ProductSwitch(False, "product_not_interchangeable", SWITCH_ABSORICA_CONVENTIONAL, (ABSORICA,))
+        return ProductSwitch(False, "product_not_interchangeable", SWITCH_TO_OR_FROM_LD, (ABSORICA_LABEL,))
+    return ProductSwitch(False, "product_not_interchangeable", SWITCH_ABSORICA_CONVENTIONAL, (ABSORICA_LABEL,))
 
 
 def strengths_conflict(strengths: Iterable[Decimal]) -> str | None:
@@ -142,8 +140,8 @@ def format_mg(value: Decimal) -> str:
 
 MAX_CAPSULES_PER_DAY = 3  # scenario contract; the split into doses is the prescriber's (see below)
 
-# OPEN QUESTION (fact sheet #9): once vs twice daily differs between the US label, the EU SmPC and
-# MSD; the capsule breakdown here is per day and says nothing about how the day's dose is split.
+# OPEN QUESTION: once vs twice daily differs between the US label (two doses) and the EU SmPC (once or
+# twice); the capsule breakdown here is per day and says nothing about how the day's dose is split.
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +189,7 @@ def nearest_daily_dose(weight_kg: Decimal, mg_per_kg: Decimal, strengths: Sequen
 
     At most three capsules a day, at least one; for that dose the fewest capsules; a tie between a
     lower and a higher dose goes to the lower one. Source: the scenario contract (``plan``); the
-    strengths come from the product catalogue (fact sheet 2.4).
+    strengths come from the product catalogue (D1 §2.1; D2 §2-3).
     """
     _check_positive(weight_kg, "weight_kg")
     _check_positive(mg_per_kg, "daily_mg_per_kg")
@@ -207,9 +205,9 @@ def nearest_daily_dose(weight_kg: Decimal, mg_per_kg: Decimal, strengths: Sequen
     return DoseChoice(wanted_mg=wanted, daily_dose_mg=dose, capsules=capsules)
 
 
-# OPEN QUESTION (fact sheet #7): low-dose regimens (0.25-0.4 mg/kg/day) and the guideline's exact
-# wording were not confirmed. 0.1-2.0 mg/kg/day is the project's plausibility range (2.0 is the
-# label's/MSD's upper dose for very severe disease); outside it the prescriber must state a reason.
+# OPEN QUESTION: low-dose regimens (0.25-0.4 mg/kg/day) have no primary source. 0.1-2.0 mg/kg/day is the
+# project's range: 2.0 is the label's upper dose for very severe disease (D1 §2.1, read only in quotations;
+# D16), 0.1 a clinic default; outside it the prescriber must state a reason.
 DAILY_MG_PER_KG_MIN = Decimal("0.1")
 DAILY_MG_PER_KG_MAX = Decimal("2.0")
 DOSE_OUTSIDE_RANGE = "is outside 0.1-2.0 mg/kg/day; a stated reason (dose_reason) is required"
@@ -220,13 +218,14 @@ class DoseRangeCheck:
     within: bool
     accepted: bool
     reason: str | None
-    sources: tuple[Source, ...] = (US_LABEL, EU_SMPC, MSD_MANUAL)
+    sources: tuple[Source, ...] = (US_PI_DOSING, SMPC_POSOLOGY, HSA_PI, DEFAULT_DOSE_LIMITS)
 
 
 def check_daily_mg_per_kg(mg_per_kg: Decimal, reason: str | None = None) -> DoseRangeCheck:
     """Is a daily mg/kg inside 0.1-2.0? Outside it is accepted only with a stated reason.
 
-    Sources: US label (0.5-1, up to 2 mg/kg/day), EU SmPC (0.5-1.0), MSD Manual (0.5-2).
+    Sources: US label D1 §2.1 (0.5-1, up to 2 mg/kg/day), SmPC D8 §4.2 (0.5-1.0), Singapore PI D16 (up to 2);
+    the lower bound 0.1 is a clinic default.
     """
     within = DAILY_MG_PER_KG_MIN <= mg_per_kg <= DAILY_MG_PER_KG_MAX
     stated = reason.strip() if reason and reason.strip() else None
@@ -286,9 +285,8 @@ class CumulativeDose:
 def cumulative_dose(dispenses: Sequence[Dispense], plan_weight_kg: Decimal) -> CumulativeDose:
     """Sum of daily dose x (days supplied - days missed); mg/kg divides each dispense by its own weight.
 
-    A dispense without a recorded weight uses the plan's weight. Per-period weight follows the
-    peer tracker noted in research/peers-and-interop.md; cumulative mg/kg as the target measure
-    is from the EU SmPC and MSD Manual (fact sheet 2.3).
+    A dispense without a recorded weight uses the plan's weight. Cumulative mg/kg as the target measure is
+    from the EU/UK SmPC (D8 §4.2).
     """
     _check_weight(plan_weight_kg, "weight_kg")
     for index, item in enumerate(dispenses):
@@ -310,19 +308,20 @@ class TargetChoice:
     sources: tuple[Source, ...]
 
 
-# OPEN QUESTION (fact sheet #7): the AAD 2024 wording on 120-150 vs >220 mg/kg was not confirmed;
-# the evidence for 120-150 mg/kg is low grade (Tan 2015) and newer data favour cumulative dose (Lai 2025).
+# OPEN QUESTION: the AAD 2024 wording on 120-150 vs >220 mg/kg was not read (abstract only); the SmPC
+# (D8 §4.2) says little extra benefit is expected beyond 120-150 mg/kg; the US label is silent. 220 mg/kg
+# is offered for discussion only, as a clinic default.
 TARGET_CHOICES: tuple[TargetChoice, ...] = (
-    TargetChoice(Decimal(120), "120 mg/kg (classic target, lower end)", False, (EU_SMPC, MSD_MANUAL, TAN_2015)),
-    TargetChoice(Decimal(150), "150 mg/kg (classic target, upper end)", False, (EU_SMPC, MSD_MANUAL, TAN_2015)),
+    TargetChoice(Decimal(120), "120 mg/kg (classic target, lower end)", False, (SMPC_POSOLOGY,)),
+    TargetChoice(Decimal(150), "150 mg/kg (classic target, upper end)", False, (SMPC_POSOLOGY,)),
     TargetChoice(Decimal(220), "220 mg/kg (some experts; less retreatment, not statistically significant)",
-                 True, (MSD_MANUAL, BLASIAK_2013, LAI_2025)),
+                 True, (DEFAULT_CUMULATIVE_220,)),
 )
 DEFAULT_TARGET_MG_PER_KG = Decimal(120)
 
 
 def target_mg(weight_kg: Decimal, target_mg_per_kg: Decimal) -> Decimal:
-    """Course target in mg: weight x target mg/kg. Sources: EU SmPC, MSD Manual (120-150 mg/kg)."""
+    """Course target in mg: weight x target mg/kg. Source: SmPC D8 §4.2 (120-150 mg/kg)."""
     _check_weight(weight_kg, "weight_kg")
     _check_positive(target_mg_per_kg, "target_mg_per_kg")
     return weight_kg * target_mg_per_kg
@@ -416,7 +415,7 @@ def plan_course(*, weight_kg: Decimal, daily_mg_per_kg: Decimal, strengths_mg: S
 
     Daily dose: :func:`nearest_daily_dose`. Cumulative: :func:`cumulative_dose`. Remaining:
     target mg - cumulative mg, never below 0; days remaining rounded up; projected end = as_of +
-    days remaining. Sources: EU SmPC, MSD Manual, US label (fact sheet section 2).
+    days remaining. Sources: SmPC D8 §4.2, US label D1 §2.1.
     """
     _check_weight(weight_kg, "weight_kg")
     _check_positive(daily_mg_per_kg, "daily_mg_per_kg")

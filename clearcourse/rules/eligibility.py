@@ -3,10 +3,10 @@
 Pure Python: no Django, no I/O. Every code here keeps its meaning; labels and messages are plain
 English and the Django layer translates by code.
 
-Sources (fact sheet sections 4.4, 5.1 and 5.3): AAD 2024 guideline (Reynolds et al.) for the
-indication; the US label and the EU SmPC for their narrower indications (information only); the
-EU/UK SmPC, the openFDA boxed warning, the Medication Guide and secondary sources for the
-contraindications and cautions.
+Sources (register ``../shared/clinical-sources.md`` sections 1, 2 and 7): the AAD 2024 guideline (D14,
+abstract) for the indication; the US label (D1 §1) and the EU/UK SmPC (D8 §4.1-4.2) for their narrower
+indications (information only); D1 §4 and §8.2 and D8 §4.3 for the contraindications; D1 §5 and D8 §4.4
+for the cautions. What the register has no primary source for is a labelled clinic default.
 
 Inputs and the codes accepted
 -----------------------------
@@ -30,22 +30,25 @@ from dataclasses import dataclass
 from clearcourse.rules.severity import GagsResult, iga_grade, is_severe
 from clearcourse.rules.sources import (
     AAD_2024,
-    ADEQUATE_TRIAL,
-    BONE_DIGIOVANNA,
+    DEFAULT_ADEQUATE_TRIAL,
+    DEFAULT_CAUTIONS,
+    DEFAULT_DIABETES_GLUCOSE,
+    DEFAULT_INTERACTIONS,
+    DEFAULT_SEVERITY_SCALES,
+    DEFAULT_VITAMIN_A_SUPPLEMENTS,
     EMA_2018,
-    EU_SMPC,
-    ISOTRETINOIN_REVIEW_TABLE,
-    MAYO_MICROMEDEX,
-    MEDICATION_GUIDE,
-    MEDSCAPE_LABEL,
     MHRA_2023,
-    MHRA_SJW,
-    ODDB_FACHINFO,
-    OPENFDA_LABEL,
-    RXREASONER_SMPC,
-    SHARECARE_CAUTIONS,
-    SMPC_MONITORING,
-    US_LABEL,
+    SMPC_CONTRAINDICATIONS,
+    SMPC_INDICATION,
+    SMPC_WARNINGS,
+    US_PI_BONE,
+    US_PI_HYPERSENSITIVITY,
+    US_PI_IBD,
+    US_PI_INDICATION,
+    US_PI_INTRACRANIAL,
+    US_PI_LACTATION,
+    US_PI_PREGNANCY,
+    US_PI_PSYCHIATRIC,
     Source,
 )
 
@@ -189,14 +192,14 @@ US_LABEL_NOTE = LabelNote(
     "us_label",
     "US label: severe recalcitrant nodular acne (many nodules of 5 mm or more) in patients 12 years and "
     "older who did not respond to conventional therapy including systemic antibiotics.",
-    US_LABEL,
+    US_PI_INDICATION,
 )
 EU_SMPC_NOTE = LabelNote(
     "eu_smpc",
     "EU SmPC: severe acne (nodular, conglobate, or at risk of permanent scarring) resistant to adequate "
     "courses of systemic antibacterials plus topical therapy; prescribed only by physicians experienced "
     "with systemic retinoids.",
-    EU_SMPC,
+    SMPC_INDICATION,
 )
 LABEL_NOTES: tuple[LabelNote, ...] = (US_LABEL_NOTE, EU_SMPC_NOTE)
 
@@ -230,14 +233,14 @@ def assess_eligibility(*, iga: int | None, gags: GagsResult | None, scarring: bo
 
     "Severe" is IGA 4 or a GAGS band of severe or very severe. Treatment failure is at least one
     standard (oral or topical) therapy that failed after an adequate trial; the caller asserts the
-    trial was adequate (about 8-12 weeks with adherence, a weak source). The narrower US label and
-    EU SmPC indications are returned as information only. Sources: AAD 2024 (Reynolds et al.);
-    US label; EU SmPC. Fact sheet 5.1.
+    trial was adequate (about 8-12 weeks with adherence, a clinic default). The narrower US label and
+    EU SmPC indications are returned as information only. Sources: AAD 2024 (D14); US label (D1 §1);
+    SmPC (D8 §4.1-4.2).
     """
     therapies = [normalise_therapy(name, i) for i, name in enumerate(failed_therapies)]
     found: list[Indication] = []
     if is_severe(iga=iga, gags_band_code=gags.band.code if gags else None):
-        found.append(Indication("severe", _severe_reason(iga, gags), (AAD_2024,)))
+        found.append(Indication("severe", _severe_reason(iga, gags), (AAD_2024, DEFAULT_SEVERITY_SCALES)))
     if scarring:
         found.append(Indication("scarring", SCARRING_REASON, (AAD_2024,)))
     if psychosocial_burden:
@@ -245,7 +248,7 @@ def assess_eligibility(*, iga: int | None, gags: GagsResult | None, scarring: bo
     if therapies:
         labels = ", ".join(dict.fromkeys(t.label for t in therapies))
         found.append(Indication("treatment_failure", TREATMENT_FAILURE_REASON.format(therapies=labels),
-                                (AAD_2024, ADEQUATE_TRIAL)))
+                                (AAD_2024, DEFAULT_ADEQUATE_TRIAL)))
     return Eligibility(eligible=bool(found), indications=tuple(found), label_notes=LABEL_NOTES)
 
 
@@ -269,78 +272,78 @@ class Contraindication:
     matched: tuple[str, ...]  # the input entries that triggered it (empty for a yes/no input)
 
 
-# OPEN QUESTION (fact sheet #15 / 4.4): the fact sheet says "avoid" vitamin A supplements (Medication
-# Guide, Mayo) but does not list them among the SmPC contraindications. We take the safer reading and
-# make concurrent vitamin A supplements absolute (stop the supplement, then start), pending sign-off.
+# OPEN QUESTION: no register document was read on vitamin A supplements (the SmPC contraindicates
+# hypervitaminosis A). The safer reading, a clinic default: concurrent vitamin A supplements are absolute
+# (stop the supplement, then start), pending sign-off.
 RULES: tuple[ContraindicationRule, ...] = (
     ContraindicationRule("pregnancy", ABSOLUTE,
                          "Isotretinoin is contraindicated in pregnancy (boxed warning: severe birth defects).",
-                         (OPENFDA_LABEL, RXREASONER_SMPC)),
+                         (US_PI_PREGNANCY, SMPC_CONTRAINDICATIONS)),
     ContraindicationRule("breastfeeding", ABSOLUTE,
                          "Isotretinoin is contraindicated while breastfeeding; do not breastfeed during "
-                         "treatment and for 1 month after.", (RXREASONER_SMPC, MEDICATION_GUIDE)),
+                         "treatment and for 1 month after.", (SMPC_CONTRAINDICATIONS, US_PI_LACTATION)),
     ContraindicationRule("isotretinoin_hypersensitivity", ABSOLUTE,
                          "Hypersensitivity to isotretinoin or any ingredient is a contraindication.",
-                         (RXREASONER_SMPC,)),
+                         (US_PI_HYPERSENSITIVITY, SMPC_CONTRAINDICATIONS)),
     ContraindicationRule("tetracycline_use", ABSOLUTE,
                          "Tetracyclines raise the risk of pseudotumor cerebri (benign intracranial "
                          "hypertension) with isotretinoin: contraindicated together in the EU/UK SmPC; "
-                         "the US label says to avoid the combination.", (RXREASONER_SMPC, MEDSCAPE_LABEL)),
+                         "the US label says to avoid the combination.", (SMPC_CONTRAINDICATIONS, US_PI_INTRACRANIAL)),
     ContraindicationRule("vitamin_a_supplement", ABSOLUTE,
                          "Vitamin A supplements add to isotretinoin's toxicity (hypervitaminosis A); "
-                         "stop them before starting.", (MAYO_MICROMEDEX, MEDICATION_GUIDE)),
+                         "stop them before starting.", (DEFAULT_VITAMIN_A_SUPPLEMENTS,)),
     ContraindicationRule("soy_allergy", ABSOLUTE,
                          "The capsules contain soybean oil; EU SmPCs contraindicate isotretinoin in soya "
-                         "allergy.", (RXREASONER_SMPC, ODDB_FACHINFO)),
+                         "allergy.", (SMPC_CONTRAINDICATIONS,)),
     ContraindicationRule("peanut_allergy", ABSOLUTE,
                          "EU SmPCs contraindicate isotretinoin in peanut allergy (the capsules contain "
-                         "soybean oil).", (RXREASONER_SMPC, ODDB_FACHINFO)),
+                         "soybean oil).", (SMPC_CONTRAINDICATIONS,)),
     ContraindicationRule("hepatic_insufficiency", ABSOLUTE,
-                         "Hepatic insufficiency is a contraindication in the EU/UK SmPC.", (RXREASONER_SMPC,)),
+                         "Hepatic insufficiency is a contraindication in the EU/UK SmPC.", (SMPC_CONTRAINDICATIONS,)),
     ContraindicationRule("uncontrolled_hyperlipidaemia", ABSOLUTE,
                          "Excessively high blood lipids are a contraindication in the EU/UK SmPC.",
-                         (RXREASONER_SMPC,)),
+                         (SMPC_CONTRAINDICATIONS,)),
     ContraindicationRule("hypervitaminosis_a", ABSOLUTE,
-                         "Hypervitaminosis A is a contraindication in the EU/UK SmPC.", (RXREASONER_SMPC,)),
+                         "Hypervitaminosis A is a contraindication in the EU/UK SmPC.", (SMPC_CONTRAINDICATIONS,)),
     ContraindicationRule("paraben_allergy", RELATIVE,
                          "Some isotretinoin capsules have contained parabens as a preservative; check the "
-                         "chosen product's excipients.", (ISOTRETINOIN_REVIEW_TABLE,)),
+                         "chosen product's excipients.", (US_PI_HYPERSENSITIVITY, SMPC_CONTRAINDICATIONS)),
     ContraindicationRule("st_johns_wort", RELATIVE,
                          "St John's wort lowers the effect of hormonal contraceptives, implants included; "
-                         "patients relying on hormonal contraception should not take it.", (MHRA_SJW,)),
+                         "patients relying on hormonal contraception should not take it.", (DEFAULT_INTERACTIONS,)),
     ContraindicationRule("systemic_corticosteroid", RELATIVE,
                          "Systemic corticosteroids may add to isotretinoin's effects on bone.",
-                         (ISOTRETINOIN_REVIEW_TABLE, MEDICATION_GUIDE)),
+                         (US_PI_BONE, DEFAULT_INTERACTIONS)),
     ContraindicationRule("anticonvulsant", RELATIVE,
                          "Isotretinoin may lower carbamazepine or phenytoin levels, and anticonvulsants may "
-                         "add to effects on bone.", (ISOTRETINOIN_REVIEW_TABLE, MEDICATION_GUIDE)),
+                         "add to effects on bone.", (US_PI_BONE, DEFAULT_INTERACTIONS)),
     ContraindicationRule("depression", RELATIVE,
                          "History of depression: neuropsychiatric warning; assess mood before and during "
-                         "treatment.", (SHARECARE_CAUTIONS, EMA_2018, MHRA_2023)),
+                         "treatment.", (US_PI_PSYCHIATRIC, EMA_2018, MHRA_2023)),
     ContraindicationRule("psychiatric_history", RELATIVE,
                          "History of psychiatric illness: neuropsychiatric warning; assess mood before and "
-                         "during treatment.", (SHARECARE_CAUTIONS, EMA_2018, MHRA_2023)),
+                         "during treatment.", (US_PI_PSYCHIATRIC, EMA_2018, MHRA_2023)),
     ContraindicationRule("inflammatory_bowel_disease", RELATIVE,
                          "Inflammatory bowel disease is listed among the label's adverse events; stop for "
                          "severe abdominal pain, rectal bleeding or severe diarrhoea.",
-                         (SHARECARE_CAUTIONS, MEDSCAPE_LABEL)),
+                         (US_PI_IBD,)),
     ContraindicationRule("diabetes", RELATIVE,
                          "Diabetes: check lipids more often and consider blood-glucose checks.",
-                         (SHARECARE_CAUTIONS, SMPC_MONITORING)),
+                         (SMPC_WARNINGS, DEFAULT_DIABETES_GLUCOSE)),
     ContraindicationRule("obesity", RELATIVE, "Obesity: check lipids more often.",
-                         (SHARECARE_CAUTIONS, SMPC_MONITORING)),
+                         (SMPC_WARNINGS,)),
     ContraindicationRule("alcohol_misuse", RELATIVE, "Alcohol misuse: check lipids and liver tests more often.",
-                         (SHARECARE_CAUTIONS, SMPC_MONITORING)),
+                         (SMPC_WARNINGS,)),
     ContraindicationRule("lipid_disorder", RELATIVE, "Lipid disorder: check lipids more often.",
-                         (SHARECARE_CAUTIONS, SMPC_MONITORING)),
+                         (SMPC_WARNINGS,)),
     ContraindicationRule("osteoporosis", RELATIVE,
                          "Osteoporosis: isotretinoin has been linked to hyperostosis and bone changes; use "
-                         "with caution.", (SHARECARE_CAUTIONS, BONE_DIGIOVANNA)),
+                         "with caution.", (US_PI_BONE,)),
     ContraindicationRule("bone_disease", RELATIVE,
                          "Bone disease: isotretinoin has been linked to hyperostosis and premature epiphyseal "
-                         "closure; use with caution.", (SHARECARE_CAUTIONS, BONE_DIGIOVANNA)),
+                         "closure; use with caution.", (US_PI_BONE,)),
     ContraindicationRule("eating_disorder", RELATIVE, "Eating disorder: use with caution.",
-                         (SHARECARE_CAUTIONS,)),
+                         (DEFAULT_CAUTIONS,)),
 )
 RULES_BY_CODE: Mapping[str, ContraindicationRule] = {rule.code: rule for rule in RULES}
 CONTRAINDICATION_CODES: tuple[str, ...] = tuple(rule.code for rule in RULES)
@@ -420,10 +423,11 @@ def find_contraindications(*, pregnant: bool = False, breastfeeding: bool = Fals
                            conditions: Sequence[str] = ()) -> tuple[Contraindication, ...]:
     """Contraindications (absolute) and cautions (relative), in the fixed order of :data:`RULES`.
 
-    Sources: openFDA boxed warning (pregnancy); EU/UK SmPC 4.3 (breastfeeding, hypersensitivity,
-    soya/peanut, hepatic insufficiency, high lipids, hypervitaminosis A, tetracyclines); US label via
-    Medscape ("avoid" tetracyclines); Medication Guide and Mayo (vitamin A); MHRA 2014 (St John's
-    wort); Sharecare and others for the cautions. Fact sheet 4.4 and 5.3.
+    Sources: US label D1 §4.1-4.2 (pregnancy, hypersensitivity), §8.2 (breastfeeding) and its
+    intracranial-hypertension warning ("avoid" tetracyclines); EU/UK SmPC D8 §4.3 (breastfeeding,
+    hypersensitivity, soya/peanut, hepatic insufficiency, high lipids, hypervitaminosis A,
+    tetracyclines) and §4.4 (risk groups); D1 §5 for the cautions. Vitamin A supplements, St John's
+    wort and eating disorders have no register row: clinic defaults.
     """
     triggered: dict[str, list[str]] = {}
     if pregnant:

@@ -1,16 +1,14 @@
 """Medicines that matter with isotretinoin: warnings at prescription time, with reasons and sources.
 
-Sources (fact sheet 4.4 and 1.5):
-- Tetracyclines raise the risk of pseudotumor cerebri: contraindicated together in the EU/UK SmPC,
-  avoided in the US. [P] :data:`~clearcourse.rules.sources.RXREASONER_SMPC`, [S] Medscape.
-- Vitamin A supplements: additive toxicity (hypervitaminosis A); avoid. [S] Medication Guide, Mayo.
-- St John's wort lowers the effect of hormonal contraceptives, implants included; people relying on
-  hormonal contraception should not take it. [P] :data:`~clearcourse.rules.sources.MHRA_SJW`.
-- Progestin-only "minipills" are not acceptable contraception on isotretinoin. [S] Medication Guide,
-  BNF, PMC7772596.
-- Systemic corticosteroids and anticonvulsants: possible added bone effects; isotretinoin may lower
-  carbamazepine and phenytoin levels. [S] Medication Guide, PMC7772596.
-- Other drying topicals are usually stopped. [W] patient blog.
+Sources (register ``../shared/clinical-sources.md`` sections 2 and 7):
+- Tetracyclines raise the risk of pseudotumor cerebri: contraindicated together in the EU/UK SmPC
+  (D8 §4.3); the US label says to avoid them (D1, intracranial hypertension).
+- Progestin-only "minipills" are not acceptable contraception on isotretinoin (the scenario contract's
+  method list; the iPLEDGE Prescriber Guide's list was not retrieved: a clinic default).
+- Systemic corticosteroids and anticonvulsants: isotretinoin's own bone effects are in D1 §5.12; the
+  combination is a clinic default.
+- Vitamin A supplements, St John's wort, carbamazepine/phenytoin levels and drying topicals have no
+  register row: clinic defaults, labelled so.
 
 Names are matched case-insensitively, as whole words, against generic and common brand names, so
 "Doxycycline hyclate 100 mg" and "SOLODYN ER" are both found. A name this module does not know
@@ -60,7 +58,7 @@ _CS, _AC, _LVL, _DRY = (DrugClass.SYSTEMIC_CORTICOSTEROID, DrugClass.ANTICONVULS
                         DrugClass.DRYING_TOPICAL)
 
 INGREDIENTS: tuple[Ingredient, ...] = (
-    # Tetracyclines (fact sheet names doxycycline and minocycline; the class is what the SmPC names).
+    # Tetracyclines (the class is what the SmPC names).
     _ing("doxycycline", _T, aliases=("vibramycin", "vibra tabs", "doryx", "acticlate", "oracea", "periostat",
                                      "targadox", "efracea", "monodox", "adoxa")),
     _ing("minocycline", _T, aliases=("minocin", "solodyn", "minolira", "ximino", "dynacin", "amzeeq", "zilxi")),
@@ -174,17 +172,17 @@ MSG_ANTICONVULSANT = "{medication} is an anticonvulsant: possible added effects 
 MSG_LEVELS = ("{medication}: isotretinoin may lower carbamazepine or phenytoin levels; consider checking them. "
               "Anticonvulsants may also add to bone effects.")
 MSG_DRYING_TOPICAL = ("{medication} is a drying topical; such products are usually stopped during isotretinoin "
-                      "(weak source).")
+                      "(clinic default).")
 
 #: Contraception method codes (scenario contract) that are hormonal.
 HORMONAL_METHODS = frozenset({"iud_hormonal", "implant", "injection", "combined_pill", "patch", "vaginal_ring",
                               "progestin_only_pill"})
 
-_TETRA_SOURCES = (src.RXREASONER_SMPC, src.MEDSCAPE_LABEL)
-_VITA_SOURCES = (src.MEDICATION_GUIDE, src.MAYO_MICROMEDEX)
-_SJW_SOURCES = (src.MHRA_SJW, src.APHA_SJW)
-_POP_SOURCES = (src.MEDICATION_GUIDE, src.BNF, src.ISOTRETINOIN_REVIEW_TABLE)
-_BONE_SOURCES = (src.MEDICATION_GUIDE, src.ISOTRETINOIN_REVIEW_TABLE)
+_TETRA_SOURCES = (src.SMPC_CONTRAINDICATIONS, src.US_PI_INTRACRANIAL)
+_VITA_SOURCES = (src.DEFAULT_VITAMIN_A_SUPPLEMENTS,)
+_SJW_SOURCES = (src.DEFAULT_INTERACTIONS,)
+_POP_SOURCES = (src.DEFAULT_US_METHODS, src.DEFAULT_EU_METHODS)
+_BONE_SOURCES = (src.US_PI_BONE, src.DEFAULT_INTERACTIONS)
 
 
 def check_interactions(
@@ -201,7 +199,7 @@ def check_interactions(
       hormonal contraceptive on the list); otherwise a warning unless the patient cannot get pregnant.
     - A progestin-only pill, on the list or as a method code: warning (not acceptable contraception).
     - Systemic corticosteroid or anticonvulsant: info (bone); carbamazepine/phenytoin: info (levels).
-    - Drying topicals: info (weak source).
+    - Drying topicals: info (a clinic default).
     ``subject`` of each alert is the medication as written (or the method code).
     """
     meds = [m for m in medications if isinstance(m, str) and m.strip()]
@@ -243,13 +241,13 @@ def check_interactions(
                                 _BONE_SOURCES, subject=label))
         if _DRY in classes:
             alerts.append(Alert("drying_topical", Severity.INFO, MSG_DRYING_TOPICAL.format(medication=label),
-                                (src.TOPICALS_BLOG,), needs_clinical_signoff=True, subject=label))
+                                (src.DEFAULT_INTERACTIONS,), needs_clinical_signoff=True, subject=label))
     if "progestin_only_pill" in methods and not any(a.code == "progestin_only_pill" for a in alerts):
         alerts.append(Alert("progestin_only_pill", Severity.WARNING,
                             MSG_POP.format(medication="The progestin-only pill"), _POP_SOURCES,
                             subject="progestin_only_pill"))
-    # OPEN QUESTION (fact sheet 4.4): enzyme-inducing anticonvulsants (carbamazepine, phenytoin, ...)
-    # also weaken hormonal contraception, but the fact sheet does not say so; no warning is coded.
+    # OPEN QUESTION: enzyme-inducing anticonvulsants (carbamazepine, phenytoin, ...)
+    # also weaken hormonal contraception, but the register does not say so; no warning is coded.
     return by_severity(alerts)
 
 
@@ -271,5 +269,5 @@ RULES: tuple[InteractionRule, ...] = (
     InteractionRule(_CS, Severity.INFO, "Possible added bone effects", _BONE_SOURCES),
     InteractionRule(_AC, Severity.INFO, "Possible added bone effects; carbamazepine/phenytoin levels may fall",
                     _BONE_SOURCES),
-    InteractionRule(_DRY, Severity.INFO, "Usually stopped (weak source)", (src.TOPICALS_BLOG,)),
+    InteractionRule(_DRY, Severity.INFO, "Usually stopped (clinic default)", (src.DEFAULT_INTERACTIONS,)),
 )

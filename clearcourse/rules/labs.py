@@ -1,13 +1,15 @@
 """Laboratory results: analytes and their LOINC codes, units, validation and threshold alerts.
 
-Sources (fact sheet section 3):
-- LOINC codes: research/peers-and-interop.md C2 [S] :data:`~clearcourse.rules.sources.LOINC_CODES`.
-- Conversions: TG mg/dL = mmol/L x 88.57; cholesterol mg/dL = mmol/L x 38.67; ALT/AST in U/L compared
-  as a multiple of the lab's upper limit of normal (fact sheet 3.4).
-- Thresholds: fact sheet 3.4. No single authoritative source sets them (open question #6); the BNF
-  gives >9 mmol/L [S], the US label links >800 mg/dL with pancreatitis [W as retrieved], the rest come
-  from AI-generated summaries [W]. They ship as a configurable :class:`LabThreshold` set, every one
-  marked ``needs_clinical_signoff=True``: they raise alerts, never hard stops.
+- LOINC codes: the LOINC code system (loinc.org); they identify analytes and are not clinical rules.
+- Conversions: TG mg/dL = mmol/L x 88.57; cholesterol mg/dL = mmol/L x 38.67 (molar masses); ALT/AST in
+  U/L compared as a multiple of the lab's upper limit of normal.
+- Thresholds (register ``../shared/clinical-sources.md`` section 4): no regulator gives a numeric stop level
+  for triglycerides or liver enzymes. The US label lineage (D3) reports pancreatitis with triglycerides
+  above 800 mg/dL and says to stop if hypertriglyceridaemia cannot be controlled; the BNF (D15) names
+  9 mmol/L for the pancreatitis risk; the US label (D1 §5.10) says to stop if liver enzymes do not
+  readily return to normal or hepatitis is suspected. The other levels (5 mmol/L, 500 mg/dL, above the
+  ULN, 3 x ULN) have no primary source: they are clinic defaults, labelled so. Every threshold is a
+  configurable :class:`LabThreshold` marked ``needs_clinical_signoff``: they raise alerts, never hard stops.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class Qualitative(StrEnum):
     POSITIVE = "positive"
 
 
-#: LOINC code -> analyte (research/peers-and-interop.md C2).
+#: LOINC code -> analyte.
 LOINC: dict[str, Analyte] = {
     "2571-8": Analyte.TRIGLYCERIDES,
     "2093-3": Analyte.TOTAL_CHOLESTEROL,
@@ -99,7 +101,7 @@ QUALITATIVE_ANALYTES = frozenset({Analyte.HCG_URINE, Analyte.HCG_SERUM})
 ENZYMES = frozenset({Analyte.ALT, Analyte.AST})
 _CHOLESTEROLS = frozenset({Analyte.TOTAL_CHOLESTEROL, Analyte.HDL_CHOLESTEROL, Analyte.LDL_CHOLESTEROL})
 
-#: mg/dL per mmol/L (fact sheet 3.4).
+#: mg/dL per mmol/L (from the molar masses).
 TG_MG_DL_PER_MMOL_L = 88.57
 CHOLESTEROL_MG_DL_PER_MMOL_L = 38.67
 
@@ -176,7 +178,7 @@ def _factor(analyte: Analyte) -> float:
 
 
 def convert(analyte: Analyte, value: float, from_unit: Unit, to_unit: Unit) -> float:
-    """Convert a lipid value between mg/dL and mmol/L (fact sheet 3.4 factors); same unit is a no-op."""
+    """Convert a lipid value between mg/dL and mmol/L (molar-mass factors); same unit is a no-op."""
     if from_unit == to_unit:
         return value
     if {from_unit, to_unit} != {Unit.MG_DL, Unit.MMOL_L}:
@@ -291,19 +293,18 @@ class LabThreshold:
         return value >= self.bound if self.inclusive else value > self.bound
 
 
-MSG_TG_REFER = ("Triglycerides above 5 mmol/L (about 443 mg/dL): secondary sources suggest looking for other "
-                "causes or referring. Weak source; needs clinical sign-off.")
-MSG_TG_REDUCE = ("Triglycerides above 500 mg/dL (5.65 mmol/L): secondary sources suggest reducing the dose because "
-                 "of the pancreatitis risk; some say not to start. Weak source; needs clinical sign-off.")
-MSG_TG_STOP = ("Triglycerides above 9 mmol/L (about 797 mg/dL): the BNF gives this as the pancreatitis risk level "
-               "and the US label links levels above 800 mg/dL with acute pancreatitis. Consider stopping "
-               "isotretinoin; the label says stop if triglycerides cannot be kept at an acceptable level or "
-               "pancreatitis symptoms appear.")
-MSG_ENZYME_ABOVE_ULN = ("{analyte} above the upper limit of normal but below 3x ULN: secondary sources suggest "
-                        "continuing with more frequent checks. Weak source; needs clinical sign-off.")
-MSG_ENZYME_3X_ULN = ("{analyte} at or above 3x the upper limit of normal: secondary sources suggest lowering the "
-                     "dose or pausing treatment and rechecking weekly until normal. Weak source; needs clinical "
-                     "sign-off.")
+MSG_TG_REFER = ("Triglycerides above 5 mmol/L (about 443 mg/dL): look for other causes and consider referral. "
+                "Clinic default: no published threshold.")
+MSG_TG_REDUCE = ("Triglycerides above 500 mg/dL (5.65 mmol/L): consider reducing the dose because of the risk of "
+                 "pancreatitis. Clinic default: no published threshold.")
+MSG_TG_STOP = ("Triglycerides above 9 mmol/L (about 797 mg/dL): the BNF names this level for the risk of "
+               "pancreatitis, and the US label reports pancreatitis with levels above 800 mg/dL. The label says "
+               "to stop isotretinoin if triglycerides cannot be controlled or symptoms of pancreatitis appear.")
+MSG_ENZYME_ABOVE_ULN = ("{analyte} above the upper limit of normal but below 3x ULN: recheck more often. Clinic "
+                        "default: no published threshold.")
+MSG_ENZYME_3X_ULN = ("{analyte} at or above 3x the upper limit of normal: consider lowering the dose or pausing "
+                     "treatment and recheck. Clinic default: no published threshold. The US label says to stop if "
+                     "liver enzymes do not readily return to normal or hepatitis is suspected.")
 
 
 def _enzyme_thresholds(analyte: Analyte) -> tuple[LabThreshold, ...]:
@@ -311,24 +312,23 @@ def _enzyme_thresholds(analyte: Analyte) -> tuple[LabThreshold, ...]:
     prefix = analyte.value
     return (
         LabThreshold(f"{prefix}_above_uln", analyte, 1.0, Unit.X_ULN, False, Severity.INFO,
-                     MSG_ENZYME_ABOVE_ULN.format(analyte=name), (src.DRORACLE_LAB_ACTIONS,)),
+                     MSG_ENZYME_ABOVE_ULN.format(analyte=name), (src.DEFAULT_LIVER_LEVELS,)),
         LabThreshold(f"{prefix}_3x_uln", analyte, 3.0, Unit.X_ULN, True, Severity.WARNING,
-                     MSG_ENZYME_3X_ULN.format(analyte=name), (src.DRORACLE_LAB_ACTIONS,)),
+                     MSG_ENZYME_3X_ULN.format(analyte=name), (src.DEFAULT_LIVER_LEVELS, src.US_PI_LIVER)),
     )
 
 
-#: Fact sheet 3.4, as shipped. Open question #6: a clinician must approve these before they become
-#: hard rules, so every default is marked ``needs_clinical_signoff`` (including the BNF one, whose
-#: copy is secondary) and none of them blocks anything by itself.
+#: The shipped set. A clinician must approve these before they become hard rules, so every default is
+#: marked ``needs_clinical_signoff`` and none of them blocks anything by itself.
 DEFAULT_THRESHOLDS: tuple[LabThreshold, ...] = (
     LabThreshold("tg_refer", Analyte.TRIGLYCERIDES, 5.0, Unit.MMOL_L, False, Severity.WARNING, MSG_TG_REFER,
-                 (src.DRORACLE_LAB_ACTIONS,)),
+                 (src.DEFAULT_TG_LEVELS,)),
     LabThreshold("tg_reduce_dose", Analyte.TRIGLYCERIDES, 500.0, Unit.MG_DL, False, Severity.WARNING, MSG_TG_REDUCE,
-                 (src.DRORACLE_LAB_ACTIONS,)),
-    # The label's ">800 mg/dL" and the BNF's ">9 mmol/L" (797.13 mg/dL) differ by 3 mg/dL; the lower
-    # (BNF) bound is the safer reading and covers the label's level too.
+                 (src.DEFAULT_TG_LEVELS,)),
+    # The label's ">800 mg/dL" (reported, not a stop level) and the BNF's ">9 mmol/L" (797.13 mg/dL) differ
+    # by 3 mg/dL; the lower (BNF) bound is the safer reading and covers the label's level too.
     LabThreshold("tg_pancreatitis_stop", Analyte.TRIGLYCERIDES, 9.0, Unit.MMOL_L, False, Severity.URGENT,
-                 MSG_TG_STOP, (src.BNF, src.MEDSCAPE_LABEL, src.DRORACLE_THRESHOLDS)),
+                 MSG_TG_STOP, (src.BNF, src.ACCUTANE_2010, src.US_PI_PANCREATITIS)),
     *_enzyme_thresholds(Analyte.ALT),
     *_enzyme_thresholds(Analyte.AST),
 )
@@ -398,7 +398,7 @@ def qualitative_result(analyte: Analyte | str, value: Qualitative | str) -> Qual
 
 
 def evaluate_pregnancy_test(value: Qualitative) -> Alert | None:
-    """A positive test is urgent (openFDA boxed warning [P]); the dispensing rules block separately."""
+    """A positive test is urgent (US label D1 §5.1); the dispensing rules block separately."""
     if value == Qualitative.POSITIVE:
-        return Alert("pregnancy_test_positive", Severity.URGENT, MSG_HCG_POSITIVE, (src.OPENFDA_LABEL,))
+        return Alert("pregnancy_test_positive", Severity.URGENT, MSG_HCG_POSITIVE, (src.US_PI_EMBRYO_FETAL,))
     return None

@@ -4,18 +4,17 @@ The schedule answers "which checks are due, and which are overdue, on this date"
 It is pure: the course dates, the checks already on file, the patient's risk factors and the clinic's
 configuration are all arguments, and ``as_of`` is the only notion of "today".
 
-Sources (fact sheet sections 3 and 4):
-- SmPC (EU/UK): liver tests before treatment, 1 month after starting, then every 3 months; fasting
-  lipids before treatment, 1 month after starting and at the end of treatment; more often in
-  high-risk patients. [P] :data:`~clearcourse.rules.sources.SMPC_MONITORING`
-- US label: fasting lipids and liver tests before treatment and at follow-up, rechecked until the
-  response is known, usually within 4 weeks. [S] :data:`~clearcourse.rules.sources.MEDSCAPE_LABEL`
-- AAD 2024 (as summarised): repeat once during treatment, usually within 4-8 weeks or at the peak
-  dose; routine blood counts are not needed in healthy patients. [S]/[W]
-  :data:`~clearcourse.rules.sources.AAD_2024` (open question #5 for CBC)
-- Mood: PHQ-2/PHQ-9 proposed before and during treatment [S]
-  :data:`~clearcourse.rules.sources.SCHROM_PHQ`; UK: mental health and sexual function assessed
-  before starting and monitored during treatment [P] :data:`~clearcourse.rules.sources.MHRA_2023`.
+Sources (register ``../shared/clinical-sources.md`` sections 4-6):
+- Before the first dose: a pregnancy test, fasting lipids including triglycerides and liver tests; no
+  blood count (Absorica label, D2 §2.3). Lipids fasting and at least 36 hours after alcohol (D2 §5.15).
+- EU/UK SmPC (D8 §4.4): liver enzymes and fasting lipids before treatment, 1 month after starting, then
+  every 3 months, more often in patients at risk. The old US label (D3) rechecks lipids until the
+  response is known, usually within 4 weeks.
+- Mood: the US label's psychiatric warning (D1) and the EU neuropsychiatric warning (D7); UK: mental
+  health and sexual function assessed before and during treatment (D10; asked at follow-up, D11). No
+  regulator names a screening tool: the PHQ is a clinic default.
+- Intervals the documents leave open (high-risk checks, the recheck after the peak dose, the age of a
+  baseline, the end-of-treatment window) and routine blood counts are clinic defaults.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ class Alert:
 
     ``message`` is English text kept as data (a module constant); the Django layer translates it by
     ``code``. ``needs_clinical_signoff`` marks alerts whose rule rests on a weak source or on a value
-    the fact sheet leaves open: they may inform, never hard-stop.
+    the register leaves open: they may inform, never hard-stop.
     """
 
     code: str
@@ -129,7 +128,7 @@ MAX_INTERVAL_DAYS = 3650
 class MonitoringConfig:
     """A clinic's monitoring intervals, in days. The defaults follow the SmPC where it gives a number.
 
-    Values the fact sheet does not give are marked OPEN QUESTION below; each is the safer (earlier,
+    Values the documents do not give are marked OPEN QUESTION below; each is the safer (earlier,
     more frequent) reading and a clinic may change it.
     """
 
@@ -139,23 +138,23 @@ class MonitoringConfig:
     liver_interval_days: int = 90
     # SmPC: lipids only at 1 month and at the end; a clinic may add a regular interval.
     lipid_interval_days: int | None = None
-    # OPEN QUESTION (fact sheet #6, 3.2/3.3): "more frequent" checks for high-risk patients carry no
-    # number in any source; monthly (the visit cadence) is the safer reading until a clinician sets it.
+    # OPEN QUESTION: "more frequent" checks for patients at risk (D8 §4.4) carry no number; monthly (the
+    # visit cadence) is the safer reading until a clinician sets it (a clinic default).
     high_risk_interval_days: int = 30
-    # OPEN QUESTION (fact sheet 3.1): AAD 2024 (as summarised) repeats labs "at peak dose" without a
-    # delay; a recheck 1 month after reaching the peak dose mirrors the SmPC's 1 month after starting.
+    # OPEN QUESTION: a recheck after reaching the peak dose has no primary source (the AAD text was not
+    # read beyond its abstract); 1 month after it mirrors the SmPC's 1 month after starting (a clinic default).
     peak_recheck_days: int = 30
-    # OPEN QUESTION (fact sheet 3.3): how old a pre-treatment result may be and still count as the
-    # baseline is not stated; 30 days keeps the baseline inside the month before the first dose.
+    # OPEN QUESTION: how old a pre-treatment result may be and still count as the baseline is not
+    # stated; 30 days keeps the baseline inside the month before the first dose (a clinic default).
     baseline_max_age_days: int = 30
-    # OPEN QUESTION (fact sheet 3.3): "at the end of treatment" gives no window; a result in the last
-    # 30 days of the course (or after it) counts.
+    # OPEN QUESTION: "at the end of treatment" gives no window; a result in the last 30 days of the
+    # course (or after it) counts (a clinic default).
     end_of_treatment_window_days: int = 30
     # Monthly mood screening (baseline + monthly); "1 month" is 30 days in the contract.
     mood_interval_days: int = 30
-    # UK clinics: MHRA 2023 requires sexual-function assessment before and during treatment.
+    # UK clinics: the MHRA (D10, D11) asks for sexual-function assessment before and during treatment.
     assess_sexual_function: bool = False
-    # AAD 2024 (as summarised): no routine CBC in healthy patients (open question #5).
+    # No blood count is among the label's tests before the first dose (D2 §2.3); a clinic may add them.
     routine_cbc: bool = False
 
     def __post_init__(self) -> None:
@@ -181,7 +180,7 @@ class MonitoringConfig:
 
 #: The EU SmPC schedule as shipped.
 EU_CONFIG = MonitoringConfig()
-#: UK clinics add the MHRA 2023 sexual-function assessment.
+#: UK clinics add the MHRA sexual-function assessment (D10, D11).
 UK_CONFIG = MonitoringConfig(assess_sexual_function=True)
 #: US clinics: the label gives no interval after the first recheck, so the SmPC's 3-monthly liver
 #: tests are kept as the default (the safer reading, and no source argues against it).
@@ -243,15 +242,15 @@ class MonitoringSchedule:
 NOTE_HIGH_RISK = ("Higher-risk patient (diabetes, obesity, heavy alcohol use, lipid disorder or family history): "
                   "check lipids and liver tests more often.")
 NOTE_DIABETES_GLUCOSE = "People with diabetes may need blood-glucose checks during treatment."
-NOTE_FASTING_LIPIDS = ("Lipids should be fasting. Some summaries of the US label add no alcohol for 36 hours "
-                       "before the test (weak source).")
-NOTE_CBC_NOT_ROUTINE = ("Routine blood counts are not needed in healthy patients (AAD 2024 as summarised; "
-                        "the primary text was not retrieved).")
-NOTE_CBC_CLINIC_CHOICE = ("This clinic orders blood counts routinely; the AAD 2024 guideline, as summarised, "
-                          "does not require them in healthy patients.")
+NOTE_FASTING_LIPIDS = ("Lipid tests are taken fasting, and with no alcohol for at least 36 hours before the "
+                       "blood is drawn.")
+NOTE_CBC_NOT_ROUTINE = ("No blood count is scheduled: the label's tests before the first dose are a pregnancy "
+                        "test, fasting lipids and liver tests.")
+NOTE_CBC_CLINIC_CHOICE = ("This clinic orders blood counts routinely (a clinic default): the label's tests "
+                          "before the first dose include no blood count.")
 
-_LAB_SOURCES = (src.SMPC_MONITORING, src.MEDSCAPE_LABEL, src.AAD_2024)
-_MOOD_SOURCES = (src.SCHROM_PHQ, src.EMA_2018)
+_LAB_SOURCES = (src.SMPC_WARNINGS, src.ABSORICA_BASELINE_TESTS, src.ACCUTANE_2010)
+_MOOD_SOURCES = (src.DEFAULT_MOOD_TOOL, src.US_PI_PSYCHIATRIC, src.EMA_2018)
 
 
 def monitoring_schedule(
@@ -269,14 +268,15 @@ def monitoring_schedule(
     Rules (sources in the module docstring):
     - Lipids and liver tests: a baseline before the first dose (a result within
       ``baseline_max_age_days`` before ``start``, or on it); a recheck ``first_recheck_days`` after
-      starting (SmPC 1 month; US label usually within 4 weeks); a recheck after reaching the peak dose
-      if that comes later than the start (AAD 2024 as summarised); then liver tests every
+      starting (SmPC 1 month; old US label usually within 4 weeks); a recheck after reaching the peak
+      dose if that comes later than the start (a clinic default); then liver tests every
       ``liver_interval_days`` (SmPC 3 months) and lipids at the end of treatment (SmPC) or every
       ``lipid_interval_days`` if the clinic sets one. High-risk patients use
-      ``high_risk_interval_days`` for both (SmPC/label "more often").
-    - Mood: baseline, then every ``mood_interval_days`` during treatment (PHQ literature; UK MHRA 2023).
+      ``high_risk_interval_days`` for both (SmPC "more often"; the number is a clinic default).
+    - Mood: baseline, then every ``mood_interval_days`` during treatment (US and EU psychiatric
+      warnings; UK MHRA; the tool and the interval are clinic defaults).
     - Sexual function: the same schedule, for clinics that set ``assess_sexual_function`` (UK).
-    - CBC: not scheduled unless the clinic sets ``routine_cbc`` (AAD 2024; open question #5).
+    - CBC: not scheduled unless the clinic sets ``routine_cbc`` (the label's list has none; D2 §2.3).
 
     ``planned_end`` is the planned (or actual) last day of treatment: nothing but the end-of-treatment
     lipids is scheduled after it. Checks dated after ``as_of`` are ignored, so the schedule on a past
@@ -303,8 +303,8 @@ def monitoring_schedule(
         (Check.LIVER, liver_interval, False),
     ]
     if config.routine_cbc:
-        # OPEN QUESTION (fact sheet #5): no source gives a CBC interval; a clinic that orders CBCs
-        # follows the liver-test schedule.
+        # OPEN QUESTION: no source gives a CBC interval; a clinic that orders CBCs follows the
+        # liver-test schedule.
         lab_checks.append((Check.CBC, liver_interval, False))
     for check, interval, end_check in lab_checks:
         item = _next_lab_check(check, by_check[check], start=start, as_of=as_of, planned_end=planned_end,
@@ -316,9 +316,9 @@ def monitoring_schedule(
     questionnaire_checks = [(Check.MOOD, _MOOD_SOURCES + ((src.MHRA_2023,) if config.assess_sexual_function else ()),
                              False)]
     if config.assess_sexual_function:
-        # OPEN QUESTION (fact sheet 4.1/6.2): MHRA asks for monitoring "during treatment" without an
-        # interval; it is assessed at the same monthly visits as mood.
-        questionnaire_checks.append((Check.SEXUAL_FUNCTION, (src.MHRA_2023, src.MHRA_2026), True))
+        # OPEN QUESTION: the MHRA asks for monitoring "during treatment" (D10) and at follow-up (D11)
+        # without an interval; it is assessed at the same monthly visits as mood.
+        questionnaire_checks.append((Check.SEXUAL_FUNCTION, (src.MHRA_2023, src.MHRA_2025), True))
     for check, sources, signoff in questionnaire_checks:
         item = _next_questionnaire(check, by_check[check], start=start, as_of=as_of, planned_end=planned_end,
                                    config=config, sources=sources, signoff=signoff)
@@ -347,7 +347,7 @@ def _next_lab_check(check: Check, dates: Sequence[dt.date], *, start: dt.date, a
     # A result on the first day counts as the baseline: blood is drawn before the first capsule.
     on_treatment = [d for d in dates if d > start]
     cbc_signoff = check == Check.CBC
-    sources: tuple[Source, ...] = (src.MSD_MANUAL, src.AAD_2024) if check == Check.CBC else _LAB_SOURCES
+    sources: tuple[Source, ...] = (src.DEFAULT_CBC,) if check == Check.CBC else _LAB_SOURCES
     if not on_treatment:
         if not _has_baseline(dates, start, config):
             # A missed baseline stays overdue until any result arrives: the clinic must see the gap.
@@ -361,9 +361,9 @@ def _next_lab_check(check: Check, dates: Sequence[dt.date], *, start: dt.date, a
         if peak_dose_date is not None and peak_dose_date > start and not any(d > peak_dose_date for d in on_treatment):
             candidates.append(_item(check, Occasion.PEAK_DOSE,
                                     peak_dose_date + dt.timedelta(days=config.peak_recheck_days), as_of,
-                                    (src.AAD_2024, src.DRORACLE_THRESHOLDS), True))
+                                    (src.DEFAULT_MONITORING_INTERVALS,), True))
         if interval is not None:
-            periodic_sources = sources + ((src.DRORACLE_HIGH_RISK,) if high_risk else ())
+            periodic_sources = sources + ((src.DEFAULT_MONITORING_INTERVALS,) if high_risk else ())
             candidates.append(_item(check, Occasion.PERIODIC, last + dt.timedelta(days=interval), as_of,
                                     periodic_sources, high_risk or cbc_signoff))
     if planned_end is not None:
@@ -373,7 +373,7 @@ def _next_lab_check(check: Check, dates: Sequence[dt.date], *, start: dt.date, a
             window_start = planned_end - dt.timedelta(days=config.end_of_treatment_window_days - 1)
             if not any(d >= window_start and d > start for d in dates):
                 candidates.append(_item(check, Occasion.END_OF_TREATMENT, planned_end, as_of,
-                                        (src.SMPC_MONITORING,)))
+                                        (src.SMPC_WARNINGS,)))
     if not candidates:
         return None
     return min(candidates, key=lambda c: c.due)
@@ -394,14 +394,14 @@ def _next_questionnaire(check: Check, dates: Sequence[dt.date], *, start: dt.dat
 
 
 def _notes(factors: frozenset[RiskFactor], config: MonitoringConfig) -> tuple[Note, ...]:
-    notes = [Note("fasting_lipids", NOTE_FASTING_LIPIDS, (src.MEDSCAPE_LABEL, src.DRORACLE_THRESHOLDS))]
+    notes = [Note("fasting_lipids", NOTE_FASTING_LIPIDS, (src.ABSORICA_LAB_TESTS,))]
     if factors:
-        notes.append(Note("high_risk", NOTE_HIGH_RISK, (src.SMPC_MONITORING, src.DRORACLE_HIGH_RISK), True))
+        notes.append(Note("high_risk", NOTE_HIGH_RISK, (src.SMPC_WARNINGS, src.DEFAULT_MONITORING_INTERVALS), True))
     if RiskFactor.DIABETES in factors:
-        notes.append(Note("diabetes_glucose", NOTE_DIABETES_GLUCOSE, (src.DRORACLE_HIGH_RISK, src.SMPC_MONITORING),
-                          True))
+        notes.append(Note("diabetes_glucose", NOTE_DIABETES_GLUCOSE, (src.DEFAULT_DIABETES_GLUCOSE,), True))
     if config.routine_cbc:
-        notes.append(Note("cbc_clinic_choice", NOTE_CBC_CLINIC_CHOICE, (src.AAD_2024, src.MSD_MANUAL), True))
+        notes.append(Note("cbc_clinic_choice", NOTE_CBC_CLINIC_CHOICE, (src.DEFAULT_CBC, src.ABSORICA_BASELINE_TESTS),
+                          True))
     else:
-        notes.append(Note("cbc_not_routine", NOTE_CBC_NOT_ROUTINE, (src.AAD_2024, src.DRORACLE_THRESHOLDS), True))
+        notes.append(Note("cbc_not_routine", NOTE_CBC_NOT_ROUTINE, (src.ABSORICA_BASELINE_TESTS,)))
     return tuple(notes)

@@ -1,11 +1,10 @@
 """Mood questionnaires: PHQ-9, PHQ-9 modified for teens (PHQ-A) and PHQ-2.
 
-No regulator names a screening tool; the PHQ-2 and PHQ-9 are validated, quick, and proposed for
-screening before and during isotretinoin (fact sheet 4.1 and open question #14).
-Sources: :data:`~clearcourse.rules.sources.SCHROM_PHQ` (use with isotretinoin),
-:data:`~clearcourse.rules.sources.KROENKE_PHQ9` (PHQ-9 items and bands 5/10/15/20),
-:data:`~clearcourse.rules.sources.KROENKE_PHQ2` (PHQ-2, cut-off 3),
-:data:`~clearcourse.rules.sources.PHQ_A` (the teen wording; same nine 0-3 items, item 9 is self-harm).
+No regulator names a screening tool (register ``../shared/clinical-sources.md`` section 6): the US label
+warns of depression, psychosis and rarely suicidal thoughts (D1), the EU of neuropsychiatric effects
+(D7), and the MHRA asks for mental health to be assessed before and during treatment (D10). The PHQ,
+its bands and the alert levels built on them are therefore a clinic default
+(:data:`~clearcourse.rules.sources.DEFAULT_MOOD_TOOL`), cited with those warnings.
 
 The item texts are English data here; the Django layer translates them. Scoring follows the scenario
 contract: PHQ-9 bands minimal 0-4, mild 5-9, moderate 10-14, moderately severe 15-19, severe 20-27;
@@ -88,7 +87,7 @@ class InstrumentSpec:
     title: str
     stem: str
     items: tuple[str, ...]
-    loinc_total: str  # LOINC code of the total score (research/peers-and-interop.md C2)
+    loinc_total: str  # LOINC code of the total score
     loinc_panel: str | None
     self_harm_item: int | None  # 1-based item number, None when the instrument has none
     sources: tuple[Source, ...]
@@ -102,15 +101,17 @@ class InstrumentSpec:
         return self.item_count * MAX_ANSWER
 
 
+_SOURCES: tuple[Source, ...] = (src.DEFAULT_MOOD_TOOL, src.US_PI_PSYCHIATRIC, src.EMA_2018)
+
 INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
     Instrument.PHQ9: InstrumentSpec(Instrument.PHQ9, "PHQ-9", PHQ9_STEM, PHQ9_ITEMS, "44261-6", "44249-1", 9,
-                                    (src.KROENKE_PHQ9, src.SCHROM_PHQ, src.LOINC_CODES)),
+                                    _SOURCES),
     Instrument.PHQ9_TEEN: InstrumentSpec(Instrument.PHQ9_TEEN, "PHQ-9 modified for teens (PHQ-A)", PHQ_A_STEM,
                                          PHQ_A_ITEMS, "89204-2", None, 9,
-                                         (src.PHQ_A, src.KROENKE_PHQ9, src.SCHROM_PHQ, src.LOINC_CODES)),
+                                         _SOURCES),
     # The PHQ-2 is the PHQ-9's first two items.
     Instrument.PHQ2: InstrumentSpec(Instrument.PHQ2, "PHQ-2", PHQ9_STEM, PHQ9_ITEMS[:2], "55758-7", "55757-9", None,
-                                    (src.KROENKE_PHQ2, src.SCHROM_PHQ, src.LOINC_CODES)),
+                                    _SOURCES),
 }
 
 MSG_SELF_HARM = ("Thoughts of self-harm reported (PHQ-9 item 9 above 0). A clinician must review this patient "
@@ -136,7 +137,7 @@ class MoodResult:
 
 
 def phq9_band(total: int) -> Band:
-    """PHQ-9 (and PHQ-A) severity band for a total of 0-27 (Kroenke 2001: cut points 5, 10, 15, 20)."""
+    """PHQ-9 (and PHQ-A) severity band for a total of 0-27 (cut points 5, 10, 15, 20; scenario contract)."""
     if total < 0 or total > 27:
         raise MoodInputError("score", "must be between 0 and 27")
     if total >= 20:
@@ -151,7 +152,7 @@ def phq9_band(total: int) -> Band:
 
 
 def phq2_band(total: int) -> Band:
-    """PHQ-2 screen result for a total of 0-6 (Kroenke 2003: positive from 3)."""
+    """PHQ-2 screen result for a total of 0-6 (positive from 3; scenario contract)."""
     if total < 0 or total > 6:
         raise MoodInputError("score", "must be between 0 and 6")
     return Band.POSITIVE if total >= 3 else Band.NEGATIVE

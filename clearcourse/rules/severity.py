@@ -3,10 +3,11 @@
 Pure Python: no Django, no I/O. Labels are plain English strings next to stable codes; the Django
 layer translates by code, so codes never change meaning.
 
-Sources: FDA acne guidance, May 2018 (IGA and its success definition); Doshi et al. 1997 (GAGS
-regions, factors, grades); the GAGS band table (1-18 mild, 19-30 moderate, 31-38 severe, >=39 very
-severe). Fact sheet section 5.2; open question 15 notes that the GAGS factors come from secondary
-sources that agree with each other, not from the original paper.
+Sources: none of the register's documents defines a severity scale, so the scales are a clinic
+default (:data:`~clearcourse.rules.sources.DEFAULT_SEVERITY_SCALES`). The IGA grades 0-4 and its
+success definition (IGA 0 or 1 and at least 2 grades better) follow the FDA's 2018 acne guidance; the
+GAGS regions, factors (2/2/2/1/1/3) and bands (1-18 mild, 19-30 moderate, 31-38 severe, >=39 very
+severe) follow Doshi et al. 1997 as commonly summarised. The bands are fixed by the scenario contract.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from clearcourse.rules.sources import DOSHI_1997_GAGS, FDA_ACNE_2018, GAGS_BANDS, Source
+from clearcourse.rules.sources import DEFAULT_SEVERITY_SCALES, Source
 
 
 class SeverityInputError(ValueError):
@@ -43,14 +44,14 @@ IGA_GRADES: tuple[IgaGrade, ...] = (
     IgaGrade(3, "moderate", "moderate"),
     IgaGrade(4, "severe", "severe"),
 )
-IGA_SOURCE: Source = FDA_ACNE_2018
+IGA_SOURCE: Source = DEFAULT_SEVERITY_SCALES
 IGA_MAX = 4
 # The FDA success definition needs a drop of at least this many grades from baseline.
 IGA_SUCCESS_MIN_IMPROVEMENT = 2
 
 
 def iga_grade(value: int) -> IgaGrade:
-    """The IGA grade for 0-4 (0 clear ... 4 severe). Source: FDA acne guidance, May 2018."""
+    """The IGA grade for 0-4 (0 clear ... 4 severe). Source: a clinic default (FDA acne guidance, 2018)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= IGA_MAX:
         raise SeverityInputError("iga", "must be a whole number from 0 to 4")
     return IGA_GRADES[value]
@@ -59,7 +60,8 @@ def iga_grade(value: int) -> IgaGrade:
 def iga_success(baseline: int, current: int) -> bool:
     """FDA treatment success: IGA 0 or 1 now AND at least 2 grades better than baseline.
 
-    Source: FDA guidance "Acne Vulgaris: Establishing Effectiveness of Drugs" (May 2018).
+    Source: a clinic default, as the FDA guidance "Acne Vulgaris: Establishing Effectiveness of Drugs"
+    (May 2018) defines it.
     """
     before = iga_grade(baseline).value
     now = iga_grade(current).value
@@ -135,13 +137,13 @@ GAGS_BAND_TABLE: tuple[GagsBand, ...] = (
     GagsBand("very_severe", "very severe", 39, GAGS_SCORE_MAX),
 )
 GAGS_BAND_CODES: tuple[str, ...] = tuple(band.code for band in GAGS_BAND_TABLE)
-GAGS_SOURCES: tuple[Source, ...] = (DOSHI_1997_GAGS, GAGS_BANDS)
+GAGS_SOURCES: tuple[Source, ...] = (DEFAULT_SEVERITY_SCALES,)
 
 
 def gags_band(score: int) -> GagsBand:
     """The band for a GAGS score: 0 none, 1-18 mild, 19-30 moderate, 31-38 severe, 39+ very severe.
 
-    Source: GAGS band table (Doshi et al. 1997 as summarised; fact sheet 5.2).
+    Source: a clinic default (the GAGS band table as commonly summarised; the scenario contract).
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= GAGS_SCORE_MAX:
         raise SeverityInputError("gags", f"score must be a whole number from 0 to {GAGS_SCORE_MAX}")
@@ -155,7 +157,7 @@ def gags_score(grades: Mapping[str, int]) -> GagsResult:
     """GAGS: sum over the six regions of factor x grade (worst lesion, 0-4); 0-44.
 
     Every region must be graded: a region left out could be one nobody examined, and scoring it as
-    0 would understate severity. Source: Doshi et al. 1997 (factors 2/2/2/1/1/3), fact sheet 5.2.
+    0 would understate severity. Source: a clinic default (Doshi et al. 1997, factors 2/2/2/1/1/3).
     """
     unknown = sorted(set(grades) - set(GAGS_REGION_CODES))
     if unknown:

@@ -51,5 +51,5 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
             "severity": alert.severity.value,
             "message": alert.message,
         },
-        "sources": [{"key": s.key, "title": s.title, "url": s.url, "quality": s.quality} for s in result.sources],
+        "sources": [{"key": s.key, "title": s.cite(), "url": s.url, "kind": s.kind.value} for s in result.sources],
     }

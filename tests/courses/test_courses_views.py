@@ -204,7 +204,8 @@ def test_an_assessment_is_recorded_and_its_result_shows_reasons_and_sources(logi
     assert "Standard therapy failed after an adequate trial: doxycycline." in html
     assert "peanut allergy" in html  # the absolute contraindication's message
     assert "Not eligible now" in html
-    assert "docslib.org" in html or "rxreasoner.com" in html  # sources are linked
+    # Sources are the register's documents, linked to their official addresses.
+    assert 'href="https://www.medicines.org.uk/emc"' in html and "§4.3" in html
     assert "Decision support" in html
 
 

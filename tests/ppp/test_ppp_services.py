@@ -313,7 +313,7 @@ def test_every_program_has_a_bilingual_bank_of_8_to_10_questions(program: str) -
     for q in questions:
         assert q.text["en"] and q.text["de"] and q.text["en"] != q.text["de"]
         assert all(o.text["en"] and o.text["de"] for o in q.options)
-        assert q.correct in {o.id for o in q.options} and q.source
+        assert q.correct in {o.id for o in q.options} and q.sources
     assert bank.score(program, {q.id: q.correct for q in questions}).passed
     assert not bank.score(program, {}).passed
 

@@ -49,7 +49,7 @@ def test_indications_come_in_the_contract_order_with_reasons_and_sources() -> No
                                 failed_therapies=["Benzoyl peroxide", "Solodyn"])
     assert result.indication_codes == ("severe", "scarring", "psychosocial_burden", "treatment_failure")
     assert "benzoyl peroxide, minocycline" in result.indications[-1].reason
-    assert all(item.sources and item.sources[0].key == "aad-2024" for item in result.indications)
+    assert all(item.sources and item.sources[0].key == "D14" for item in result.indications)  # AAD 2024
 
 
 def test_gags_severe_band_alone_makes_acne_severe() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clearcourse.rules.programs.base import ProgramVersion
 from clearcourse.rules.programs.registry import ALL_VERSIONS, effective_until
+from clearcourse.rules.sources import Source
 
 BEGIN = "<!-- BEGIN generated rule catalogue (python -m clearcourse.rules.programs.catalog) -->"
 END = "<!-- END generated rule catalogue -->"
@@ -27,6 +28,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def source_markdown(source: Source) -> str:
+    """A source as a Markdown cell: the citation, linked to the official address when there is one, and
+    its kind (regulator, guideline, reference, clinic default)."""
+    text = _cell(source.cite())
+    linked = f"[{text}]({source.url})" if source.url else text
+    return f"{linked} ({source.kind.value.replace('_', ' ')})"
+
+
 def version_markdown(version: ProgramVersion) -> str:
     until = effective_until(version)
     span = f"from {version.effective_from.isoformat()}" + (f" to {until.isoformat()}" if until else " (current)")
@@ -34,16 +43,14 @@ def version_markdown(version: ProgramVersion) -> str:
         f"### `{version.id}`: {version.title}",
         "",
         f"In force {span} for the `{version.family}` family. "
-        f"Effective date source: [{_cell(version.effective_source.title)}]({version.effective_source.url}) "
-        f"[{version.effective_source.quality}].",
+        f"Effective date source: {source_markdown(version.effective_source)}.",
         "",
         "| rule | value | what it means | source | note |",
         "|---|---|---|---|---|",
     ]
     for name, rule in version.rules():
-        source = rule.source
         lines.append(f"| `{name}` | {_cell(_value(rule.value))} | {_cell(rule.summary)} | "
-                     f"[{_cell(source.title)}]({source.url}) [{source.quality}] | {_cell(rule.note)} |")
+                     f"{source_markdown(rule.source)} | {_cell(rule.note)} |")
     return "\n".join(lines)
 
 

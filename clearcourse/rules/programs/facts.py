@@ -5,7 +5,7 @@ Django layer all build the same objects (``parse.py`` builds them from a ``decid
 layer builds them from database rows). Nothing here reads the clock or imports Django.
 
 Dates are calendar dates. A pregnancy test's ``date`` is the specimen collection date, because
-iPLEDGE counts the 7-day window from collection, not from the office visit (STUDYRES_2007).
+the 7-day window is counted from collection (a clinic default: the register gives the window, not its start).
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from clearcourse.rules.sources import Source
 
 
 class MethodClass(StrEnum):
-    """How a contraception method counts (iPLEDGE primary/secondary list; fact sheet 1.5)."""
+    """How a contraception method counts under iPLEDGE (primary/secondary; a clinic default, see below)."""
 
     PRIMARY = "primary"  # highly effective
     SECONDARY = "secondary"  # barrier methods: count only together with a primary method
     UNACCEPTABLE = "unacceptable"  # counts as neither (progestin-only "minipill")
 
 
-#: Every method code a case may use, with its class. Source: fact sheet 1.5 (Mayo/Micromedex,
-#: Medication Guide, BNF); the contract in ``shared/scenarios/README.md`` fixes the codes.
+#: Every method code a case may use, with its class. The codes and classes are the scenario contract's
+#: (``shared/scenarios/README.md``); no register document lists them (the iPLEDGE Prescriber Guide's list was
+#: not retrieved), so the classes are a clinic default (``sources.DEFAULT_US_METHODS``).
 CONTRACEPTION_METHODS: Mapping[str, MethodClass] = MappingProxyType({
     "tubal_sterilization": MethodClass.PRIMARY,
     "partner_vasectomy": MethodClass.PRIMARY,
@@ -64,7 +65,7 @@ class TestResult(StrEnum):
     POSITIVE = "positive"
 
 
-#: Settings that count as "a medical setting" (prescriber's office, clinic or lab; fact sheet 1.6).
+#: Settings that count as "a medical setting" (prescriber's office, clinic or lab).
 MEDICAL_SETTINGS = frozenset({TestSetting.LAB, TestSetting.CLINIC})
 
 

@@ -146,8 +146,14 @@ def test_every_default_threshold_cites_a_source_and_awaits_clinical_signoff() ->
     for threshold in labs.DEFAULT_THRESHOLDS:
         assert threshold.sources
         assert threshold.needs_clinical_signoff is True
-    weak = [t for t in labs.DEFAULT_THRESHOLDS if all(s.quality == "W" for s in t.sources)]
-    assert {t.code for t in weak} >= {"tg_refer", "tg_reduce_dose", "alt_3x_uln", "ast_3x_uln"}
+    # No regulator gives these levels: each is a clinic default, labelled so, and shows no web page.
+    defaults = {t.code for t in labs.DEFAULT_THRESHOLDS if t.sources[0].is_clinic_default}
+    assert defaults == {"tg_refer", "tg_reduce_dose", "alt_above_uln", "alt_3x_uln", "ast_above_uln", "ast_3x_uln"}
+    for threshold in labs.DEFAULT_THRESHOLDS:
+        if threshold.code in defaults:
+            assert threshold.sources[0].cite() == "Clinic default: no published threshold"
+            assert threshold.sources[0].url == ""
+            assert "Clinic default: no published threshold." in threshold.message
 
 
 def test_the_stop_alert_says_what_the_bnf_and_label_suggest() -> None:

@@ -23,7 +23,7 @@ def test_the_tetracycline_alert_explains_why_and_cites_the_smpc() -> None:
     alert = ix.check_interactions(["doxycycline"])[0]
     assert "pseudotumor cerebri" in alert.message and "EU/UK" in alert.message
     assert alert.subject == "doxycycline"
-    assert any(s.quality == "P" for s in alert.sources)
+    assert [s.key for s in alert.sources] == ["D8-4.3", "D1-intracranial"]  # SmPC §4.3; the US label's "avoid"
 
 
 @pytest.mark.parametrize("name", ["isotretinoin", "Accutane", "acetylsalicylic acid", "paracetamol", "ibuprofen"])

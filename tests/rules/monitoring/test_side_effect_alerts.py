@@ -48,9 +48,11 @@ def test_red_flags_raise_an_urgent_alert_with_the_guidelines_advice(symptoms: di
     assert alert.sources
 
 
-def test_the_bnf_haemorrhagic_diarrhoea_advice_is_in_the_bowel_alerts() -> None:
-    assert "haemorrhagic diarrhoea" in se.MSG_RECTAL_BLEEDING
-    assert "haemorrhagic diarrhoea" in se.MSG_DIARRHOEA_SEVERE
+def test_the_bowel_alerts_give_the_labels_stop_advice_and_cite_it() -> None:
+    # US label D1 §5.11: stop at once for abdominal pain, rectal bleeding or severe diarrhoea.
+    assert "stop isotretinoin at once" in se.MSG_RECTAL_BLEEDING
+    assert "stop isotretinoin at once" in se.MSG_DIARRHOEA_SEVERE
+    assert se.CATALOGUE["rectal_bleeding"].sources[0].key == "D1-5.11"
 
 
 def test_a_severe_headache_alone_is_a_warning_not_urgent() -> None:

@@ -18,7 +18,7 @@ from clearcourse.rules.programs.facts import (
     Prescription,
     Request,
 )
-from clearcourse.rules.sources import AIFA_7DAY, OPENFDA_LABEL, STUDYRES_2007
+from clearcourse.rules.sources import FDA_IPLEDGE_2026, SMPC_WARNINGS, US_PI_EMBRYO_FETAL
 
 
 def test_it_allows_the_first_fill_until_collection_plus_six_days() -> None:
@@ -32,7 +32,7 @@ def test_the_window_expiry_reason_names_the_collection_date_and_last_day() -> No
     (reason,) = decision.reasons
     assert reason.code == "pregnancy_test_window_expired"
     assert reason.message == m.PREGNANCY_TEST_WINDOW_EXPIRED.format(collected="2026-10-05", last_day="2026-10-11")
-    assert reason.source is STUDYRES_2007
+    assert reason.source is FDA_IPLEDGE_2026
 
 
 def test_valid_through_is_the_first_day_any_timed_condition_lapses() -> None:
@@ -49,7 +49,7 @@ def test_a_positive_latest_test_is_refused_with_the_label_as_source() -> None:
     decision = decide("us-ipledge", CAN, History(events), Request(D(2026, 10, 6), "rx-1", 30))
     assert not decision.allowed
     assert decision.reasons[0].code == "pregnancy_test_positive"
-    assert decision.reasons[0].source is OPENFDA_LABEL
+    assert decision.reasons[0].source is US_PI_EMBRYO_FETAL
 
 
 def test_a_later_negative_test_after_a_positive_one_is_judged_on_its_own() -> None:
@@ -67,10 +67,10 @@ def test_a_progestin_only_pill_message_lists_the_methods() -> None:
         m.CONTRACEPTION_INADEQUATE_US.format(methods="progestin_only_pill, male_condom")]
 
 
-def test_the_eu_window_counts_from_the_prescription_and_cites_the_aifa_rule() -> None:
+def test_the_eu_window_counts_from_the_prescription_and_cites_the_smpc() -> None:
     decision = decide("eu-ppp", CAN, History(first_fill_events()), Request(D(2026, 10, 12), "rx-1", 30))
     assert decision.codes == ("prescription_window_expired",)
-    assert decision.reasons[0].source is AIFA_7DAY
+    assert decision.reasons[0].source is SMPC_WARNINGS
 
 
 def test_a_patient_who_cannot_get_pregnant_needs_no_test_or_contraception() -> None:

@@ -5,6 +5,13 @@
   ``admin_user``, ``patient_user`` (linked to ``patient``)
 - outsiders: ``other_prescriber`` (other clinic), ``other_pharmacist`` (other pharmacy),
   ``other_patient_user`` (another patient of the same clinic)
+
+Certification (issue 15): every fixture prescriber and pharmacy is enrolled and active in its program
+from :data:`CERTIFIED_FROM` with no end date, and every fixture pharmacy attested its yearly staff training
+on :data:`TRAINED_ON` (covers the suite's day under the 2026 iPLEDGE rules), so an authorization in any
+test means what it meant before certification was checked. ``certify`` records the same for a prescriber
+or pharmacy a test makes itself; tests of refusals record their own periods (``ProgramCertification``
+rows are append-only: a lapse is a correction that supersedes the fixture's record).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-staple"
+CERTIFIED_FROM = dt.date(2020, 1, 1)
+TRAINED_ON = dt.date(2026, 8, 1)
 TODAY = dt.date(2026, 11, 26)
 #: The instant every test starts at: 11:00 UTC is the same calendar day in every supported clinic zone
 #: (12:00 in Berlin, 06:00 in New York, 01:00 in Honolulu).
@@ -73,6 +82,26 @@ def make_user(db: Any) -> Callable[..., Any]:
     return make
 
 
+def certify_participant(*, prescriber: Any = None, pharmacy: Any = None, activated: dt.date = CERTIFIED_FROM,
+                        expires: dt.date | None = None, trained: dt.date | None = TRAINED_ON) -> Any:
+    """Record ``prescriber`` or ``pharmacy`` as enrolled in its own program (and a pharmacy's staff training)."""
+    from clearcourse.ppp.models import PharmacyTraining, ProgramCertification
+
+    program = prescriber.clinic.program if prescriber is not None else pharmacy.program
+    record = ProgramCertification.objects.create(program=program, prescriber=prescriber, pharmacy=pharmacy,
+                                                 activated_on=activated, expires_on=expires)
+    if pharmacy is not None and trained is not None:
+        PharmacyTraining.objects.create(pharmacy=pharmacy, program=program, trained_on=trained,
+                                        attested_by="Fixture Pharmacist")
+    return record
+
+
+@pytest.fixture
+def certify(db: Any) -> Callable[..., Any]:
+    """``certify(prescriber=...)`` / ``certify(pharmacy=..., activated=..., expires=..., trained=...)``."""
+    return certify_participant
+
+
 @pytest.fixture
 def clinic(db: Any) -> Any:
     from clearcourse.accounts.models import Clinic
@@ -91,26 +120,36 @@ def other_clinic(db: Any) -> Any:
 def pharmacy(db: Any) -> Any:
     from clearcourse.accounts.models import Pharmacy
 
-    return Pharmacy.objects.create(name="Main Street Pharmacy", program="us-ipledge", registration_number="NCPDP-1000001")
+    pharmacy = Pharmacy.objects.create(name="Main Street Pharmacy", program="us-ipledge",
+                                       registration_number="NCPDP-1000001")
+    certify_participant(pharmacy=pharmacy)
+    return pharmacy
 
 
 @pytest.fixture
 def other_pharmacy(db: Any) -> Any:
     from clearcourse.accounts.models import Pharmacy
 
-    return Pharmacy.objects.create(name="Harbor Pharmacy", program="us-ipledge", registration_number="NCPDP-2000002")
+    pharmacy = Pharmacy.objects.create(name="Harbor Pharmacy", program="us-ipledge",
+                                       registration_number="NCPDP-2000002")
+    certify_participant(pharmacy=pharmacy)
+    return pharmacy
 
 
 @pytest.fixture
 def prescriber(make_user: Callable[..., Any], clinic: Any) -> Any:
-    return make_user("dr_rivera", "prescriber", clinic=clinic, registration_number="IPL-P-0001",
+    user = make_user("dr_rivera", "prescriber", clinic=clinic, registration_number="IPL-P-0001",
                      first_name="Ana", last_name="Rivera")
+    certify_participant(prescriber=user)
+    return user
 
 
 @pytest.fixture
 def other_prescriber(make_user: Callable[..., Any], other_clinic: Any) -> Any:
-    return make_user("dr_weber", "prescriber", clinic=other_clinic, registration_number="LANR-123456",
+    user = make_user("dr_weber", "prescriber", clinic=other_clinic, registration_number="LANR-123456",
                      first_name="Jonas", last_name="Weber")
+    certify_participant(prescriber=user)
+    return user
 
 
 @pytest.fixture
@@ -168,6 +207,41 @@ def course(patient: Any, prescriber: Any) -> Any:
     from clearcourse.courses.services import course_create
 
     return course_create(actor=prescriber, patient=patient)
+
+
+def make_ready_prescription(course: Any, prescriber: Any, today: dt.date, *, days_supply: int = 30,
+                            can_get_pregnant: bool = True) -> Any:
+    """Through the ppp records the loader reads, a first fill under iPLEDGE for a patient who can get
+    pregnant: enrolment, counselling, contraception from 36 days before, a screening test and a
+    confirmation test 34 days apart, comprehension passed, and a 30-day prescription written two days
+    before ``today``. Dispensing is allowed today; the window runs to collection + 6 days."""
+    from clearcourse.courses.models import Prescription
+    from clearcourse.ppp import models as ppp
+
+    day = dt.timedelta(days=1)
+    start, confirm = today - 36 * day, today - 2 * day
+    ppp.Enrollment.objects.create(course=course, program=course.program, enrolled_on=start, recorded_by=prescriber)
+    ppp.RiskCategory.objects.create(course=course, can_get_pregnant=can_get_pregnant, effective_on=start,
+                                    recorded_by=prescriber)
+    for when in (start, confirm):
+        ppp.Counseling.objects.create(course=course, counseled_on=when, counseled_by=prescriber,
+                                      recorded_by=prescriber)
+        ppp.ContraceptionConfirmation.objects.create(course=course, confirmed_on=when,
+                                                     methods=["iud_copper", "male_condom"], confirmed_by="prescriber",
+                                                     recorded_by=prescriber)
+        ppp.PregnancyTest.objects.create(course=course, collected_on=when, setting="clinic", result="negative",
+                                         recorded_by=prescriber)
+    ppp.ComprehensionAttempt.objects.create(course=course, answered_on=confirm, program=course.program, answers={},
+                                            score=5, total=5, passed=True, recorded_by=prescriber)
+    return Prescription.objects.create(course=course, prescriber=prescriber, issued_on=confirm,
+                                       product=course.product, daily_dose_mg=40, capsules={"40": 1},
+                                       days_supply=days_supply, recorded_by=prescriber)
+
+
+@pytest.fixture
+def make_ready() -> Callable[..., Any]:
+    """``make_ready(course, prescriber, today, days_supply=30, can_get_pregnant=True)``."""
+    return make_ready_prescription
 
 
 @pytest.fixture

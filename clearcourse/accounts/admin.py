@@ -22,7 +22,7 @@ class ClearCourseUserAdmin(UserAdmin):
     list_filter = ("role", "clinic", "pharmacy", "is_active")
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("ClearCourse", {"fields": ("role", "clinic", "pharmacy", "registration_number", "acts_for",
+        ("ClearCourse", {"fields": ("role", "clinic", "pharmacy", "registration_number", "npi", "acts_for",
                                     "preferred_language")}),
     )
 

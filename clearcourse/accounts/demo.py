@@ -10,7 +10,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearcourse.accounts.models import Clinic, Pharmacy, Role, User
+from clearcourse.core.identifiers import npi_with_check_digit
 
+#: The demo pharmacy's NCPDP Provider ID (a pharmacy system's SCRIPT messages carry it).
+DEMO_NCPDP_ID = "0000001"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo credential for synthetic data
 
 DEMO_ACCOUNTS = [
@@ -52,8 +55,10 @@ def enrol_demo_devices(user: User) -> None:
 
 def build(ctx: dict[str, Any]) -> None:
     clinic = Clinic.objects.create(name="Riverside Dermatology (demo)", program="us-ipledge", city="Springfield")
+    # Synthetic identifiers of the right form (the NPIs pass the check digit); they name no real provider.
     pharmacy = Pharmacy.objects.create(name="Main Street Pharmacy (demo)", program="us-ipledge",
-                                       registration_number="NCPDP-0000001", city="Springfield")
+                                       registration_number="NCPDP-0000001", city="Springfield",
+                                       ncpdp_id=DEMO_NCPDP_ID, npi=npi_with_check_digit("199000001"))
     users: dict[str, User] = {}
     for i, (username, role, first, last) in enumerate(DEMO_ACCOUNTS):
         extra: dict[str, Any] = {}
@@ -61,6 +66,7 @@ def build(ctx: dict[str, Any]) -> None:
             extra["clinic"] = clinic
         if role == Role.PRESCRIBER:
             extra["registration_number"] = f"IPL-P-{1000 + i}"
+            extra["npi"] = npi_with_check_digit(f"19900010{i}")
         if role == Role.PHARMACIST:
             extra["pharmacy"] = pharmacy
         if role == Role.ADMIN:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.core.clock import SUPPORTED_TIME_ZONES
+from clearcourse.core.identifiers import validate_ncpdp, validate_npi
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in SUPPORTED_TIME_ZONES]
 
@@ -46,6 +47,9 @@ class Pharmacy(models.Model):
     program = models.CharField(_("program"), max_length=20, choices=ProgramFamily.choices)
     # NCPDP or national registration number; iPLEDGE pharmacies are registered and activated.
     registration_number = models.CharField(_("registration number"), max_length=40, unique=True)
+    #: US pharmacies: the NCPDP Provider ID (7 digits) that SCRIPT messages carry, and the pharmacy's NPI.
+    ncpdp_id = models.CharField(_("NCPDP Provider ID"), max_length=7, blank=True, validators=[validate_ncpdp])
+    npi = models.CharField(_("NPI"), max_length=10, blank=True, validators=[validate_npi])
     city = models.CharField(_("city"), max_length=120, blank=True)
     # The pharmacy's calendar day decides whether an authorization is still valid today.
     time_zone = models.CharField(_("time zone"), max_length=40, choices=TIME_ZONE_CHOICES,
@@ -55,6 +59,10 @@ class Pharmacy(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "pharmacies"
+        constraints = [
+            models.UniqueConstraint(fields=["ncpdp_id"], condition=~models.Q(ncpdp_id=""),
+                                    name="pharmacy_ncpdp_id_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -81,6 +89,8 @@ class User(AbstractUser):
     )
     # A prescriber's professional registration (licence, iPLEDGE prescriber ID, GMC number).
     registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    #: US prescribers: the National Provider Identifier (10 digits, Luhn check digit with prefix 80840).
+    npi = models.CharField(_("NPI"), max_length=10, blank=True, validators=[validate_npi])
     # Delegates act for the prescribers named here, never on their own authority.
     acts_for = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="delegates",

@@ -14,10 +14,12 @@ NAV_ITEMS: list[tuple[frozenset[str], str, Any]] = [
     (frozenset({"prescriber", "delegate"}), "courses:patient_list", _("Patients")),
     (frozenset({"prescriber", "delegate"}), "interop:lab_import", _("Import labs")),
     (frozenset({"pharmacist"}), "pharmacy:home", _("Dispensing")),
+    (frozenset({"prescriber", "pharmacist"}), "ppp:my_certification", _("Program enrolment")),
     (frozenset({"patient"}), "portal:home", _("My course")),
     (frozenset({"patient"}), "portal:education", _("Is isotretinoin right for me?")),
     (frozenset({"patient"}), "audit:my_access", _("Who saw my record")),
     (frozenset({"admin"}), "audit:search", _("Audit trail")),
+    (frozenset({"admin"}), "ppp:certifications", _("Program enrolment")),
     (frozenset({"admin"}), "admin:index", _("Administration")),
 ]
 

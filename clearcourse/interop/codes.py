@@ -61,6 +61,10 @@ class Code:
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+NDC = "http://hl7.org/fhir/sid/ndc"
+#: Identifier systems of the US ecosystem (FHIR R4 / US Core naming systems).
+ID_NPI = "http://hl7.org/fhir/sid/us-npi"
+ID_NCPDP = "http://terminology.hl7.org/NamingSystem/NCPDPProviderIdentificationNumber"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ATC = "http://www.whocc.no/atc"
@@ -131,6 +135,80 @@ RX_CAPSULE: MappingProxyType[int, Code] = MappingProxyType({
     35: Code(RXNORM, "1547565", "isotretinoin 35 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
     40: Code(RXNORM, "197845", "isotretinoin 40 MG Oral Capsule", "VSAC 2.16.840.1.113883.3.464.1003.196.12.1143"),
 })
+
+
+@dataclass(frozen=True, slots=True)
+class NdcPackage:
+    """One isotretinoin package ClearCourse recognises by its NDC (10-digit, hyphenated as printed).
+
+    ``strength_mg`` is None where the source confirmed the NDC as the product's but not which strength it
+    is: such a package identifies the product in an incoming message but is never written into an export.
+    """
+
+    ndc: str
+    product: str  # conventional, absorica, absorica_ld
+    strength_mg: int | None
+    label: str
+    source: str
+
+    def coding(self) -> dict[str, str]:
+        from clearcourse.core.identifiers import ndc11
+
+        return {"system": NDC, "code": ndc11(self.ndc) or self.ndc, "display": self.label}
+
+
+_ABSORICA_LABEL = "Absorica/Absorica LD prescribing information, 16 How Supplied (Sun Pharma, June 2023)"
+_LD_LISTING = "DailyMed and RxReasoner listings of the Absorica/Absorica LD label (Sun Pharma, labeler 10631)"
+_CLARAVIS_LABEL = "Claravis prescribing information, How Supplied (Teva, NLM copy)"
+_CLARAVIS_LISTING = "Claravis SPL product list (Teva, products 0555-1054 to 0555-1057)"
+
+#: The products ClearCourse supports, by NDC. Conventional isotretinoin is generic and substitutable, so a
+#: conventional prescription names no NDC (the pharmacy picks the package); Claravis stands for the
+#: conventional products a pharmacy system may send. Not verified by strength: see docs/interop.md.
+NDC_PACKAGES: tuple[NdcPackage, ...] = (
+    NdcPackage("10631-115-31", "absorica", 10, "Absorica 10 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-116-31", "absorica", 20, "Absorica 20 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-133-31", "absorica", 25, "Absorica 25 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-117-31", "absorica", 30, "Absorica 30 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-134-31", "absorica", 35, "Absorica 35 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-118-31", "absorica", 40, "Absorica 40 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-002-31", "absorica_ld", 8, "Absorica LD 8 mg, 30 capsules", _ABSORICA_LABEL),
+    NdcPackage("10631-003-31", "absorica_ld", None, "Absorica LD, 30 capsules", _LD_LISTING),
+    NdcPackage("10631-004-31", "absorica_ld", None, "Absorica LD, 30 capsules", _LD_LISTING),
+    NdcPackage("10631-005-31", "absorica_ld", None, "Absorica LD, 30 capsules", _LD_LISTING),
+    NdcPackage("10631-007-31", "absorica_ld", None, "Absorica LD, 30 capsules", _LD_LISTING),
+    NdcPackage("0555-1054-86", "conventional", 10, "Claravis 10 mg, 30 capsules", _CLARAVIS_LABEL),
+    NdcPackage("0555-1054-56", "conventional", 10, "Claravis 10 mg, 100 capsules", _CLARAVIS_LABEL),
+    NdcPackage("0555-1055-86", "conventional", None, "Claravis, 30 capsules", _CLARAVIS_LISTING),
+    NdcPackage("0555-1056-86", "conventional", None, "Claravis, 30 capsules", _CLARAVIS_LISTING),
+    NdcPackage("0555-1057-86", "conventional", None, "Claravis, 30 capsules", _CLARAVIS_LISTING),
+)
+
+
+def ndc_package(value: str) -> NdcPackage | None:
+    """The catalogue package for an NDC in any common layout (10-digit hyphenated, 11-digit, or the
+    printed digits without hyphens)."""
+    from clearcourse.core.identifiers import ndc10_digits, ndc11
+
+    wanted = ndc11(value)
+    digits = ndc10_digits((value or "").strip())
+    for package in NDC_PACKAGES:
+        if wanted is not None and ndc11(package.ndc) == wanted:
+            return package
+        if digits and ndc10_digits(package.ndc) == digits:
+            return package
+    return None
+
+
+def export_ndc(product: str, strength_mg: int) -> NdcPackage | None:
+    """The one package a prescription of ``product`` at ``strength_mg`` names in an export: only where the
+    product is a single-source brand and the catalogue confirms the strength (never for conventional)."""
+    if product == "conventional":
+        return None
+    found = [p for p in NDC_PACKAGES if p.product == product and p.strength_mg == strength_mg]
+    return found[0] if len(found) == 1 else None
+
+
 ATC_ISOTRETINOIN_SYSTEMIC = Code(ATC, "D10BA01", "isotretinoin (systemic)", "D10AD04 is the topical form")
 SCT_ISOTRETINOIN = Code(SNOMED, "387208003", "Isotretinoin (substance)", "ahdis/chmed roaccutan instance")
 PRODUCT_NAMES: MappingProxyType[str, str] = MappingProxyType({

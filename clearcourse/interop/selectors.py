@@ -9,6 +9,7 @@ as in ``ppp.selectors.course_facts``. The access report is the patient's audit t
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +40,13 @@ MAX_ACCESSES = 500
 
 def _practitioner(user: User) -> fx.PractitionerIn:
     return fx.PractitionerIn(key=f"user/{user.pk}", given_name=user.first_name, family_name=user.last_name,
-                             registration_number=user.registration_number)
+                             registration_number=user.registration_number, npi=user.npi)
+
+
+def medication_request_id(prescription: Prescription) -> str:
+    """The ``MedicationRequest.id`` this prescription has in its course's FHIR export (a uuid5 of the
+    course and the record, so it is the same in every export), as a pharmacy system may quote it back."""
+    return str(uuid.uuid5(fx.UUID_NAMESPACE, f"course/{prescription.course_id}/prescription/{prescription.pk}"))
 
 
 def _head_of(rows: list[tuple[int, int | None]]) -> dict[int, int]:
@@ -130,7 +137,8 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
         prescriber=_practitioner(course.prescriber),
         practitioners=tuple(_practitioner(u) for pk, u in sorted(practitioners.items()) if pk != course.prescriber_id),
         pharmacies=tuple(fx.OrganizationIn(key=f"pharmacy/{p.pk}", name=p.name, kind="pharmacy",
-                                           registration_number=p.registration_number, city=p.city)
+                                           registration_number=p.registration_number, city=p.city,
+                                           ncpdp_id=p.ncpdp_id, npi=p.npi)
                          for _pk, p in sorted(pharmacies.items())),
         condition=fx.ConditionIn(key=f"course/{course.pk}/condition",
                                  recorded_on=first_assessment or course.created_at.date()),

@@ -294,6 +294,7 @@ class ReminderKind(models.TextChoices):
     LAB_DUE = "lab_due", _("Lab tests")
     MONTHLY_QUESTIONS = "monthly_questions", _("Monthly questions")
     MOOD_SCREEN = "mood_screen", _("Mood questionnaire")
+    CERTIFICATION = "certification", _("Program enrolment renewal")
 
 
 class Channel(models.TextChoices):
@@ -317,8 +318,11 @@ class Reminder(models.Model):
     ``dedupe_key`` makes scheduling idempotent: the same due item never becomes two reminders.
     """
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
     course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    #: A staff member reminded about their own (or their pharmacy's) program enrolment: then no patient.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="+")
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     due_on = models.DateField(help_text="the day the step itself is due")
     due_at = models.DateTimeField(help_text="when the reminder should go out")
@@ -336,9 +340,15 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(name="reminder_patient_or_recipient",
+                                   condition=(models.Q(patient__isnull=False, recipient__isnull=True)
+                                              | models.Q(patient__isnull=True, recipient__isnull=False))),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for patient {self.patient_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+        who = f"patient {self.patient_id}" if self.patient_id else f"user {self.recipient_id}"
+        return f"{self.kind} for {who} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
 
 
 class CalendarFeedToken(models.Model):

@@ -193,11 +193,86 @@ def reminders_schedule_for_course(*, course: Course, today: dt.date, now: dt.dat
     return reminders_schedule(courses=[course], today=today, now=now)
 
 
+CERT_KEY_PREFIX = "cert:"
+
+
+def _staff_reminder(*, recipient: Any, due: dt.date, send_from: dt.date, key: str, now: dt.datetime,
+                    tz: dt.tzinfo) -> Reminder | None:
+    if not recipient.email:
+        return None
+    send_at = max(clock.local_datetime(send_from, dt.time(SEND_HOUR), tz), now)
+    return Reminder(recipient=recipient, kind=ReminderKind.CERTIFICATION, due_on=due, due_at=send_at,
+                    channel=Channel.EMAIL, next_attempt_at=send_at, dedupe_key=f"{key}:{recipient.pk}:email"[:120])
+
+
+def certification_reminders_schedule(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """One email to each prescriber whose program enrolment lapses within the notice period, and to each
+    pharmacist of a pharmacy whose enrolment or yearly staff-training attestation does, on the first day of
+    that period at nine on their clinic's or pharmacy's wall clock. Once per expiry date (the dedupe key
+    names it), so a renewal recorded later, with a new expiry, is reminded again in its turn."""
+    from clearcourse.accounts.models import Pharmacy, Role, User
+    from clearcourse.ppp.selectors import CertificationState, certification_status
+
+    now = now or clock.now()
+    wanted: list[Reminder] = []
+    renew = (CertificationState.RENEW, CertificationState.ACTIVE)
+    for user in (User.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
+                 .select_related("clinic")):
+        assert user.clinic is not None  # noqa: S101 - filtered above
+        zone = clock.zone_of(user.clinic)
+        day = today or clock.today_in(zone)
+        status = certification_status(program=user.clinic.program, on=day, prescriber_id=user.pk)
+        cert = status.certification
+        if status.state in renew and status.renew_from is not None and cert.expires is not None \
+                and status.renew_from <= day + dt.timedelta(days=HORIZON_DAYS):
+            found = _staff_reminder(recipient=user, due=cert.expires, send_from=status.renew_from, now=now, tz=zone,
+                                    key=f"{CERT_KEY_PREFIX}prescriber:{user.pk}:{cert.expires.isoformat()}")
+            if found is not None:
+                wanted.append(found)
+    for pharmacy in Pharmacy.objects.all():
+        zone = clock.zone_of(pharmacy)
+        day = today or clock.today_in(zone)
+        status = certification_status(program=pharmacy.program, on=day, pharmacy_id=pharmacy.pk)
+        cert = status.certification
+        items: list[tuple[dt.date, dt.date, str]] = []
+        if status.state in renew and status.renew_from is not None and cert.expires is not None:
+            items.append((cert.expires, status.renew_from, f"{CERT_KEY_PREFIX}pharmacy:{pharmacy.pk}"))
+        training = status.training
+        if training is not None and training.required and training.covers_through is not None:
+            items.append((training.covers_through, training.covers_through - dt.timedelta(days=_notice_days()),
+                          f"{CERT_KEY_PREFIX}training:{pharmacy.pk}"))
+        # People, not the API tokens' service identities (they have no mailbox).
+        pharmacists = list(User.objects.filter(role=Role.PHARMACIST, pharmacy=pharmacy, is_active=True,
+                                               api_token__isnull=True))
+        for due, send_from, key in items:
+            if send_from > day + dt.timedelta(days=HORIZON_DAYS) or due < day:
+                continue
+            for user in pharmacists:
+                found = _staff_reminder(recipient=user, due=due, send_from=send_from, now=now, tz=zone,
+                                        key=f"{key}:{due.isoformat()}")
+                if found is not None:
+                    wanted.append(found)
+    if not wanted:
+        return 0
+    existing = set(Reminder.objects.filter(dedupe_key__in=[r.dedupe_key for r in wanted])
+                   .values_list("dedupe_key", flat=True))
+    new = [r for r in wanted if r.dedupe_key not in existing]
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _notice_days() -> int:
+    from clearcourse.ppp.selectors import notice_days
+
+    return notice_days()
+
+
 def reminders_schedule_all(*, today: dt.date | None = None, now: dt.datetime | None = None,
                            batch: int = 500) -> int:
-    """Schedule for every course still followed, a batch at a time. Without ``today``, each course is
-    scheduled as of today in its clinic's time zone (the worker serves clinics in several zones)."""
-    created = 0
+    """Schedule for every course still followed, a batch at a time, and the staff's program-enrolment
+    renewals. Without ``today``, each course is scheduled as of today in its clinic's time zone (the
+    worker serves clinics in several zones)."""
+    created = certification_reminders_schedule(today=today, now=now)
     qs = (Course.objects.filter(status__in=SCHEDULED_STATUSES).select_related("patient", "clinic")
           .order_by("pk"))
     last = 0
@@ -241,9 +316,30 @@ def claim(reminder_id: int, *, worker: str, now: dt.datetime) -> bool:
     return changed == 1
 
 
+def staff_message_for(reminder: Reminder) -> tuple[str, str]:
+    """Subject and body of a program-enrolment renewal reminder, in the recipient's language."""
+    recipient = reminder.recipient
+    assert recipient is not None  # noqa: S101 - a staff reminder has a recipient
+    with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
+        if reminder.dedupe_key.startswith(f"{CERT_KEY_PREFIX}training:"):
+            what = _("your pharmacy's yearly staff-training attestation for the program")
+        elif reminder.dedupe_key.startswith(f"{CERT_KEY_PREFIX}pharmacy:"):
+            what = _("your pharmacy's enrolment in the program")
+        else:
+            what = _("your enrolment in the program")
+        subject = _("ClearCourse: program enrolment to renew")
+        body = _("Hello %(name)s, %(what)s lapses after %(date)s. Ask your ClearCourse administrator to record "
+                 "the renewal before then: once it lapses, every authorization to dispense is refused.") % {
+            "name": recipient.first_name or recipient.get_username(), "what": what,
+            "date": reminder.due_on.isoformat()}
+    return subject, body
+
+
 def message_for(reminder: Reminder) -> tuple[str, str]:
     """Subject and body in the patient's language. Deliberately plain: no diagnosis, no drug name, no
     results (a phone's lock screen or a shared mailbox may show it)."""
+    if reminder.patient is None:
+        return staff_message_for(reminder)
     patient = reminder.patient
     with translation.override(patient.preferred_language or settings.LANGUAGE_CODE):
         labels: dict[str, str] = {
@@ -262,6 +358,11 @@ def message_for(reminder: Reminder) -> tuple[str, str]:
 
 def deliver(reminder: Reminder, *, sms_sender: SmsSender) -> None:
     subject, body = message_for(reminder)
+    if reminder.patient is None:
+        if reminder.recipient is None or not reminder.recipient.email or reminder.channel != Channel.EMAIL:
+            raise ValueError("a staff reminder goes by email to a recipient with an address")
+        EmailMessage(subject=subject, body=body, to=[reminder.recipient.email]).send(fail_silently=False)
+        return
     if reminder.channel == Channel.EMAIL:
         if not reminder.patient.email:
             raise ValueError("the patient has no email address")
@@ -311,7 +412,7 @@ def send_due_reminders(*, worker: str | None = None, now: dt.datetime | None = N
         if not _with_retry(partial(claim, pk, worker=worker, now=now)):
             report.lost_races += 1
             continue
-        reminder = Reminder.objects.select_related("patient", "course").get(pk=pk)
+        reminder = Reminder.objects.select_related("patient", "course", "recipient").get(pk=pk)
         if reminder.course is not None and reminder.course.status not in SCHEDULED_STATUSES:
             _with_retry(partial(_finish, pk, worker, status=ReminderStatus.CANCELLED, last_error="course closed"))
             report.cancelled += 1

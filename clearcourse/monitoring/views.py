@@ -29,6 +29,7 @@ from clearcourse.courses.selectors import course_get_for_user
 from clearcourse.monitoring import charts, forms, ical, selectors, services
 from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring.models import CalendarFeedToken, CompletedBy
+from clearcourse.ppp import selectors as ppp_selectors
 from clearcourse.rules import mood
 
 STAFF = (Role.PRESCRIBER, Role.DELEGATE)
@@ -91,7 +92,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         page = 1
     data = selectors.worklist(user=user, today=_today(), prescriber_id=prescriber_id, page=page)
     selectors.audit_worklist_view(user=user, worklist=data)
-    return render(request, "monitoring/worklist.html", {"worklist": data})
+    renewals = ppp_selectors.renewals_for(user, on=_today())
+    return render(request, "monitoring/worklist.html", {"worklist": data, "renewals": renewals,
+                                                        "show_link": user.role == "prescriber"})
 
 
 @require_GET

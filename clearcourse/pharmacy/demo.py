@@ -36,7 +36,7 @@ def _seed_pickup(ctx: dict[str, Any], prescription: Prescription, picked_up: dt.
     pharmacy, actor = ctx["pharmacy"], _pharmacist(ctx)
     course = prescription.course
     decision = course_decision(course, prescription=prescription, request_date=picked_up,
-                               days_supply=prescription.days_supply)
+                               days_supply=prescription.days_supply, pharmacy_id=pharmacy.pk)
     authorization = None
     if decision.allowed:
         authorization = Authorization.objects.create(
@@ -61,7 +61,7 @@ def _expired_unused(ctx: dict[str, Any], prescription: Prescription) -> Authoriz
 
     asked_on = prescription.issued_on + dt.timedelta(days=1)
     decision = course_decision(prescription.course, prescription=prescription, request_date=asked_on,
-                               days_supply=prescription.days_supply)
+                               days_supply=prescription.days_supply, pharmacy_id=ctx["pharmacy"].pk)
     if not decision.allowed:
         return None
     authorization = Authorization.objects.create(

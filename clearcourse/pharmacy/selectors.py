@@ -181,13 +181,14 @@ def current_successor(prescription: Prescription) -> Prescription | None:
 
 
 def program_decision(course: Course, *, prescription: Prescription, request_date: dt.date,
-                     days_supply: int) -> Decision:
-    """The rules core's decision for this prescription on ``request_date`` (the ppp loader builds the
-    facts in a fixed number of queries). One seam, so tests can pin a decision."""
+                     days_supply: int, pharmacy_id: int) -> Decision:
+    """The rules core's decision for this prescription on ``request_date`` when ``pharmacy_id`` asks (the
+    ppp loader builds the facts, the prescriber's and the pharmacy's certification included, in a fixed
+    number of queries). One seam, so tests can pin a decision."""
     from clearcourse.ppp.selectors import course_decision
 
     return course_decision(course, prescription=prescription, request_date=request_date,
-                           days_supply=days_supply)
+                           days_supply=days_supply, pharmacy_id=pharmacy_id)
 
 
 def authorizations_of(actor: User) -> QuerySet[Authorization]:

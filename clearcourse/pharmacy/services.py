@@ -97,11 +97,14 @@ def _record_refusal(prescription: Prescription) -> Decision | None:
     return None
 
 
-def decision_for(prescription: Prescription, *, days_supply: int, today: dt.date) -> Decision:
-    """The decision for dispensing ``prescription`` today: the record's own refusals first, then the
-    rules core (through the ppp loader)."""
+def decision_for(prescription: Prescription, *, days_supply: int, today: dt.date, pharmacy_id: int) -> Decision:
+    """The decision for ``pharmacy_id`` dispensing ``prescription`` today: the record's own refusals first,
+    then the rules core (through the ppp loader, which also loads the prescriber's and the pharmacy's
+    program certification). Every authorization path (pages, ``/api/v1``, the NCPDP and FHIR doors) comes
+    here, so the same facts always get the same answer."""
     return _record_refusal(prescription) or selectors.program_decision(
-        prescription.course, prescription=prescription, request_date=today, days_supply=days_supply)
+        prescription.course, prescription=prescription, request_date=today, days_supply=days_supply,
+        pharmacy_id=pharmacy_id)
 
 
 def _supply_error(decision: Decision) -> UnprocessableError | None:
@@ -130,7 +133,7 @@ def authorization_request(*, actor: User, reference: str, birth_date: dt.date, d
     ipledge_rma = _check_rma(ipledge_rma)
     prescription = selectors.prescription_lookup(actor=actor, reference=reference, birth_date=birth_date,
                                                  audit=None, with_first_dispense=False)
-    decision = decision_for(prescription, days_supply=days_supply, today=today)
+    decision = decision_for(prescription, days_supply=days_supply, today=today, pharmacy_id=pharmacy_id)
     error = _supply_error(decision)
     if error is not None:
         raise error
@@ -242,7 +245,7 @@ def dispense_record(*, actor: User, authorization_id: int, idempotency_key: str,
         raise UnprocessableError(_(DAYS_SUPPLY_OVER_AUTHORIZED).format(authorized=authorization.days_supply,
                                                                        days=days_supply),
                                  code="days_supply_exceeds_authorization", field="days_supply")
-    decision = decision_for(prescription, days_supply=days_supply, today=today)
+    decision = decision_for(prescription, days_supply=days_supply, today=today, pharmacy_id=pharmacy_id)
     if not decision.allowed:
         raise ConflictError(_(NO_LONGER_ALLOWED).format(codes=", ".join(decision.codes)), code="no_longer_allowed",
                             field="authorization", extra={"reasons": [r.as_json() for r in decision.reasons]})

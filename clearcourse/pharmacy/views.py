@@ -27,6 +27,7 @@ from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.pharmacy import forms, selectors, services
 from clearcourse.pharmacy.models import Authorization, AuthorizationStatus
+from clearcourse.ppp.selectors import renewals_for
 
 ViewFunc = Callable[..., HttpResponseBase]
 
@@ -73,7 +74,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 prescription = selectors.prescription_lookup(actor=_user(request), **form.cleaned_data)
-                context.update(_preview(prescription, today=today, data=form.cleaned_data))
+                context.update(_preview(prescription, today=today, data=form.cleaned_data,
+                                        pharmacy_id=selectors.require_pharmacist(_user(request))))
             except DomainError as exc:
                 _show_error(form, exc)
         context["form"] = form
@@ -81,12 +83,15 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         context["form"], status = forms.LookupForm(), 200
     context["worklist"] = selectors.pharmacy_worklist(actor=_user(request), today=today)
+    context["renewals"] = renewals_for(_user(request), on=today)
+    context["show_link"] = True
     return render(request, "pharmacy/home.html", context, status=status)
 
 
-def _preview(prescription: Any, *, today: Any, data: dict[str, Any],
+def _preview(prescription: Any, *, today: Any, data: dict[str, Any], pharmacy_id: int,
              authorize_form: forms.AuthorizeForm | None = None) -> dict[str, Any]:
-    decision = services.decision_for(prescription, days_supply=prescription.days_supply, today=today)
+    decision = services.decision_for(prescription, days_supply=prescription.days_supply, today=today,
+                                     pharmacy_id=pharmacy_id)
     return {
         "prescription": prescription,
         "reference": selectors.prescription_reference(prescription),
@@ -120,7 +125,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if lookup.is_valid():
         try:
             prescription = selectors.prescription_lookup(actor=_user(request), audit=None, **lookup.cleaned_data)
-            context.update(_preview(prescription, today=today, data=lookup.cleaned_data, authorize_form=form))
+            context.update(_preview(prescription, today=today, data=lookup.cleaned_data,
+                                    pharmacy_id=selectors.require_pharmacist(_user(request)), authorize_form=form))
         except DomainError as exc:
             _show_error(lookup, exc)
     return render(request, "pharmacy/home.html", context, status=400)

@@ -195,14 +195,39 @@ def _roster(b: _Builder, entries: list[dict[str, Any]]) -> None:
 def _judge(b: _Builder, code: str, course: Course, rx: Prescription) -> dict[str, Any]:
     from clearcourse.pharmacy.selectors import prescription_reference
 
-    decision = course_decision(course, prescription=rx, request_date=b.today, days_supply=rx.days_supply)
+    decision = course_decision(course, prescription=rx, request_date=b.today, days_supply=rx.days_supply,
+                               pharmacy_id=b.pharmacy.pk)
     return {"situation": code, "course": course, "patient": course.patient, "prescription": rx,
             "reference": prescription_reference(rx), "birth_date": course.patient.birth_date,
             "allowed": decision.allowed, "valid_through": decision.valid_through, "codes": decision.codes}
 
 
+#: Demo enrolment of the prescribers and the pharmacy, in days from today (activated, expires): dr.chen's
+#: lapses in three weeks, so the renewal shows on the worklist and is reminded.
+DEMO_CERTIFICATIONS = {"dr.rivera": (-700, 330, "IPL-P-1000"), "dr.chen": (-700, 21, "IPL-P-1001"),
+                       "pharmacy": (-700, 180, "IPL-PH-0001")}
+#: The pharmacy's yearly staff-training attestations, in days from today (the latest covers today).
+DEMO_TRAININGS = (-800, -430, -90)
+
+
+def certify_demo(b: _Builder, ctx: dict[str, Any]) -> None:
+    """Every demo prescriber and the demo pharmacy are enrolled and active (through the service, as an
+    administrator records them), and the pharmacy attested its staff training every year."""
+    users: dict[str, User] = ctx["users"]
+    admin = users["admin"]
+    for username, (start, end, number) in DEMO_CERTIFICATIONS.items():
+        participant: dict[str, Any] = ({"pharmacy": b.pharmacy} if username == "pharmacy"
+                                       else {"prescriber": users[username]})
+        s.certification_record(actor=admin, program=b.clinic.program, activated_on=b.day(start),
+                               expires_on=b.day(end), today=b.today, program_id_number=number, **participant)
+    for offset in DEMO_TRAININGS:
+        s.pharmacy_training_attest(actor=admin, pharmacy=b.pharmacy, trained_on=b.day(offset),
+                                   attested_by="Daniel Lee, responsible pharmacist", today=b.today)
+
+
 def build(ctx: dict[str, Any]) -> None:
     b = _Builder(ctx)
+    certify_demo(b, ctx)
     roster: list[dict[str, Any]] = ctx.get("courses", [])
     _roster(b, roster)
     courses: dict[str, Course] = {}

@@ -147,3 +147,59 @@ class SecondPrescriberAgreementForm(forms.Form):
     only_appropriate_treatment = forms.BooleanField(
         label=_("Both prescribers agree that isotretinoin is the only appropriate effective treatment"),
         required=False)
+
+
+# --- certification of prescribers and pharmacies (issue 15) -------------------------------------------
+
+
+def participant_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices ``prescriber:<id>`` / ``pharmacy:<id>`` for the administrator's form."""
+    from clearcourse.accounts.models import Pharmacy, Role, User
+
+    prescribers = [(f"prescriber:{u.pk}", f"{u.display_name()} ({u.clinic})")
+                   for u in User.objects.filter(role=Role.PRESCRIBER, is_active=True).select_related("clinic")
+                   .order_by("last_name", "first_name", "pk")]
+    pharmacies = [(f"pharmacy:{p.pk}", p.name) for p in Pharmacy.objects.order_by("name", "pk")]
+    return [(str(_("Prescribers")), prescribers), (str(_("Pharmacies")), pharmacies)]
+
+
+class CertificationForm(forms.Form):
+    participant = forms.ChoiceField(label=_("Prescriber or pharmacy"))
+    activated_on = _date(_("Activated on"))
+    expires_on = _date(_("Expires on"), required=False,
+                       help_text=_("Leave empty when the enrolment has no end date."))
+    program_id_number = forms.CharField(label=_("Program ID (for example the iPLEDGE ID)"), max_length=40,
+                                        required=False)
+
+    def __init__(self, *args: Any, fixed_participant: str | None = None, correction: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["participant"])
+        field.choices = participant_choices()
+        if fixed_participant is not None:
+            field.initial = fixed_participant
+            field.disabled = True
+        if correction:
+            self.fields["correction_reason"] = forms.CharField(label=_("Reason for the correction"),
+                                                               max_length=500)
+
+    def chosen_participant(self) -> dict[str, Any]:
+        """``{"prescriber": User}`` or ``{"pharmacy": Pharmacy}`` for the chosen value."""
+        from clearcourse.accounts.models import Pharmacy, User
+
+        kind, _sep, pk = str(self.cleaned_data["participant"]).partition(":")
+        if kind == "prescriber":
+            return {"prescriber": User.objects.select_related("clinic").get(pk=int(pk))}
+        return {"pharmacy": Pharmacy.objects.get(pk=int(pk))}
+
+
+class TrainingForm(forms.Form):
+    pharmacy: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Pharmacy"), queryset=None)  # type: ignore[arg-type]
+    trained_on = _date(_("Staff trained on"))
+    attested_by = forms.CharField(label=_("Attested by (the responsible pharmacist)"), max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from clearcourse.accounts.models import Pharmacy
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["pharmacy"]).queryset = Pharmacy.objects.order_by("name", "pk")

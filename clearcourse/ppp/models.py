@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.accounts.models import Pharmacy, ProgramFamily
 from clearcourse.core.models import ClinicalRecord
 from clearcourse.courses.models import Course
 from clearcourse.rules.programs.facts import CONTRACEPTION_METHODS
@@ -213,3 +214,64 @@ class SecondPrescriberAgreement(ClinicalRecord):
 
     class Meta:
         ordering = ["agreed_on", "id"]
+
+
+class ProgramCertification(ClinicalRecord):
+    """A prescriber or a pharmacy enrolled and active in a program family, from ``activated_on`` through
+    ``expires_on`` (both days count; no ``expires_on``: no end date). Every program lets only enrolled,
+    active prescribers and pharmacies take part (iPLEDGE: registered and activated; EU/UK PPP: recorded as
+    taking part); each authorization checks the prescription's prescriber and the asking pharmacy.
+
+    Exactly one of ``prescriber`` and ``pharmacy`` is set. A renewal is a new record with a new period; a
+    correction (a wrong date, an enrolment withdrawn early) supersedes the record it corrects, with a
+    reason. ``recorded_by`` is the administrator who recorded it.
+    """
+
+    program = models.CharField(_("program"), max_length=20, choices=ProgramFamily.choices)
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="program_certifications")
+    pharmacy = models.ForeignKey(Pharmacy, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="program_certifications")
+    activated_on = models.DateField(_("activated on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    #: The program's own number for the participant (iPLEDGE prescriber or pharmacy ID), when it has one.
+    program_id_number = models.CharField(_("program ID"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["activated_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="certification_one_participant",
+                condition=(models.Q(prescriber__isnull=False, pharmacy__isnull=True)
+                           | models.Q(prescriber__isnull=True, pharmacy__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="certification_expires_after_activation",
+                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=models.F("activated_on")),
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "prescriber"], name="cert_prescriber"),
+                   models.Index(fields=["program", "pharmacy"], name="cert_pharmacy")]
+
+    def __str__(self) -> str:
+        who = self.prescriber if self.prescriber_id else self.pharmacy
+        return f"{who}: {self.program} from {self.activated_on}"
+
+
+class PharmacyTraining(ClinicalRecord):
+    """A pharmacy's attestation that its staff were trained for the program on ``trained_on`` (the 2026
+    iPLEDGE modification: pharmacies train their staff every year and keep records). The rules core
+    decides how long an attestation counts (``pharmacy_training_days``)."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="trainings")
+    program = models.CharField(_("program"), max_length=20, choices=ProgramFamily.choices)
+    trained_on = models.DateField(_("staff trained on"))
+    #: Who attests it for the pharmacy (the responsible pharmacist), as written on the attestation.
+    attested_by = models.CharField(_("attested by"), max_length=200)
+
+    class Meta:
+        ordering = ["trained_on", "id"]
+        indexes = [models.Index(fields=["program", "pharmacy"], name="training_pharmacy")]
+
+    def __str__(self) -> str:
+        return f"{self.pharmacy}: staff trained on {self.trained_on}"

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Field, Model, OuterRef
+from django.db.models import Exists, Field, Model, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import User
@@ -42,7 +45,16 @@ from clearcourse.courses.models import Patient as PatientRow
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import audit_read, courses_visible_to
 from clearcourse.rules.programs import facts
-from clearcourse.rules.programs.facts import Decision, History, Patient, Request
+from clearcourse.rules.programs.facts import (
+    NO_PARTICIPANTS,
+    Certification,
+    Decision,
+    History,
+    Participants,
+    Patient,
+    Request,
+    certification_on,
+)
 from clearcourse.rules.status import CourseStatus
 
 from .models import (
@@ -51,7 +63,9 @@ from .models import (
     Counseling,
     Enrollment,
     HomeTestVerification,
+    PharmacyTraining,
     PregnancyTest,
+    ProgramCertification,
     RiskCategory,
     SecondPrescriberAgreement,
     TreatmentEnd,
@@ -289,18 +303,165 @@ def risk_category_assigned(course: Course) -> bool:
 
 
 def course_decision(course: Course, *, prescription: PrescriptionRow | int | str, request_date: dt.date,
-                    days_supply: int) -> Decision:
+                    days_supply: int, pharmacy_id: int | None = None) -> Decision:
     """May ``prescription`` be dispensed on ``request_date``? The course's program family resolves to the
-    version in force on that date (the core chooses it)."""
+    version in force on that date (the core chooses it).
+
+    When a pharmacy asks (``pharmacy_id``), the certification of the prescription's prescriber and of that
+    pharmacy in the course's program is loaded too (:func:`participants_load`) and judged by the core:
+    every authorization passes it. Without ``pharmacy_id`` (what-if checks, demo history) it is not."""
     from clearcourse.rules import programs
 
     patient, history = course_facts(course, as_of=request_date)
     rx_id = str(prescription.pk) if isinstance(prescription, PrescriptionRow) else str(prescription)
     request = Request(date=request_date, prescription=rx_id, days_supply=days_supply)
+    participants = NO_PARTICIPANTS
+    if pharmacy_id is not None:
+        prescriber_id = (prescription.prescriber_id if isinstance(prescription, PrescriptionRow)
+                         else PrescriptionRow.objects.filter(pk=int(rx_id)).values_list("prescriber_id", flat=True)
+                         .first())
+        participants = participants_load(program=course.program, prescriber_id=prescriber_id,
+                                         pharmacy_id=pharmacy_id, on=request_date)
     try:
-        return programs.decide(course.program, patient, history, request)
+        return programs.decide(course.program, patient, history, request, participants)
     except programs.ProgramNotFound as exc:
         raise DomainError(_(NO_PROGRAM_IN_FORCE), field="request_date", code="no_program_in_force") from exc
+
+
+# --- certification of prescribers and pharmacies (issue 15) -----------------------------------------
+
+
+def participants_load(*, program: str, prescriber_id: int | None, pharmacy_id: int | None,
+                      on: dt.date) -> Participants:
+    """The core's view of who takes part in a fill on ``on``: the prescriber's and the pharmacy's current
+    enrolment periods in ``program`` (a family; a pinned version counts for its family) and the pharmacy's
+    staff-training attestations, in two indexed queries. A participant without any record is
+    :data:`~clearcourse.rules.programs.facts.NEVER_CERTIFIED`; a missing id (None) is not checked."""
+    family = program_family(program)
+    periods: dict[str, list[tuple[dt.date, dt.date | None]]] = {"rx": [], "ph": []}
+    who = Q()
+    if prescriber_id is not None:
+        who |= Q(prescriber_id=prescriber_id)
+    if pharmacy_id is not None:
+        who |= Q(pharmacy_id=pharmacy_id)
+    if prescriber_id is not None or pharmacy_id is not None:
+        for rx, activated, expires in (ProgramCertification.objects.current().filter(who, program=family)
+                                       .values_list("prescriber_id", "activated_on", "expires_on")):
+            periods["rx" if rx is not None else "ph"].append((activated, expires))
+    trainings: list[dt.date] = []
+    if pharmacy_id is not None:
+        trainings = list(PharmacyTraining.objects.current().filter(pharmacy_id=pharmacy_id, program=family)
+                         .values_list("trained_on", flat=True))
+    return Participants(
+        prescriber=certification_on(periods["rx"], on) if prescriber_id is not None else None,
+        pharmacy=certification_on(periods["ph"], on, trainings) if pharmacy_id is not None else None,
+    )
+
+
+def program_family(program: str) -> str:
+    """``us-ipledge-2026`` -> ``us-ipledge``; a family stays itself."""
+    from clearcourse.rules.programs.registry import BY_ID
+
+    version = BY_ID.get(program)
+    return version.family if version is not None else program
+
+
+class CertificationState(StrEnum):
+    ACTIVE = "active"
+    RENEW = "renew"  # active, and it lapses within the notice period
+    LAPSED = "lapsed"
+    NOT_YET_ACTIVE = "not_yet_active"
+    NOT_ENROLLED = "not_enrolled"
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingStatus:
+    """The pharmacy's yearly staff training where the program version in force asks for it."""
+
+    required: bool
+    last: dt.date | None
+    #: The last day the latest attestation covers (None: none recorded, or none required).
+    covers_through: dt.date | None
+    due: bool  # no attestation, or it lapses within the notice period
+
+
+@dataclass(frozen=True, slots=True)
+class CertificationStatus:
+    """What a staff page and the renewal worklist show for one prescriber or pharmacy on ``on``."""
+
+    program: str
+    on: dt.date
+    certification: Certification
+    state: CertificationState
+    #: From this day on the renewal is shown and reminded (expiry - notice days); None: nothing to renew.
+    renew_from: dt.date | None
+    training: TrainingStatus | None
+    records: tuple[ProgramCertification, ...]
+    training_records: tuple[PharmacyTraining, ...]
+
+    @property
+    def program_label(self) -> str:
+        from clearcourse.accounts.models import ProgramFamily
+
+        return str(ProgramFamily(self.program).label) if self.program in ProgramFamily.values else self.program
+
+    @property
+    def needs_action(self) -> bool:
+        return self.state is not CertificationState.ACTIVE or (self.training is not None and self.training.due)
+
+
+def notice_days() -> int:
+    """How many days before a certification or a training attestation lapses its renewal is shown on the
+    worklists and reminded (``CLEARCOURSE_CERTIFICATION_NOTICE_DAYS``, default 42: six weeks). An
+    operational default, not a program rule: the programs set no notice period."""
+    return int(getattr(settings, "CLEARCOURSE_CERTIFICATION_NOTICE_DAYS", 42))
+
+
+def _state(cert: Certification, on: dt.date, notice: int) -> tuple[CertificationState, dt.date | None]:
+    if cert.activated is None:
+        return CertificationState.NOT_ENROLLED, None
+    if on < cert.activated:
+        return CertificationState.NOT_YET_ACTIVE, None
+    if cert.expires is None:
+        return CertificationState.ACTIVE, None
+    renew_from = cert.expires - dt.timedelta(days=notice)
+    if on > cert.expires:
+        return CertificationState.LAPSED, renew_from
+    return (CertificationState.RENEW if on >= renew_from else CertificationState.ACTIVE), renew_from
+
+
+def certification_status(*, program: str, on: dt.date, prescriber_id: int | None = None,
+                         pharmacy_id: int | None = None) -> CertificationStatus:
+    """The enrolment (and for a pharmacy, the staff training) of one participant as it stands on ``on``."""
+    from clearcourse.rules.programs.registry import ProgramNotFound, resolve
+
+    family = program_family(program)
+    where = Q(prescriber_id=prescriber_id) if prescriber_id is not None else Q(pharmacy_id=pharmacy_id)
+    records = tuple(ProgramCertification.objects.filter(where, program=family)
+                    .select_related("recorded_by", "superseded_by").order_by("-activated_on", "-id"))
+    participants = participants_load(program=family, prescriber_id=prescriber_id, pharmacy_id=pharmacy_id, on=on)
+    cert = participants.prescriber if prescriber_id is not None else participants.pharmacy
+    assert cert is not None  # noqa: S101 - loaded for the participant asked about
+    notice = notice_days()
+    state, renew_from = _state(cert, on, notice)
+    training: TrainingStatus | None = None
+    training_records: tuple[PharmacyTraining, ...] = ()
+    if pharmacy_id is not None:
+        training_records = tuple(PharmacyTraining.objects.filter(pharmacy_id=pharmacy_id, program=family)
+                                 .select_related("recorded_by", "superseded_by").order_by("-trained_on", "-id"))
+        try:
+            days = resolve(family, on).pharmacy_training_days.value
+        except ProgramNotFound:
+            days = None
+        last = cert.last_training(on)
+        if days is not None:
+            through = last + dt.timedelta(days=days - 1) if last is not None else None
+            training = TrainingStatus(required=True, last=last, covers_through=through,
+                                      due=through is None or on >= through - dt.timedelta(days=notice))
+        else:
+            training = TrainingStatus(required=False, last=last, covers_through=None, due=False)
+    return CertificationStatus(program=family, on=on, certification=cert, state=state, renew_from=renew_from,
+                               training=training, records=records, training_records=training_records)
 
 
 def course_status(course: Course, *, on: dt.date) -> CourseStatus:
@@ -359,5 +520,95 @@ def home_tests_awaiting_verification(course: Course) -> list[PregnancyTest]:
                 .exclude(Exists(verified)).order_by("collected_on", "id"))
 
 
-__all__ = ["DEFAULT_CAN_GET_PREGNANT", "course_decision", "course_facts", "course_records", "course_status",
-           "home_tests_awaiting_verification", "pregnancy_test_get_for_user", "risk_category_assigned"]
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """One prescriber or pharmacy on the administrator's certification page."""
+
+    kind: str  # "prescriber" or "pharmacy"
+    participant: Any  # a User or a Pharmacy
+    status: CertificationStatus
+
+    @property
+    def value(self) -> str:
+        return f"{self.kind}:{self.participant.pk}"
+
+
+def certification_overview(*, on: dt.date) -> list[ParticipantRow]:
+    """Every active prescriber and every pharmacy with its certification status on ``on``, those that
+    need something first."""
+    from clearcourse.accounts.models import Pharmacy, Role
+    from clearcourse.accounts.models import User as UserModel
+
+    rows = [ParticipantRow("prescriber", u, certification_status(program=u.clinic.program, on=on, prescriber_id=u.pk))
+            for u in UserModel.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
+            .select_related("clinic").order_by("last_name", "first_name", "pk") if u.clinic is not None]
+    rows += [ParticipantRow("pharmacy", p, certification_status(program=p.program, on=on, pharmacy_id=p.pk))
+             for p in Pharmacy.objects.order_by("name", "pk")]
+    return sorted(rows, key=lambda r: not r.status.needs_action)
+
+
+def certification_get(record_id: int) -> ProgramCertification:
+    """One enrolment record that is still current (a correction corrects the current record), else 404."""
+    record = (ProgramCertification.objects.current().select_related("prescriber__clinic", "pharmacy")
+              .filter(pk=record_id).first())
+    if record is None:
+        raise NotFoundError()
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalItem:
+    who: str
+    status: CertificationStatus
+
+
+def renewals_for(user: User, *, on: dt.date) -> list[RenewalItem]:
+    """The worklist items "renew the program enrolment": the signed-in prescriber's own, a delegate's
+    prescribers', a pharmacist's pharmacy's; only those that lapse within the notice period, have lapsed,
+    or lack the yearly staff training."""
+    from clearcourse.accounts.models import Role
+
+    found: list[RenewalItem] = []
+    if user.role == Role.PRESCRIBER or user.role == Role.PHARMACIST:
+        status = own_certification(user, on=on)
+        if status is not None and status.needs_action:
+            who = user.pharmacy.name if user.role == Role.PHARMACIST and user.pharmacy else user.display_name()
+            found.append(RenewalItem(who, status))
+    elif user.role == Role.DELEGATE:
+        for prescriber in user.acts_for.filter(is_active=True, clinic__isnull=False).select_related("clinic"):
+            assert prescriber.clinic is not None  # noqa: S101 - filtered above
+            status = certification_status(program=prescriber.clinic.program, on=on, prescriber_id=prescriber.pk)
+            if status.needs_action:
+                found.append(RenewalItem(prescriber.display_name(), status))
+    return found
+
+
+def own_certification(user: User, *, on: dt.date) -> CertificationStatus | None:
+    """The signed-in prescriber's own status, or the pharmacist's pharmacy's; None for anyone else."""
+    if user.role == "prescriber" and user.clinic_id is not None and user.clinic is not None:
+        return certification_status(program=user.clinic.program, on=on, prescriber_id=user.pk)
+    if user.role == "pharmacist" and user.pharmacy_id is not None and user.pharmacy is not None:
+        return certification_status(program=user.pharmacy.program, on=on, pharmacy_id=user.pharmacy_id)
+    return None
+
+
+__all__ = [
+    "DEFAULT_CAN_GET_PREGNANT",
+    "CertificationState",
+    "CertificationStatus",
+    "certification_get",
+    "certification_overview",
+    "certification_status",
+    "course_decision",
+    "course_facts",
+    "course_records",
+    "course_status",
+    "home_tests_awaiting_verification",
+    "notice_days",
+    "own_certification",
+    "participants_load",
+    "pregnancy_test_get_for_user",
+    "program_family",
+    "renewals_for",
+    "risk_category_assigned",
+]

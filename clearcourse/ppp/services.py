@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clearcourse.accounts.models import Role, User
+from clearcourse.accounts.models import Pharmacy, ProgramFamily, Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.courses.models import Assessment, Course, Prescription, Product
@@ -40,7 +40,9 @@ from .models import (
     Counseling,
     Enrollment,
     HomeTestVerification,
+    PharmacyTraining,
     PregnancyTest,
+    ProgramCertification,
     ProgramCode,
     RiskCategory,
     SecondPrescriberAgreement,
@@ -571,4 +573,124 @@ def second_prescriber_agreement_record(*, actor: User, course: Course, second_pr
         agreed_on=agreed_on, only_appropriate_treatment=True, recorded_by=actor)
     _audit(actor, "ppp.second_prescriber.record", course, record,
            {"agreed_on": agreed_on.isoformat(), "second_prescriber_registration": registration[:40]})
+    return record
+
+
+# --- certification of prescribers and pharmacies (issue 15) -------------------------------------------
+
+ONLY_ADMIN_CERTIFY = "Only an administrator records program enrolment of prescribers and pharmacies."
+CERTIFY_ONE_PARTICIPANT = "Choose one prescriber or one pharmacy."
+CERTIFY_NOT_PRESCRIBER = "Only prescribers are enrolled as prescribers."
+CERTIFY_PROGRAM_MISMATCH = "{who} works under {program}; record the enrolment in that program."
+CERTIFY_EXPIRES_BEFORE = "The enrolment cannot expire before it was activated."
+CERTIFY_DATE_RANGE = "Enter a date between 2000-01-01 and five years from today."
+CERTIFY_ID_FORMAT = "Enter the program ID with letters, digits and dashes only (at most 40)."
+CERTIFY_CORRECTION_OTHER = "The record to correct belongs to another prescriber or pharmacy."
+TRAINING_FUTURE = "Staff training cannot be attested for a day in the future."
+TRAINING_ATTESTER_REQUIRED = "Enter who attests the training (the responsible pharmacist)."
+_EARLIEST = dt.date(2000, 1, 1)
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_authenticated and actor.is_active and (actor.role == Role.ADMIN or actor.is_superuser)):
+        raise PermissionDeniedError(_(ONLY_ADMIN_CERTIFY), code="not_admin")
+
+
+def _check_cert_date(value: dt.date, today: dt.date, field: str) -> None:
+    if not _EARLIEST <= value <= today + dt.timedelta(days=5 * 366):
+        raise DomainError(_(CERTIFY_DATE_RANGE), field=field, code="out_of_range")
+
+
+def _participant_program(prescriber: User | None, pharmacy: Pharmacy | None) -> tuple[str, str]:
+    """(the participant's own program family, its name for messages); refuses a non-prescriber."""
+    if (prescriber is None) == (pharmacy is None):
+        raise DomainError(_(CERTIFY_ONE_PARTICIPANT), field="participant", code="one_participant")
+    if prescriber is not None:
+        clinic = prescriber.clinic
+        if prescriber.role != Role.PRESCRIBER or clinic is None:
+            raise DomainError(_(CERTIFY_NOT_PRESCRIBER), field="participant", code="not_prescriber")
+        return clinic.program, prescriber.display_name()
+    assert pharmacy is not None  # noqa: S101 - checked above
+    return pharmacy.program, pharmacy.name
+
+
+def _certification_audit(actor: User, action: str, record: Any, detail: dict[str, Any]) -> None:
+    # No patient's record is touched: the entry goes to the chain of the acting administrator.
+    audit_record(actor=actor, action=action, obj=record, detail=detail)
+
+
+@transaction.atomic
+def certification_record(*, actor: User, program: str, activated_on: dt.date, expires_on: dt.date | None,
+                         today: dt.date, prescriber: User | None = None, pharmacy: Pharmacy | None = None,
+                         program_id_number: str = "", supersedes: ProgramCertification | None = None,
+                         correction_reason: str = "") -> ProgramCertification:
+    """Record that ``prescriber`` or ``pharmacy`` is enrolled and active in ``program`` (a family) from
+    ``activated_on`` through ``expires_on``. A renewal is a new record; a correction supersedes one, with
+    a reason. Administrators only; audited as ``certification.record``."""
+    _require_admin(actor)
+    own_program, who = _participant_program(prescriber, pharmacy)
+    if program not in ProgramFamily.values:
+        raise DomainError(_(CHOOSE_FROM_LIST), field="program", code="invalid")
+    if program != own_program:
+        raise DomainError(_(CERTIFY_PROGRAM_MISMATCH).format(who=who, program=own_program), field="program",
+                          code="program_mismatch")
+    _check_cert_date(activated_on, today, "activated_on")
+    if expires_on is not None:
+        _check_cert_date(expires_on, today, "expires_on")
+        if expires_on < activated_on:
+            raise DomainError(_(CERTIFY_EXPIRES_BEFORE), field="expires_on", code="expires_before_activation")
+    program_id_number = (program_id_number or "").strip()
+    if program_id_number and not _IPLEDGE_RE.match(program_id_number):
+        raise DomainError(_(CERTIFY_ID_FORMAT), field="program_id_number", code="invalid")
+    if supersedes is not None:
+        if (supersedes.prescriber_id != (prescriber.pk if prescriber else None)
+                or supersedes.pharmacy_id != (pharmacy.pk if pharmacy else None)
+                or supersedes.program != program):
+            raise DomainError(_(CERTIFY_CORRECTION_OTHER), field="supersedes", code="other_participant")
+        if not correction_reason.strip():
+            raise DomainError(_(CORRECTION_REASON_REQUIRED), field="correction_reason", code="required")
+        if not ProgramCertification.objects.current().filter(pk=supersedes.pk).exists():
+            raise DomainError(_(CORRECTION_NOT_CURRENT), field="supersedes", code="not_current")
+    record = ProgramCertification.objects.create(
+        program=program, prescriber=prescriber, pharmacy=pharmacy, activated_on=activated_on,
+        expires_on=expires_on, program_id_number=program_id_number, recorded_by=actor, supersedes=supersedes,
+        correction_reason=correction_reason.strip())
+    _certification_audit(actor, "certification.record", record, {
+        "program": program, "prescriber": prescriber.pk if prescriber else None,
+        "pharmacy": pharmacy.pk if pharmacy else None, "activated_on": activated_on.isoformat(),
+        "expires_on": expires_on.isoformat() if expires_on else None,
+        "supersedes": supersedes.pk if supersedes else None})
+    return record
+
+
+@transaction.atomic
+def pharmacy_training_attest(*, actor: User, pharmacy: Pharmacy, trained_on: dt.date, attested_by: str,
+                             today: dt.date, program: str | None = None, supersedes: PharmacyTraining | None = None,
+                             correction_reason: str = "") -> PharmacyTraining:
+    """Record the pharmacy's yearly staff-training attestation. Administrators only; audited as
+    ``certification.training``."""
+    _require_admin(actor)
+    program = program or pharmacy.program
+    if program != pharmacy.program:
+        raise DomainError(_(CERTIFY_PROGRAM_MISMATCH).format(who=pharmacy.name, program=pharmacy.program),
+                          field="program", code="program_mismatch")
+    _check_cert_date(trained_on, today, "trained_on")
+    if trained_on > today:
+        raise DomainError(_(TRAINING_FUTURE), field="trained_on", code="future")
+    attested_by = (attested_by or "").strip()
+    if not attested_by:
+        raise DomainError(_(TRAINING_ATTESTER_REQUIRED), field="attested_by", code="required")
+    if supersedes is not None:
+        if supersedes.pharmacy_id != pharmacy.pk:
+            raise DomainError(_(CERTIFY_CORRECTION_OTHER), field="supersedes", code="other_participant")
+        if not correction_reason.strip():
+            raise DomainError(_(CORRECTION_REASON_REQUIRED), field="correction_reason", code="required")
+        if not PharmacyTraining.objects.current().filter(pk=supersedes.pk).exists():
+            raise DomainError(_(CORRECTION_NOT_CURRENT), field="supersedes", code="not_current")
+    record = PharmacyTraining.objects.create(pharmacy=pharmacy, program=program, trained_on=trained_on,
+                                             attested_by=attested_by[:200], recorded_by=actor,
+                                             supersedes=supersedes, correction_reason=correction_reason.strip())
+    _certification_audit(actor, "certification.training", record, {
+        "program": program, "pharmacy": pharmacy.pk, "trained_on": trained_on.isoformat(),
+        "supersedes": supersedes.pk if supersedes else None})
     return record

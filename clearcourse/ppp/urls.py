@@ -24,3 +24,11 @@ urlpatterns = [
     path("pregnancy-tests/<int:test_id>/verify/", views.home_test_verify, name="home_test_verify"),
     path("pregnancy-tests/<int:test_id>/photo/", views.home_test_photo, name="home_test_photo"),
 ]
+
+urlpatterns += [
+    path("certification/", views.my_certification, name="my_certification"),
+    path("certifications/", views.certifications, name="certifications"),
+    path("certifications/new/", views.certification_create, name="certification_create"),
+    path("certifications/training/", views.training_create, name="training_create"),
+    path("certifications/<int:record_id>/correct/", views.certification_correct, name="certification_correct"),
+]

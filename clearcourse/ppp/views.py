@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -274,3 +274,120 @@ def prescription_void(request: HttpRequest, prescription_id: int) -> HttpRespons
     return _record_page(request, course, form, lambda d: services.prescription_void(
         actor=_user(request), prescription=rx, reason=d["reason"],
     ), title=_("Void prescription %(id)s") % {"id": rx.pk})
+
+
+# --- certification of prescribers and pharmacies (issue 15) -------------------------------------------
+
+
+def admin_only(view: ViewFunc) -> ViewFunc:
+    """Administrators only (403 for every other role)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = _user(request)
+        if not (user.role == Role.ADMIN or user.is_superuser):
+            raise PermissionDenied
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError:
+            raise Http404 from None
+        except PermissionDeniedError:
+            raise PermissionDenied from None
+
+    return wrapped
+
+
+def _certifications_page(request: HttpRequest, *, form: forms.CertificationForm | None = None,
+                         training_form: forms.TrainingForm | None = None) -> HttpResponse:
+    today = clock.today()
+    context = {
+        "today": today,
+        "rows": selectors.certification_overview(on=today),
+        "notice_days": selectors.notice_days(),
+        "form": form or forms.CertificationForm(),
+        "training_form": training_form or forms.TrainingForm(initial={"trained_on": today}),
+    }
+    return render(request, "ppp/certifications.html", context, status=form_status(request))
+
+
+@admin_only
+def certifications(request: HttpRequest) -> HttpResponse:
+    """Every prescriber's and pharmacy's program enrolment and staff training; the forms to record them."""
+    return _certifications_page(request)
+
+
+@admin_only
+def certification_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect_to_list()
+    form = forms.CertificationForm(request.POST)
+
+    def save(data: dict[str, Any]) -> object:
+        participant = form.chosen_participant()
+        own = participant.get("prescriber")
+        program = own.clinic.program if own is not None else participant["pharmacy"].program
+        return services.certification_record(
+            actor=_user(request), program=program, activated_on=data["activated_on"],
+            expires_on=data.get("expires_on"), today=clock.today(),
+            program_id_number=data.get("program_id_number", ""), **participant)
+
+    done = run_form(request, form, save, success_message=str(SAVED), redirect_to="ppp:certifications")
+    return done or _certifications_page(request, form=form)
+
+
+@admin_only
+def training_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect_to_list()
+    form = forms.TrainingForm(request.POST)
+
+    def save(data: dict[str, Any]) -> object:
+        return services.pharmacy_training_attest(actor=_user(request), pharmacy=data["pharmacy"],
+                                                 trained_on=data["trained_on"], attested_by=data["attested_by"],
+                                                 today=clock.today())
+
+    done = run_form(request, form, save, success_message=str(SAVED), redirect_to="ppp:certifications")
+    return done or _certifications_page(request, training_form=form)
+
+
+@admin_only
+def certification_correct(request: HttpRequest, record_id: int) -> HttpResponse:
+    """A correction of one current enrolment record (a wrong date, an enrolment withdrawn early)."""
+    record = selectors.certification_get(record_id)
+    value = f"prescriber:{record.prescriber_id}" if record.prescriber_id else f"pharmacy:{record.pharmacy_id}"
+    initial = {"participant": value, "activated_on": record.activated_on, "expires_on": record.expires_on,
+               "program_id_number": record.program_id_number}
+    form = forms.CertificationForm(request.POST or None, initial=initial, fixed_participant=value, correction=True)
+
+    def save(data: dict[str, Any]) -> object:
+        return services.certification_record(
+            actor=_user(request), program=record.program, activated_on=data["activated_on"],
+            expires_on=data.get("expires_on"), today=clock.today(),
+            program_id_number=data.get("program_id_number", ""), supersedes=record,
+            correction_reason=data["correction_reason"], prescriber=record.prescriber, pharmacy=record.pharmacy)
+
+    done = run_form(request, form, save, success_message=str(SAVED), redirect_to="ppp:certifications")
+    if done is not None:
+        return done
+    return render(request, "ppp/certification_correct.html", {"record": record, "form": form},
+                  status=form_status(request))
+
+
+def redirect_to_list() -> HttpResponse:
+    return redirect("ppp:certifications")
+
+
+@login_required
+def my_certification(request: HttpRequest) -> HttpResponse:
+    """A prescriber's own program enrolment, or a pharmacist's pharmacy's enrolment and staff training.
+    Administrators go to the list of everyone; other roles have no certification (403)."""
+    user = _user(request)
+    if user.role == Role.ADMIN or user.is_superuser:
+        return redirect_to_list()
+    status = selectors.own_certification(user, on=clock.today())
+    if status is None:
+        raise PermissionDenied
+    return render(request, "ppp/my_certification.html",
+                  {"status": status, "who": user.pharmacy if user.role == Role.PHARMACIST else user,
+                   "notice_days": selectors.notice_days()})

@@ -120,3 +120,37 @@ def test_the_download_page_asks_anonymous_users_to_sign_in(course: Any, client: 
 
     response = client.get(reverse("interop:course_fhir", args=[course.pk]))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_export_carries_npi_ncpdp_and_the_ndc_of_a_single_source_product(
+        course: Any, prescriber: Any, pharmacy: Any, today: dt.date) -> None:
+    from clearcourse.courses.models import Prescription
+    from clearcourse.pharmacy.models import Dispense
+
+    prescriber.npi = "1234567893"
+    prescriber.save()
+    pharmacy.ncpdp_id, pharmacy.npi = "0123456", "1245319599"
+    pharmacy.save()
+    course.product = "absorica"
+    course.save()
+    rx = Prescription.objects.create(course=course, prescriber=prescriber, issued_on=today, product="absorica",
+                                     daily_dose_mg=35, capsules={"35": 1}, days_supply=30, recorded_by=prescriber)
+    Dispense.objects.create(prescription=rx, pharmacy=pharmacy, dispensed_on=today, days_supply=30, daily_dose_mg=35)
+    bundle = course_bundle_for_user(user=prescriber, course_id=course.pk, now=NOW)
+    assert bundle_errors(bundle) == []
+    practitioner = _of(bundle, "Practitioner")[0]
+    assert {"system": codes.ID_NPI, "value": "1234567893"} in practitioner["identifier"]
+    organizations = [o for o in _of(bundle, "Organization") if o["type"][0]["text"] == "Pharmacy"]
+    assert {"system": codes.ID_NCPDP, "value": "0123456"} in organizations[0]["identifier"]
+    assert {"system": codes.ID_NPI, "value": "1245319599"} in organizations[0]["identifier"]
+    coding = {(c["system"], c["code"]) for c in _of(bundle, "MedicationRequest")[0]["medicationCodeableConcept"]["coding"]}
+    assert (codes.NDC, "10631013431") in coding and (codes.RXNORM, "1547565") in coding
+
+
+def test_a_conventional_prescription_names_no_ndc_and_ld_strengths_only_where_confirmed() -> None:
+    assert codes.export_ndc("conventional", 40) is None
+    assert codes.export_ndc("absorica_ld", 8) is not None and codes.export_ndc("absorica_ld", 16) is None
+    assert codes.ndc_package("10631-003-31").product == "absorica_ld"  # type: ignore[union-attr]
+    assert codes.ndc_package("00555105486").strength_mg == 10  # type: ignore[union-attr]
+    assert codes.ndc_package("9999-9999-99") is None

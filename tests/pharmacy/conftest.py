@@ -1,10 +1,5 @@
-"""Pharmacy fixtures: a course whose conditions are met today, and the ``postgres`` marker's skip.
-
-``ready_prescription`` builds, through the ppp records the loader reads, a first fill under iPLEDGE for
-a patient who can get pregnant: enrolment, counselling, contraception from 36 days before, a screening
-test and a confirmation test 34 days apart, comprehension passed, and a 30-day prescription written two
-days before ``today``. Dispensing is allowed today; the window runs to collection + 6 days.
-"""
+"""Pharmacy fixtures: a course whose conditions are met today (``make_ready`` in tests/conftest.py), and
+the ``postgres`` marker's skip."""
 
 from __future__ import annotations
 
@@ -29,38 +24,9 @@ def _postgres_only(request: pytest.FixtureRequest) -> None:
         pytest.skip("needs PostgreSQL (row locks and concurrent connections); set DATABASE_URL=postgres://...")
 
 
-def make_ready_prescription(course: Any, prescriber: Any, today: dt.date, *, days_supply: int = 30,
-                            can_get_pregnant: bool = True) -> Any:
-    from clearcourse.courses.models import Prescription
-    from clearcourse.ppp import models as ppp
-
-    start, confirm = today - 36 * DAY, today - 2 * DAY
-    ppp.Enrollment.objects.create(course=course, program=course.program, enrolled_on=start, recorded_by=prescriber)
-    ppp.RiskCategory.objects.create(course=course, can_get_pregnant=can_get_pregnant, effective_on=start,
-                                    recorded_by=prescriber)
-    for day in (start, confirm):
-        ppp.Counseling.objects.create(course=course, counseled_on=day, counseled_by=prescriber, recorded_by=prescriber)
-        ppp.ContraceptionConfirmation.objects.create(course=course, confirmed_on=day,
-                                                     methods=["iud_copper", "male_condom"], confirmed_by="prescriber",
-                                                     recorded_by=prescriber)
-        ppp.PregnancyTest.objects.create(course=course, collected_on=day, setting="clinic", result="negative",
-                                         recorded_by=prescriber)
-    ppp.ComprehensionAttempt.objects.create(course=course, answered_on=confirm, program=course.program, answers={},
-                                            score=5, total=5, passed=True, recorded_by=prescriber)
-    return Prescription.objects.create(course=course, prescriber=prescriber, issued_on=confirm,
-                                       product=course.product, daily_dose_mg=40, capsules={"40": 1},
-                                       days_supply=days_supply, recorded_by=prescriber)
-
-
 @pytest.fixture
-def make_ready() -> Callable[..., Any]:
-    """``make_ready(course, prescriber, today, days_supply=30, can_get_pregnant=True)``."""
-    return make_ready_prescription
-
-
-@pytest.fixture
-def ready_prescription(course: Any, prescriber: Any, today: dt.date) -> Any:
-    return make_ready_prescription(course, prescriber, today)
+def ready_prescription(course: Any, prescriber: Any, today: dt.date, make_ready: Callable[..., Any]) -> Any:
+    return make_ready(course, prescriber, today)
 
 
 @pytest.fixture

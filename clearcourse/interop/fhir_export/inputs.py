@@ -23,6 +23,8 @@ class OrganizationIn:
     kind: str  # "clinic" or "pharmacy"
     registration_number: str = ""
     city: str = ""
+    ncpdp_id: str = ""
+    npi: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class PractitionerIn:
     given_name: str
     family_name: str
     registration_number: str = ""
+    npi: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,15 @@ from clearcourse.interop.fhir_export.writer import Writer
 
 def organization(o: OrganizationIn) -> dict[str, Any]:
     res: dict[str, Any] = {"resourceType": "Organization", "active": True, "name": o.name}
+    identifiers = []
     if o.registration_number:
-        res["identifier"] = [{"system": codes.ID_REGISTRATION, "value": o.registration_number}]
+        identifiers.append({"system": codes.ID_REGISTRATION, "value": o.registration_number})
+    if o.ncpdp_id:
+        identifiers.append({"system": codes.ID_NCPDP, "value": o.ncpdp_id})
+    if o.npi:
+        identifiers.append({"system": codes.ID_NPI, "value": o.npi})
+    if identifiers:
+        res["identifier"] = identifiers
     if o.city:
         res["address"] = [{"city": o.city}]
     res["type"] = [{"text": "Pharmacy" if o.kind == "pharmacy" else "Clinic"}]
@@ -28,8 +35,13 @@ def practitioner(p: PractitionerIn) -> dict[str, Any]:
         name["given"] = [p.given_name]
     if name:
         res["name"] = [name]
+    identifiers = []
     if p.registration_number:
-        res["identifier"] = [{"system": codes.ID_REGISTRATION, "value": p.registration_number}]
+        identifiers.append({"system": codes.ID_REGISTRATION, "value": p.registration_number})
+    if p.npi:
+        identifiers.append({"system": codes.ID_NPI, "value": p.npi})
+    if identifiers:
+        res["identifier"] = identifiers
     return res
 
 

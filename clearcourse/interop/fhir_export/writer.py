@@ -104,6 +104,10 @@ class Writer:
         strengths = {s for s, n in capsules if n > 0}
         if len(strengths) == 1 and next(iter(strengths)) in codes.RX_CAPSULE:
             coding.append(codes.RX_CAPSULE[next(iter(strengths))].coding())
+        if len(strengths) == 1:
+            package = codes.export_ndc(product, next(iter(strengths)))
+            if package is not None:
+                coding.append(package.coding())
         coding.append(codes.ATC_ISOTRETINOIN_SYSTEMIC.coding())
         if product in codes.PRODUCT_NAMES:
             # The product itself (products are not interchangeable), so an import reads it from a code.

@@ -104,6 +104,9 @@ class ProgramVersion:
     #: Only prescribers and pharmacies enrolled and active in the program take part (checked when the
     #: caller knows their enrolment periods).
     certified_participants: Rule[bool]
+    #: A pharmacy's staff training for the program, attested yearly: one attestation covers this many days
+    #: (the day it was made is day 1). None: the version asks for no such attestation.
+    pharmacy_training_days: Rule[int | None]
 
     def rules(self) -> list[tuple[str, Rule[object]]]:
         """Every rule of this version, by field name, in declaration order."""

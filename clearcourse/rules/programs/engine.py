@@ -67,6 +67,7 @@ PRESCRIPTION_WINDOW = "prescription_window"
 SECOND_PRESCRIBER = "second_prescriber"
 PRESCRIBER_CERTIFIED = "prescriber_certified"
 PHARMACY_CERTIFIED = "pharmacy_certified"
+PHARMACY_TRAINED = "pharmacy_trained"
 
 
 class Condition(NamedTuple):
@@ -290,16 +291,21 @@ def _period(cert: Certification) -> str:
 
 def _certified(v: ProgramVersion, participants: Participants, on: dt.date,
                add: Callable[[Condition], None]) -> None:
-    """Only prescribers and pharmacies enrolled and active on the day take part (each checked when known)."""
+    """Only prescribers and pharmacies enrolled and active on the day take part (each checked when known),
+    and where the version asks for it, a pharmacy's staff training attested within the last year."""
     rule = v.certified_participants
     if not rule.value:
         return
-    checks = ((PRESCRIBER_CERTIFIED, participants.prescriber, "prescriber_not_certified", m.PRESCRIBER_NOT_CERTIFIED),
-              (PHARMACY_CERTIFIED, participants.pharmacy, "pharmacy_not_certified", m.PHARMACY_NOT_CERTIFIED))
-    for key, cert, code, message in checks:
+    checks = ((PRESCRIBER_CERTIFIED, participants.prescriber, "prescriber_not_certified",
+               m.PRESCRIBER_NOT_CERTIFIED, m.PRESCRIBER_NEVER_CERTIFIED),
+              (PHARMACY_CERTIFIED, participants.pharmacy, "pharmacy_not_certified",
+               m.PHARMACY_NOT_CERTIFIED, m.PHARMACY_NEVER_CERTIFIED))
+    for key, cert, code, message, never in checks:
         if cert is None:
             continue
-        if cert.active_on(on):
+        if cert.activated is None:
+            add(_unmet(key, rule.source, code, never))
+        elif cert.active_on(on):
             # Not an ``until``: valid_through is the program's window, and the contract's check is made
             # on the day asked (a fill is authorized for the day the participants are active).
             add(Condition(key, True, rule.source, since=cert.activated))
@@ -307,6 +313,26 @@ def _certified(v: ProgramVersion, participants: Participants, on: dt.date,
             not_before = cert.activated if on < cert.activated else None
             add(_unmet(key, rule.source, code, message.format(on=_iso(on), period=_period(cert)),
                        not_before=not_before))
+    _training(v, participants.pharmacy, on, add)
+
+
+def _training(v: ProgramVersion, cert: Certification | None, on: dt.date,
+              add: Callable[[Condition], None]) -> None:
+    """The pharmacy's yearly staff training (iPLEDGE 2026): an attestation covers ``days`` days from the
+    day it was made (day 1). Checked only when the caller knows the pharmacy's trainings."""
+    rule = v.pharmacy_training_days
+    if rule.value is None or cert is None or cert.trainings is None:
+        return
+    trained = cert.last_training(on)
+    if trained is None:
+        add(_unmet(PHARMACY_TRAINED, rule.source, "pharmacy_not_certified", m.PHARMACY_TRAINING_MISSING))
+        return
+    last_day = trained + dt.timedelta(days=rule.value - 1)
+    if on > last_day:
+        add(_unmet(PHARMACY_TRAINED, rule.source, "pharmacy_not_certified",
+                   m.PHARMACY_TRAINING_EXPIRED.format(trained=_iso(trained), last_day=_iso(last_day))))
+    else:
+        add(Condition(PHARMACY_TRAINED, True, rule.source, since=trained))
 
 
 def _accepted(v: ProgramVersion, first_fill: bool) -> frozenset[str]:

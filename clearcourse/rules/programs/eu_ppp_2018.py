@@ -87,6 +87,7 @@ def ppp_version(*, version_id: str, family: str, title: str, effective_from: dt.
         certified_participants=Rule(True, DEFAULT_PARTICIPATION,
                                     "Only prescribers and pharmacies recorded as taking part in the Pregnancy "
                                     "Prevention Programme prescribe and dispense."),
+        pharmacy_training_days=Rule(None, EMA_2018, "No yearly pharmacy staff-training attestation is checked."),
     )
 
 

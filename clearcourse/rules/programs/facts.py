@@ -11,6 +11,7 @@ the 7-day window is counted from collection (a clinic default: the register give
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -284,13 +285,55 @@ class History:
 @dataclass(frozen=True, slots=True)
 class Certification:
     """The period in which a prescriber or a pharmacy is enrolled and active in the program: from
-    ``activated`` through ``expires`` (both days count; ``expires`` None: no end date)."""
+    ``activated`` through ``expires`` (both days count; ``expires`` None: no end date).
 
-    activated: dt.date
+    ``activated`` None: the participant is known and has never been enrolled (no period at all).
+    ``trainings``: the days a pharmacy attested its staff training for the program, in any order; None
+    when the caller does not know them, so the training check is not made (the scenario contract has no
+    training key); an empty tuple when none is recorded.
+    """
+
+    activated: dt.date | None
     expires: dt.date | None = None
+    trainings: tuple[dt.date, ...] | None = None
 
     def active_on(self, day: dt.date) -> bool:
-        return self.activated <= day and (self.expires is None or day <= self.expires)
+        return self.activated is not None and self.activated <= day and (self.expires is None or day <= self.expires)
+
+    def last_training(self, day: dt.date) -> dt.date | None:
+        """The latest training attested on or before ``day`` (None: none, or not known)."""
+        return max((t for t in self.trainings or () if t <= day), default=None)
+
+
+#: A participant the caller knows and who has no enrolment period at all.
+NEVER_CERTIFIED = Certification(activated=None)
+
+
+def certification_on(periods: Iterable[tuple[dt.date, dt.date | None]], day: dt.date,
+                     trainings: Iterable[dt.date] | None = None) -> Certification:
+    """The one period that judges ``day``, from every current enrolment period of one participant.
+
+    A period that covers ``day`` wins (the one that runs longest, so a renewal recorded before the old
+    period ends is seen). Otherwise the latest period that had started by ``day`` (it lapsed), else the
+    earliest one still to come, else :data:`NEVER_CERTIFIED`. Trainings ride along unchanged.
+    """
+    found = sorted(periods, key=lambda p: p[0])
+    training = tuple(trainings) if trainings is not None else None
+    if not found:
+        return dataclasses.replace(NEVER_CERTIFIED, trainings=training)
+
+    def end(period: tuple[dt.date, dt.date | None]) -> dt.date:
+        return period[1] or dt.date.max
+
+    covering = [p for p in found if p[0] <= day <= end(p)]
+    started = [p for p in found if p[0] <= day]
+    if covering:
+        chosen = max(covering, key=end)
+    elif started:
+        chosen = max(started, key=end)
+    else:
+        chosen = found[0]
+    return Certification(activated=chosen[0], expires=chosen[1], trainings=training)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,11 @@ from __future__ import annotations
 NOT_ENROLLED = "The patient is not enrolled in the program."
 PRESCRIBER_NOT_CERTIFIED = ("The prescriber is not enrolled and active in the program on {on} (active {period}).")
 PHARMACY_NOT_CERTIFIED = ("The pharmacy is not enrolled and active in the program on {on} (active {period}).")
+PRESCRIBER_NEVER_CERTIFIED = "The prescriber is not enrolled in the program."
+PHARMACY_NEVER_CERTIFIED = "The pharmacy is not enrolled in the program."
+PHARMACY_TRAINING_MISSING = "No yearly staff training of the pharmacy for the program is recorded."
+PHARMACY_TRAINING_EXPIRED = ("The pharmacy's staff training for the program, attested on {trained}, covered "
+                             "dispensing through {last_day}; a new yearly attestation is needed.")
 UNKNOWN_PRESCRIPTION = "There is no prescription {id!r} for this patient."
 PRESCRIPTION_NOT_YET_WRITTEN = "Prescription {id!r} is dated {written}, after the dispensing date."
 TREATMENT_ENDED = "Prescription {id!r} belongs to a course that ended on {ended}; a new course needs a new prescription."

@@ -101,4 +101,5 @@ VERSION = ProgramVersion(
     certified_participants=Rule(True, IPLEDGE_REMS,
                                 "Only prescribers and pharmacies registered and activated in iPLEDGE prescribe "
                                 "and dispense; the authorization checks both on the day it is asked."),
+    pharmacy_training_days=Rule(None, IPLEDGE_REMS, "No yearly staff-training attestation is checked before 2026."),
 )

@@ -51,4 +51,10 @@ VERSION = dataclasses.replace(
                                          "no pick-up window applies.",
                                          "OPEN QUESTION: what replaces the window (state prescription validity, "
                                          "the prescriber's date, or something else) is unknown."),
+    # "Annual" read as 365 days counting the day of the attestation (a leap year makes it one day shorter
+    # than a calendar year: the safer reading).
+    pharmacy_training_days=Rule(365, FDA_IPLEDGE_2026,
+                                "Pharmacies train their staff every year and keep records: a pharmacy dispenses "
+                                "only while its yearly staff-training attestation is current.",
+                                "Read as 365 days from the attestation (the day itself counts)."),
 )

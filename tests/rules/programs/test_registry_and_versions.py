@@ -55,7 +55,7 @@ def test_each_version_knows_when_it_stops_being_in_force() -> None:
 @pytest.mark.parametrize("version", ALL_VERSIONS, ids=lambda v: v.id)
 def test_every_rule_of_every_version_carries_a_register_source_and_a_summary(version: ProgramVersion) -> None:
     rules = version.rules()
-    assert len(rules) == 25
+    assert len(rules) == 26
     for name, rule in rules:
         assert isinstance(rule, Rule), name
         assert is_registered(rule.source), name
@@ -79,7 +79,7 @@ def test_the_2026_modification_changes_only_what_the_fact_sheet_says() -> None:
     changed = {name for (name, a), (_, b) in zip(old.rules(), new.rules(), strict=True) if a != b}
     assert changed == {"pre_treatment_settings", "treatment_settings", "home_test_needs_verification",
                        "screening_gap_days", "missed_window_wait_days", "counseling_cannot",
-                       "prescription_window_days_cannot"}
+                       "prescription_window_days_cannot", "pharmacy_training_days"}
 
 
 def test_the_uk_versions_differ_only_in_the_second_prescriber_rule() -> None:

@@ -18,6 +18,7 @@ from clearcourse.audit.models import AuditEntry
 from clearcourse.courses.models import Course, DosePlan, MissedDoseReport, Prescription, WeightMeasurement
 from clearcourse.courses.selectors import course_get_for_user
 from clearcourse.interop import fhir_export as fx
+from clearcourse.interop.fhir_export.writer import UUID_NAMESPACE
 from clearcourse.monitoring.models import LabResult, MoodScreen, SideEffectReport
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.models import (
@@ -46,7 +47,7 @@ def _practitioner(user: User) -> fx.PractitionerIn:
 def medication_request_id(prescription: Prescription) -> str:
     """The ``MedicationRequest.id`` this prescription has in its course's FHIR export (a uuid5 of the
     course and the record, so it is the same in every export), as a pharmacy system may quote it back."""
-    return str(uuid.uuid5(fx.UUID_NAMESPACE, f"course/{prescription.course_id}/prescription/{prescription.pk}"))
+    return str(uuid.uuid5(UUID_NAMESPACE, f"course/{prescription.course_id}/prescription/{prescription.pk}"))
 
 
 def _head_of(rows: list[tuple[int, int | None]]) -> dict[int, int]:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "clearcourse.monitoring",
     "clearcourse.portal",
     "clearcourse.interop",
+    "clearcourse.rems",
     "clearcourse.synth",
 ]
 

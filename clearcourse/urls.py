@@ -16,6 +16,8 @@ urlpatterns = [
     path("audit/", include("clearcourse.audit.urls")),
     path("interop/", include("clearcourse.interop.urls")),
     path("api/v1/", include("clearcourse.core.api_urls")),
+    # The REMS doors (NCPDP SCRIPT, FHIR $rems-etasu, CDS Hooks) at the paths their clients expect.
+    path("", include("clearcourse.rems.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

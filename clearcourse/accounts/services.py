@@ -19,6 +19,7 @@ PREFIX_LENGTH = 8  # hex characters
 
 ONLY_ADMINISTRATORS = N_("Only administrators can manage API tokens.")
 TOKEN_ALREADY_REVOKED = N_("This token has already been revoked.")
+TOKEN_NAME_REQUIRED = N_("Give the token a name (the pharmacy system it is for).")
 
 
 def token_hash(token: str) -> str:
@@ -38,16 +39,23 @@ def split_token(token: str) -> str | None:
     return prefix
 
 
-def require_admin(actor: User) -> None:
-    if not (actor.is_authenticated and (actor.role == Role.ADMIN or actor.is_superuser)):
+def require_admin(actor: User | None) -> None:
+    if actor is None or not (actor.is_authenticated and (actor.role == Role.ADMIN or actor.is_superuser)):
         raise PermissionDeniedError(_(ONLY_ADMINISTRATORS), code="not_admin")
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, pharmacy: Pharmacy, name: str) -> tuple[PharmacyApiToken, str]:
+def api_token_create(*, actor: User | None, pharmacy: Pharmacy, name: str,
+                     by_operator: bool = False) -> tuple[PharmacyApiToken, str]:
     """Creates a token for ``pharmacy`` and returns it with the plain token, which is never stored
-    and cannot be shown again."""
-    require_admin(actor)
+    and cannot be shown again. An administrator creates tokens on the API tokens page; the server's
+    operator (``python -m clearcourse pharmacy_token``, ``by_operator`` with no actor) from the command
+    line, where database access already implies that trust; the audit entry says which."""
+    if not by_operator or actor is not None:
+        require_admin(actor)
+    name = (name or "").strip()[:100]
+    if not name:
+        raise ConflictError(_(TOKEN_NAME_REQUIRED), code="name_required", field="name")
     prefix = secrets.token_hex(PREFIX_LENGTH // 2)
     while PharmacyApiToken.objects.filter(prefix=prefix).exists():
         prefix = secrets.token_hex(PREFIX_LENGTH // 2)
@@ -61,7 +69,8 @@ def api_token_create(*, actor: User, pharmacy: Pharmacy, name: str) -> tuple[Pha
                                             secret_hash=token_hash(plain), created_by=actor,
                                             service_user=service_user)
     audit_record(actor=actor, action="api_token.create", obj=token,
-                 detail={"pharmacy_id": pharmacy.pk, "prefix": prefix, "name": name})
+                 detail={"pharmacy_id": pharmacy.pk, "prefix": prefix, "name": name,
+                         **({"via": "command line"} if by_operator else {})})
     return token, plain
 
 

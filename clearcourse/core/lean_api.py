@@ -32,6 +32,9 @@ from django.urls import get_resolver, get_urlconf
 from django.utils.module_loading import import_string
 
 API_PREFIX = "/api/v1/"
+#: Every path a bearer token (a pharmacy's API token, an EHR's JWT) may authenticate: the JSON API and the
+#: REMS doors (NCPDP SCRIPT, FHIR, CDS Hooks).
+BEARER_PREFIXES = (API_PREFIX, "/ncpdp/", "/fhir/r4/", "/cds-services")
 
 #: What a token-authenticated API request still passes through, outermost first.
 LEAN_MIDDLEWARE: tuple[str, ...] = (
@@ -53,7 +56,7 @@ def has_bearer_token(request: HttpRequest) -> bool:
 
 
 def is_bearer_api_request(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIX) and has_bearer_token(request)
+    return request.path_info.startswith(BEARER_PREFIXES) and has_bearer_token(request)
 
 
 def _view(request: HttpRequest) -> HttpResponse:

@@ -26,6 +26,9 @@ CONDITION_LABELS = {
     engine.COMPREHENSION: _("Comprehension questions passed"),
     engine.PRESCRIPTION_WINDOW: _("Prescription within its dispensing window"),
     engine.SECOND_PRESCRIBER: _("Second prescriber agreed (under 18)"),
+    engine.PRESCRIBER_CERTIFIED: _("Prescriber enrolled and active in the program"),
+    engine.PHARMACY_CERTIFIED: _("Pharmacy enrolled and active in the program"),
+    engine.PHARMACY_TRAINED: _("Pharmacy staff trained this year"),
 }
 
 ACTION_LABELS = {

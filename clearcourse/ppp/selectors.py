@@ -328,6 +328,27 @@ def course_decision(course: Course, *, prescription: PrescriptionRow | int | str
         raise DomainError(_(NO_PROGRAM_IN_FORCE), field="request_date", code="no_program_in_force") from exc
 
 
+def course_evaluation(course: Course, *, on: dt.date, prescription: PrescriptionRow | None = None,
+                      days_supply: int | None = None, pharmacy_id: int | None = None,
+                      prescriber_id: int | None = None) -> Any:
+    """Every condition of the course's program on ``on``, met or not, for dispensing ``prescription`` (None:
+    a prescription still to be written), with the certification of the prescription's prescriber (or
+    ``prescriber_id``) and of ``pharmacy_id`` when given: what the REMS doors list as requirements. The
+    same loader and core as :func:`course_decision`, so a requirement and the decision never disagree."""
+    from clearcourse.rules import programs
+
+    patient, history = course_facts(course, as_of=on)
+    who = prescription.prescriber_id if prescription is not None else prescriber_id
+    participants = (participants_load(program=course.program, prescriber_id=who, pharmacy_id=pharmacy_id, on=on)
+                    if who is not None or pharmacy_id is not None else NO_PARTICIPANTS)
+    try:
+        return programs.evaluate_on(course.program, patient, history, on,
+                                    str(prescription.pk) if prescription is not None else None, days_supply,
+                                    participants)
+    except programs.ProgramNotFound as exc:
+        raise DomainError(_(NO_PROGRAM_IN_FORCE), field="on", code="no_program_in_force") from exc
+
+
 # --- certification of prescribers and pharmacies (issue 15) -----------------------------------------
 
 
@@ -599,7 +620,7 @@ __all__ = [
     "certification_get",
     "certification_overview",
     "certification_status",
-    "course_decision",
+    "course_decision", "course_evaluation",
     "course_facts",
     "course_records",
     "course_status",

@@ -302,6 +302,17 @@ def generate(*, patients: int, clinics: int, pharmacies: int, seed: int = 1, tod
             u.set_unusable_password()
         User.objects.bulk_create(staff)
         staff = list(User.objects.filter(username__startswith=f"syn{tag}-"))
+        # Every synthetic prescriber and pharmacy is enrolled in its program (and each pharmacy attested
+        # its staff training), so authorizations are judged on the patients' records as before.
+        since = today - dt.timedelta(days=3 * 365)
+        ppp.ProgramCertification.objects.bulk_create(
+            [ppp.ProgramCertification(program=u.clinic.program, prescriber=u, activated_on=since)
+             for u in staff if u.role == Role.PRESCRIBER and u.clinic is not None]
+            + [ppp.ProgramCertification(program=p.program, pharmacy=p, activated_on=since) for p in pharmacy_objs])
+        ppp.PharmacyTraining.objects.bulk_create(
+            [ppp.PharmacyTraining(pharmacy=p, program=p.program, trained_on=today - dt.timedelta(days=days),
+                                  attested_by="Synthetic pharmacist")
+             for p in pharmacy_objs for days in (30, 395, 760)])
     prescribers: dict[int, list[User]] = defaultdict(list)
     pharmacist_of: dict[int, User] = {}
     for u in staff:

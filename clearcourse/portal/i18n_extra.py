@@ -151,6 +151,7 @@ STRINGS = (
     gettext_noop('Give a reason for the correction.'),
     gettext_noop('Give a reason for voiding the prescription.'),
     gettext_noop("Give a reason: this changes the patient's risk category."),
+    gettext_noop('Give the token a name (the pharmacy system it is for).'),
     gettext_noop('Grade every GAGS region or give an IGA grade: at least one severity scale is needed.'),
     gettext_noop('Guidelines of care for the management of acne vulgaris (Reynolds RV et al., J Am Acad Dermatol 2024;90(5):1006.e1-30)'),
     gettext_noop('HDL cholesterol'),

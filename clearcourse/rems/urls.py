@@ -9,4 +9,6 @@ from clearcourse.rems import views
 app_name = "rems"
 urlpatterns = [
     path("ncpdp/script", views.ncpdp_script, name="ncpdp_script"),
+    path("fhir/r4/GuidanceResponse/$rems-etasu", views.fhir_rems_etasu, name="fhir_rems_etasu"),
+    path("fhir/r4/metadata", views.fhir_metadata, name="fhir_metadata"),
 ]

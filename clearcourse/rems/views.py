@@ -6,14 +6,19 @@ lean middleware path of bearer requests (``core.lean_api``). Each request is one
 
 from __future__ import annotations
 
+import json
+
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from clearcourse.accounts.api_auth import RateLimitedError
-from clearcourse.rems import auth, ncpdp, xmlio
+from clearcourse.rems import auth, fhir, ncpdp, xmlio
 
 XML = "application/xml; charset=utf-8"
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+#: The largest FHIR request body read (a Parameters with a Patient and a Medication is a few KB).
+MAX_FHIR_BYTES = 256 * 1024
 
 
 def _xml(answer: ncpdp.Answer, **headers: str) -> HttpResponse:
@@ -45,3 +50,45 @@ def ncpdp_script(request: HttpRequest) -> HttpResponse:
     except (OperationalError, InterfaceError):
         return _xml(ncpdp.error_answer(None, "The database is unavailable for a moment; retry the message.",
                                        code=ncpdp.SYSTEM, status=503), **{"Retry-After": "2"})
+
+
+def _fhir(answer: fhir.FhirAnswer, **headers: str) -> HttpResponse:
+    response = HttpResponse(json.dumps(answer.body), status=answer.status, content_type=FHIR_JSON)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@csrf_exempt
+def fhir_rems_etasu(request: HttpRequest) -> HttpResponse:
+    """``POST /fhir/r4/GuidanceResponse/$rems-etasu``."""
+    if request.method != "POST":
+        return _fhir(fhir.outcome(405, "not-supported", "Call the operation with POST."), Allow="POST")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_FHIR_BYTES:
+        return _fhir(fhir.outcome(413, "too-costly", "The request body is too large."))
+    try:
+        with transaction.atomic():
+            try:
+                token = auth.pharmacy_token(request)
+            except RateLimitedError as exc:
+                return _fhir(fhir.outcome(429, "throttled", exc.message))
+            if token is None:
+                return _fhir(fhir.outcome(401, "login", "Send the pharmacy's API token as Authorization: Bearer."),
+                             **{"WWW-Authenticate": "Bearer"})
+            try:
+                parameters = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                return _fhir(fhir.outcome(400, "invalid", "The body is not JSON."))
+            return _fhir(fhir.rems_etasu(parameters, token))
+    except (OperationalError, InterfaceError):
+        return _fhir(fhir.outcome(503, "transient", "The database is unavailable for a moment; retry."),
+                     **{"Retry-After": "2"})
+
+
+@csrf_exempt
+def fhir_metadata(request: HttpRequest) -> HttpResponse:
+    """``GET /fhir/r4/metadata``: what this FHIR endpoint offers (no authentication, as FHIR expects)."""
+    if request.method != "GET":
+        return _fhir(fhir.outcome(405, "not-supported", "Read the CapabilityStatement with GET."), Allow="GET")
+    return _fhir(fhir.FhirAnswer(200, fhir.capability_statement(request.build_absolute_uri("/fhir/r4"))))

@@ -148,7 +148,7 @@ def test_a_case_number_of_another_patient_is_refused(party: Party, token: str, r
     case = _open(party, token).case
     impostor = dataclasses.replace(party, given=other_patient.given_name, family=other_patient.family_name,
                                    birth_date=other_patient.birth_date)
-    status, reply, _ = _post(client.rems_request(impostor, case), token)
+    _status, reply, _ = _post(client.rems_request(impostor, case), token)
     assert reply.kind == "Error" and Authorization.objects.count() == 0
 
 

@@ -154,6 +154,13 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "ppp:prescription_void": access("prescription_id=missing", method="POST", default=404),
     "ppp:home_test_verify": access("test_id=missing", method="POST", default=404),
     "ppp:home_test_photo": access("test_id=missing", default=404),
+    # program enrolment of prescribers and pharmacies: administrators record; prescribers and pharmacists
+    # see their own (an administrator is sent to the list of everyone)
+    "ppp:my_certification": access(prescriber=200, other_prescriber=200, pharmacists=200, admin=302),
+    "ppp:certifications": access(admin=200),
+    "ppp:certification_create": access(method="POST", admin=400),
+    "ppp:training_create": access(method="POST", admin=400),
+    "ppp:certification_correct": access("record_id=missing", admin=404),
     # pharmacy pages (pharmacists only; another pharmacy's records are 404)
     "pharmacy:home": access(pharmacists=200),
     "pharmacy:authorize": access(method="POST", pharmacists=400),
@@ -218,6 +225,13 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "api:pharmacy_prescription_lookup": api(pharmacists=422, tokens=422),
     "api:interop_course_fhir": api("course_id=course", clinic=200, other_prescriber=404),
     "api:interop_lab_import": api(method="POST", clinic=422, other_prescriber=422),
+    # REMS doors: a pharmacy's bearer token only (a session authenticates nothing there); an empty body
+    # from a token is bad input. The FHIR CapabilityStatement is public.
+    "rems:ncpdp_script": (access(method="POST", everyone=401, anon=401, tokens=400),
+                          access(everyone=405, anon=405, tokens=405)),
+    "rems:fhir_rems_etasu": (access(method="POST", everyone=401, anon=401, tokens=400),
+                             access(everyone=405, anon=405, tokens=405)),
+    "rems:fhir_metadata": access(everyone=200, anon=200, tokens=200),
 }
 # fmt: on
 

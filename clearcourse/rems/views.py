@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from clearcourse.accounts.api_auth import RateLimitedError
-from clearcourse.rems import auth, fhir, ncpdp, xmlio
+from clearcourse.rems import auth, cds, fhir, ncpdp, xmlio
 
 XML = "application/xml; charset=utf-8"
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -92,3 +92,47 @@ def fhir_metadata(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
         return _fhir(fhir.outcome(405, "not-supported", "Read the CapabilityStatement with GET."), Allow="GET")
     return _fhir(fhir.FhirAnswer(200, fhir.capability_statement(request.build_absolute_uri("/fhir/r4"))))
+
+
+def _json(body: object, status: int = 200, **headers: str) -> HttpResponse:
+    response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@csrf_exempt
+def cds_discovery(request: HttpRequest) -> HttpResponse:
+    """``GET /cds-services``: the CDS Hooks discovery document (public, as the specification says)."""
+    if request.method != "GET":
+        return _json({"error": "Read the discovery document with GET."}, 405, Allow="GET")
+    return _json(cds.discovery())
+
+
+@csrf_exempt
+def cds_service(request: HttpRequest, service_id: str) -> HttpResponse:
+    """``POST /cds-services/<id>``: one hook call, answered with cards."""
+    if service_id not in cds.SERVICES:
+        return _json({"error": "No such CDS service."}, 404)
+    if request.method != "POST":
+        return _json({"error": "Call a CDS service with POST."}, 405, Allow="POST")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_FHIR_BYTES:
+        return _json({"error": "The request body is too large."}, 413)
+    audience = request.build_absolute_uri(request.path)
+    try:
+        with transaction.atomic():
+            try:
+                client = cds.authenticate(str(request.META.get("HTTP_AUTHORIZATION", "")), audience)
+            except cds.HookRefused as refused:
+                return _json({"error": refused.message}, refused.status, **{"WWW-Authenticate": "Bearer"})
+            try:
+                hook = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                return _json({"error": "The body is not JSON."}, 400)
+            if not isinstance(hook, dict):
+                return _json({"error": "The body is not a CDS Hooks request."}, 400)
+            base = request.build_absolute_uri("/").rstrip("/")
+            return _json(cds.cards_for(hook, client, base_url=base, service_id=service_id))
+    except (OperationalError, InterfaceError):
+        return _json({"error": "The database is unavailable for a moment; retry."}, 503, **{"Retry-After": "2"})

@@ -232,6 +232,11 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "rems:fhir_rems_etasu": (access(method="POST", everyone=401, anon=401, tokens=400),
                              access(everyone=405, anon=405, tokens=405)),
     "rems:fhir_metadata": access(everyone=200, anon=200, tokens=200),
+    # CDS Hooks: discovery is public; a service answers only a JWT of a registered EHR (a pharmacy token
+    # is not one).
+    "rems:cds_discovery": access(everyone=200, anon=200, tokens=200),
+    "rems:cds_service": (access("service_id=cds_service", method="POST", everyone=401, anon=401, tokens=401),
+                         access("service_id=cds_service", everyone=405, anon=405, tokens=405)),
 }
 # fmt: on
 
@@ -267,7 +272,7 @@ def url_names() -> dict[str, str]:
 @pytest.fixture
 def objects(course: Any, patient: Any, other_patient: Any) -> dict[str, Any]:
     return {"course": course.pk, "patient": patient.pk, "other_patient": other_patient.pk,
-            "missing": 999_999, "text": "not-a-real-value"}
+            "missing": 999_999, "text": "not-a-real-value", "cds_service": "rems-order-sign"}
 
 
 @pytest.fixture

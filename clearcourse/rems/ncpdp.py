@@ -248,16 +248,20 @@ def _rems_answer(root: Element, body: Element, version: str, authorization: Auth
     return Answer(200, xmlio.serialize(message))
 
 
+def earlier_exchange(token: PharmacyApiToken, reference: str) -> ScriptExchange | None:
+    """The authorization an earlier REMSRequest with this REMSReferenceID produced, if any."""
+    return (ScriptExchange.objects.select_related("authorization__prescription__course")
+            .filter(pharmacy=token.pharmacy, reference_id=reference).first())
+
+
 def _rems_request(root: Element, body: Element, token: PharmacyApiToken, version: str) -> Answer:
     actor: User = token.service_user
     header = root.find("Header")
     _check_pharmacy(body, token, header)
     reference = xmlio.text(body, "REMSReferenceID")[:35]
-    if reference:
-        earlier = (ScriptExchange.objects.select_related("authorization__prescription__course")
-                   .filter(pharmacy=token.pharmacy, reference_id=reference).first())
-        if earlier is not None:  # a retry: the same answer, nothing new is stored
-            return _rems_answer(root, body, version, earlier.authorization, earlier.authorization.prescription.course)
+    earlier = earlier_exchange(token, reference) if reference else None
+    if earlier is not None:  # a retry: the same answer, nothing new is stored
+        return _rems_answer(root, body, version, earlier.authorization, earlier.authorization.prescription.course)
     query, patient_case = _patient_query(body.find("Patient"), npi=_prescriber_npi(body))
     case = xmlio.text(body, "Request/SolicitedModel/REMSCaseID") or patient_case
     if not case:
@@ -289,11 +293,13 @@ def _rems_request(root: Element, body: Element, token: PharmacyApiToken, version
                 ScriptExchange.objects.create(pharmacy=token.pharmacy, reference_id=reference,
                                               authorization=authorization)
         except IntegrityError:
-            # The same REMSReferenceID answered concurrently: give that answer, keep only one authorization.
-            transaction.set_rollback(True)
+            # The same REMSReferenceID answered concurrently: give that answer, and roll this request's own
+            # authorization back (the answer is built first: a transaction marked for rollback runs no query).
             earlier = ScriptExchange.objects.select_related("authorization").get(pharmacy=token.pharmacy,
                                                                                  reference_id=reference)
-            return _rems_answer(root, body, version, earlier.authorization, course)
+            answer = _rems_answer(root, body, version, earlier.authorization, course)
+            transaction.set_rollback(True)
+            return answer
     return _rems_answer(root, body, version, authorization, course)
 
 

@@ -271,3 +271,18 @@ def test_pharmacy_token_refuses_an_unknown_ncpdp_id(db: Any) -> None:
 
     with pytest.raises(CommandError):
         call_command("pharmacy_token", "7777777", "x")
+
+
+def test_a_rems_request_that_loses_a_race_for_its_reference_answers_with_the_winners_authorization(
+        party: Party, token: str, ready: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clearcourse.rems import ncpdp
+
+    case = _open(party, token).case
+    message = client.rems_request(party, case, reference_id="ref-race")
+    winner = _post(message, token)[1]
+    # The second request does not see the first one's row when it looks (as if both ran at once): the
+    # unique constraint catches it, and its own authorization is rolled back.
+    monkeypatch.setattr(ncpdp, "earlier_exchange", lambda token, reference: None)
+    loser = _post(message, token)[1]
+    assert loser.authorization == winner.authorization
+    assert Authorization.objects.count() == 1

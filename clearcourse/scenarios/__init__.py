@@ -2,5 +2,5 @@
 
 Each kind is a module with ``run(case: dict) -> dict`` that parses the case into the rules core's
 dataclasses, calls the core and turns the decision into JSON. Bad input raises
-:class:`clearcourse.scenarios.errors.InputError`.
+:class:`clearcourse.rules.errors.InputError`.
 """

@@ -17,8 +17,8 @@ from typing import Any
 
 from clearcourse.rules import eligibility as elig
 from clearcourse.rules import severity as sev
-from clearcourse.scenarios.errors import InputError
-from clearcourse.scenarios.parsing import as_bool, as_int, as_list, as_str, require_mapping
+from clearcourse.rules.errors import InputError
+from clearcourse.rules.parsing import as_bool, as_int, as_list, as_str, require_mapping
 
 KNOWN_KEYS = frozenset({"gags", "iga", "iga_baseline", "scarring", "psychosocial_burden", "pregnant",
                         "breastfeeding", "failed_therapies", "medications", "allergies", "conditions",

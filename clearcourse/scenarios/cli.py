@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clearcourse.scenarios.errors import InputError
+from clearcourse.rules.errors import InputError
 
 SCENARIO_COMMANDS = ("assess", "plan", "decide", "screen", "fhir")
 IGNORED_KEYS = ("name", "note", "expect")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from clearcourse.rules.errors import InputError
 from clearcourse.rules.programs import ProgramNotFound, decide
 from clearcourse.rules.programs.parse import parse_case
-from clearcourse.scenarios.errors import InputError
 
 
 def run(case: dict[str, Any]) -> dict[str, Any]:

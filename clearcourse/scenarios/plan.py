@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from clearcourse.rules import dosing
-from clearcourse.scenarios.errors import InputError
-from clearcourse.scenarios.parsing import as_date, as_int, as_list, as_number, as_str, get, require_mapping
+from clearcourse.rules.errors import InputError
+from clearcourse.rules.parsing import as_date, as_int, as_list, as_number, as_str, get, require_mapping
 
 KNOWN_KEYS = frozenset({"weight_kg", "daily_mg_per_kg", "target_mg_per_kg", "strengths_mg", "product", "as_of",
                         "dispenses", "dose_reason"})

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from clearcourse.rules import mood
-from clearcourse.scenarios.errors import InputError
-from clearcourse.scenarios.parsing import as_int, as_list, get
+from clearcourse.rules.errors import InputError
+from clearcourse.rules.parsing import as_int, as_list, get
 
 INSTRUMENT_MESSAGE = "must be one of " + ", ".join(i.value for i in mood.Instrument)
 

@@ -165,8 +165,8 @@ def assert_refused(kind: str, case: dict[str, Any], field: str) -> None:
 
 
 def test_plan_refuses_an_implausible_cumulative_target() -> None:
+    from clearcourse.rules.errors import InputError
     from clearcourse.scenarios.cli import run_case
-    from clearcourse.scenarios.errors import InputError
 
     case = {"weight_kg": 70, "daily_mg_per_kg": 0.5, "target_mg_per_kg": 100000, "as_of": "2026-11-01"}
     with pytest.raises(InputError) as exc:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from cli_door import run_in_process, run_subprocess
 
+from clearcourse.rules.errors import InputError
 from clearcourse.scenarios.cli import IGNORED_KEYS, run_case
-from clearcourse.scenarios.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = ROOT.parent / "shared" / "scenarios" / "screen"

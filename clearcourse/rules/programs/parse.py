@@ -1,6 +1,6 @@
 """Turn a ``decide`` case (a dict from JSON) into the program facts, strictly.
 
-Every rejection raises :class:`~clearcourse.scenarios.errors.InputError` naming the field as a path
+Every rejection raises :class:`~clearcourse.rules.errors.InputError` naming the field as a path
 (``patient.birth_date``, ``events[3].methods[1]``, ``request.days_supply``). The FHIR exporter and the
 Django import reuse this reader, so the scenario contract is checked in one place.
 
@@ -15,6 +15,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clearcourse.rules.errors import InputError
+from clearcourse.rules.parsing import (
+    as_bool,
+    as_date,
+    as_int,
+    as_list,
+    as_number,
+    as_str,
+    get,
+    require_mapping,
+)
 from clearcourse.rules.programs.facts import (
     CONTRACEPTION_METHODS,
     NO_PARTICIPANTS,
@@ -36,17 +47,6 @@ from clearcourse.rules.programs.facts import (
     TreatmentEnd,
 )
 from clearcourse.rules.programs.registry import FAMILIES, VERSIONS
-from clearcourse.scenarios.errors import InputError
-from clearcourse.scenarios.parsing import (
-    as_bool,
-    as_date,
-    as_int,
-    as_list,
-    as_number,
-    as_str,
-    get,
-    require_mapping,
-)
 
 # The widest day counts a case may carry; beyond them a number is a typo, not a prescription.
 MAX_DAYS_SUPPLY = 3650

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from program_builders import D
 
+from clearcourse.rules.errors import InputError
 from clearcourse.rules.programs.facts import (
     CONTRACEPTION_METHODS,
     Contraception,
@@ -24,7 +25,6 @@ from clearcourse.rules.programs.facts import (
 )
 from clearcourse.rules.programs.parse import parse_case
 from clearcourse.rules.sources import BNF
-from clearcourse.scenarios.errors import InputError
 
 CASE_01 = Path(__file__).resolve().parents[2] / "scenarios" / "cases" / "decide" / "001-us26-window-day1.json"
 

@@ -1,4 +1,5 @@
-"""Small strict readers for scenario JSON: each names the field it rejects."""
+"""Small strict readers for scenario JSON: each names the field it rejects (pure; the scenario CLI and
+``rules.programs.parse`` use them)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from clearcourse.scenarios.errors import InputError
+from clearcourse.rules.errors import InputError
 
 
 def require_mapping(value: Any, field: str) -> Mapping[str, Any]:

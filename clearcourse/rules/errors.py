@@ -1,3 +1,6 @@
+"""The one error of the rules core's strict input readers (``rules.parsing``, ``rules.programs.parse``): the
+scenario CLI prints it as ``{"error": {"field", "message"}}``."""
+
 from __future__ import annotations
 
 

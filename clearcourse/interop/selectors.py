@@ -32,7 +32,7 @@ from clearcourse.ppp.models import (
     TreatmentEnd,
     VerificationOutcome,
 )
-from clearcourse.ppp.selectors import DEFAULT_CAN_GET_PREGNANT
+from clearcourse.rules.programs.facts import DEFAULT_CAN_GET_PREGNANT
 from clearcourse.rules.severity import GAGS_REGION_CODES
 
 #: The newest audit entries exported as AuditEvents (the bundle stays a reasonable size).

@@ -130,8 +130,8 @@ def bulk_course_facts(courses: Sequence[Course], *, as_of: dt.date | None = None
     from clearcourse.courses.models import Prescription as PrescriptionRow
     from clearcourse.pharmacy.models import Dispense as DispenseRow
     from clearcourse.ppp import models as ppp
-    from clearcourse.ppp.selectors import DEFAULT_CAN_GET_PREGNANT
     from clearcourse.rules.programs import facts
+    from clearcourse.rules.programs.facts import DEFAULT_CAN_GET_PREGNANT
 
     ids = [c.pk for c in courses]
     events: dict[int, list[Any]] = defaultdict(list)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -28,7 +28,7 @@ from clearcourse.monitoring.models import (
     SexualFunctionAssessment,
     SideEffectReport,
 )
-from clearcourse.rules import eligibility, labs
+from clearcourse.rules import labs
 from clearcourse.rules import monitoring as rules_monitoring
 
 #: Courses whose monitoring schedule is followed (closed and stopped courses only keep their alerts).
@@ -36,15 +36,6 @@ SCHEDULED_STATUSES = (CourseStatus.PLANNED, CourseStatus.ACTIVE, CourseStatus.PA
 WEEK_DAYS = 7
 #: Courses per worklist page (about 100 items; the unpaged page was 1.9 MB for 5,000 patients).
 PAGE_COURSES = 50
-
-_RISK_BY_CONDITION = {
-    "diabetes": rules_monitoring.RiskFactor.DIABETES,
-    "obesity": rules_monitoring.RiskFactor.OBESITY,
-    "alcohol_misuse": rules_monitoring.RiskFactor.ALCOHOL,
-    "lipid_disorder": rules_monitoring.RiskFactor.LIPID_DISORDER,
-    "uncontrolled_hyperlipidaemia": rules_monitoring.RiskFactor.LIPID_DISORDER,
-}
-
 
 CHECK_LABELS = {
     rules_monitoring.Check.LIPIDS: _("Fasting lipids"),
@@ -76,20 +67,6 @@ class CourseFacts:
     peak_dose_date: dt.date | None = None
 
 
-def risk_factors_from_conditions(conditions: Iterable[object]) -> set[rules_monitoring.RiskFactor]:
-    found: set[rules_monitoring.RiskFactor] = set()
-    for entry in conditions:
-        if not isinstance(entry, str):
-            continue
-        try:
-            code = eligibility.normalise_condition(entry)
-        except eligibility.UnknownCodeError:
-            code = ""  # an unknown free-text condition is simply not a risk factor
-        if code in _RISK_BY_CONDITION:
-            found.add(_RISK_BY_CONDITION[code])
-    return found
-
-
 def load_course_facts(courses: Sequence[Course]) -> dict[int, CourseFacts]:
     """Checks on file, risk factors and peak-dose dates for many courses in five queries."""
     ids = [c.pk for c in courses]
@@ -115,7 +92,7 @@ def load_course_facts(courses: Sequence[Course]) -> dict[int, CourseFacts]:
                                   .order_by("assessed_on", "id").values_list("course_id", "conditions")):
         latest_conditions[course_id] = list(conditions or [])
     for course_id, conditions in latest_conditions.items():
-        facts[course_id].risk_factors = risk_factors_from_conditions(conditions)
+        facts[course_id].risk_factors = rules_monitoring.risk_factors_from_conditions(conditions)
     plans: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     for course_id, starts_on, dose in (DosePlan.objects.current().filter(course_id__in=ids)
                                        .values_list("course_id", "starts_on", "daily_dose_mg").order_by()):

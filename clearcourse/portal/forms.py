@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from clearcourse.portal import services
 from clearcourse.portal.consent import ConsentDocument
 from clearcourse.rules import mood, side_effects
+from clearcourse.rules.programs import comprehension as bank
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -57,11 +58,9 @@ class ConsentForm(forms.Form):
 
 
 class ComprehensionForm(forms.Form):
-    """The program's questions (ppp question bank), in the patient's language."""
+    """The program's questions (the rules core's question bank), in the patient's language."""
 
     def __init__(self, *args: Any, program: str, language: str, **kwargs: Any) -> None:
-        from clearcourse.ppp import questions as bank
-
         super().__init__(*args, **kwargs)
         self.language = language if language in bank.LANGUAGES else "en"
         self.questions = bank.questions_for(program)

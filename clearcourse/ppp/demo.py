@@ -37,8 +37,8 @@ from clearcourse.accounts.models import User
 from clearcourse.core import clock
 from clearcourse.courses.models import Course, CourseStatus, Patient, Prescription
 from clearcourse.courses.services import course_create
+from clearcourse.rules.programs import comprehension as bank
 
-from . import questions as bank
 from . import services as s
 from .selectors import course_decision
 

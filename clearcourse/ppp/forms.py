@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.courses.models import Course, Product
+from clearcourse.rules.programs import comprehension as bank
 
-from . import questions as bank
 from .models import (
     CONTRACEPTION_CHOICES,
     ConfirmedBy,

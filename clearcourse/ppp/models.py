@@ -170,7 +170,7 @@ class HomeTestVerification(ClinicalRecord):
 
 
 class ComprehensionAttempt(ClinicalRecord):
-    """One attempt at the program's comprehension questions (see ``questions.py`` for the bank and the
+    """One attempt at the program's comprehension questions (see ``rules/programs/comprehension.py`` for the bank and the
     pass rule). ``answers`` maps question id -> chosen option id."""
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="comprehension_attempts")

@@ -46,6 +46,7 @@ from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import audit_read, courses_visible_to
 from clearcourse.rules.programs import facts
 from clearcourse.rules.programs.facts import (
+    DEFAULT_CAN_GET_PREGNANT,
     NO_PARTICIPANTS,
     Certification,
     Decision,
@@ -74,8 +75,6 @@ from .models import (
 
 NO_PROGRAM_IN_FORCE = "No version of the course's program is in force on this date."
 
-#: The patient's risk category when the prescriber has not assigned one yet (see the module docstring).
-DEFAULT_CAN_GET_PREGNANT = True
 
 # Row kinds of the loader's statement.
 _BORN, _ENROLLED, _COUNSELING, _COMPREHENSION, _END, _RISK = "b", "e", "c", "q", "t", "r"
@@ -614,7 +613,6 @@ def own_certification(user: User, *, on: dt.date) -> CertificationStatus | None:
 
 
 __all__ = [
-    "DEFAULT_CAN_GET_PREGNANT",
     "CertificationState",
     "CertificationStatus",
     "certification_get",

@@ -30,9 +30,10 @@ from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.courses.models import Assessment, Course, Prescription, Product
 from clearcourse.courses.services import check_event_date, require_clinic_staff
 from clearcourse.monitoring import worklist_store
-from clearcourse.rules.programs.facts import CONTRACEPTION_METHODS
+from clearcourse.rules import programs
+from clearcourse.rules.programs import comprehension as bank
+from clearcourse.rules.programs.facts import CONTRACEPTION_METHODS, DEFAULT_CAN_GET_PREGNANT
 
-from . import questions as bank
 from .models import (
     ComprehensionAttempt,
     ConfirmedBy,
@@ -106,9 +107,6 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 #: Magic numbers: the file content decides, not its name or the browser's content type.
 _IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg", "JPEG"), (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"))
 _IPLEDGE_RE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
-#: The supply limit when the program version sets none for this patient: the 30 days of iPLEDGE
-#: (fact sheet 1.3) and of the EU/UK PPP (6.1), the safer reading.
-DEFAULT_SUPPLY_LIMIT_DAYS = 30
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -374,7 +372,7 @@ def home_test_verify(*, actor: User, test: PregnancyTest, outcome: str, verified
 @transaction.atomic
 def comprehension_submit(*, actor: User, course: Course, answered_on: dt.date, answers: Mapping[str, str],
                          today: dt.date, language: str = "en") -> ComprehensionAttempt:
-    """Score the answers against the course's question bank; the pass rule is in ``questions.py``."""
+    """Score the answers against the course's question bank; the pass rule is in ``rules/programs/comprehension.py``."""
     _require_staff_or_patient(actor, course)
     if language not in bank.LANGUAGES:
         raise DomainError(_(LANGUAGE_UNKNOWN), field="language", code="invalid")
@@ -413,19 +411,10 @@ def treatment_end_record(*, actor: User, course: Course, ended_on: dt.date, toda
 
 
 def supply_limit_days(course: Course, on: dt.date) -> int:
-    """The program's supply limit for this patient on ``on`` (30 days; fact sheet 1.3 and 6.1)."""
-    from clearcourse.rules.programs.registry import ProgramNotFound, resolve
-
-    from .selectors import DEFAULT_CAN_GET_PREGNANT
-
+    """The program's supply limit for this patient on ``on`` (the rules core's ``supply_limit_days``)."""
     current = current_risk_category(course)
     can = current.can_get_pregnant if current is not None else DEFAULT_CAN_GET_PREGNANT
-    try:
-        version = resolve(course.program, on)
-    except ProgramNotFound:
-        return DEFAULT_SUPPLY_LIMIT_DAYS
-    rule = version.supply_limit_days_can if can else version.supply_limit_days_cannot
-    return min(rule.value, DEFAULT_SUPPLY_LIMIT_DAYS) if rule.value is not None else DEFAULT_SUPPLY_LIMIT_DAYS
+    return programs.supply_limit_days(course.program, on, can_get_pregnant=can)
 
 
 def prescription_warnings(course: Course) -> tuple[Any, ...]:

@@ -30,9 +30,9 @@ from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import audit_read, course_get_for_user, courses_visible_to
+from clearcourse.rules.programs import comprehension as bank
 
 from . import forms, labels, selectors, services
-from . import questions as bank
 
 ViewFunc = Callable[..., HttpResponseBase]
 

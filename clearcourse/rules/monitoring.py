@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from clearcourse.rules import eligibility
 from clearcourse.rules import sources as src
 from clearcourse.rules.sources import Source
 
@@ -116,6 +117,32 @@ class RiskFactor(StrEnum):
     ALCOHOL = "alcohol"  # heavy alcohol use
     LIPID_DISORDER = "lipid_disorder"
     FAMILY_HISTORY = "family_history"  # of diabetes or lipid disorders
+
+
+#: The assessment's conditions (``rules.eligibility`` codes) that are risk factors for the lipid and liver
+#: checks (same sources as :class:`RiskFactor`).
+RISK_BY_CONDITION = {
+    "diabetes": RiskFactor.DIABETES,
+    "obesity": RiskFactor.OBESITY,
+    "alcohol_misuse": RiskFactor.ALCOHOL,
+    "lipid_disorder": RiskFactor.LIPID_DISORDER,
+    "uncontrolled_hyperlipidaemia": RiskFactor.LIPID_DISORDER,
+}
+
+
+def risk_factors_from_conditions(conditions: Iterable[object]) -> set[RiskFactor]:
+    """The risk factors among an assessment's conditions; an unknown free-text condition is none."""
+    found: set[RiskFactor] = set()
+    for entry in conditions:
+        if not isinstance(entry, str):
+            continue
+        try:
+            code = eligibility.normalise_condition(entry)
+        except eligibility.UnknownCodeError:
+            continue
+        if code in RISK_BY_CONDITION:
+            found.add(RISK_BY_CONDITION[code])
+    return found
 
 
 #: The longest interval a clinic may configure, in days. A data bound, not a clinical one: ten years is

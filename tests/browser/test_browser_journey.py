@@ -50,8 +50,8 @@ def test_the_main_journey_from_enrolment_to_dispense(page: Any, browser: Any, li
     from clearcourse.monitoring.models import MoodScreen, SideEffectReport
     from clearcourse.pharmacy.models import Dispense
     from clearcourse.portal.models import ConsentSignature
-    from clearcourse.ppp import questions
     from clearcourse.ppp.models import ComprehensionAttempt, ContraceptionConfirmation
+    from clearcourse.rules.programs import comprehension as questions
 
     today = dt.date.today()
     iso = today.isoformat

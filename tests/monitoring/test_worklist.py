@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clearcourse.monitoring import selectors, services, worklist_store
+from clearcourse.rules import monitoring as rules_monitoring
 
 
 def worklist_queries(client: Any, url: str) -> tuple[int, Any]:
@@ -133,7 +134,7 @@ def test_program_windows_and_monthly_questions_come_from_the_programs_app(prescr
 
 @pytest.mark.parametrize("conditions,high_risk", [(["diabetes_mellitus"], True), (["acne"], False), ([], False)])
 def test_risk_factors_come_from_the_latest_assessment(conditions, high_risk):
-    assert bool(selectors.risk_factors_from_conditions(conditions)) is high_risk
+    assert bool(rules_monitoring.risk_factors_from_conditions(conditions)) is high_risk
 
 
 def test_the_monthly_visit_is_due_when_the_supply_runs_out(prescriber, pharmacy, active_course, today):

@@ -39,8 +39,8 @@ def test_a_patient_who_cannot_get_pregnant_has_no_contraception_duty(
 
 def test_the_comprehension_questions_are_stored_and_scored(patient_client: Any, course: Any,
                                                            set_category: Callable[..., Any]) -> None:
-    from clearcourse.ppp import questions
     from clearcourse.ppp.models import ComprehensionAttempt
+    from clearcourse.rules.programs import comprehension as questions
 
     set_category(course, True)
     right = {f"q_{q.id}": q.correct for q in questions.questions_for(course.program)}
@@ -54,8 +54,8 @@ def test_the_comprehension_questions_are_stored_and_scored(patient_client: Any, 
 
 def test_a_failed_attempt_is_stored_and_the_patient_is_told(patient_client: Any, course: Any,
                                                             set_category: Callable[..., Any]) -> None:
-    from clearcourse.ppp import questions
     from clearcourse.ppp.models import ComprehensionAttempt
+    from clearcourse.rules.programs import comprehension as questions
 
     set_category(course, True)
     qs = questions.questions_for(course.program)

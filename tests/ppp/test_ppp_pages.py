@@ -214,8 +214,8 @@ def test_only_the_prescriber_verifies_a_home_test_on_the_page(course: Any, home_
 
 def test_the_comprehension_page_asks_in_german_and_scores_the_answers(course: Any, delegate: Any, today: dt.date,
                                                                        login: Callable[[Any], Any]) -> None:
-    from clearcourse.ppp import questions as bank
     from clearcourse.ppp.models import ComprehensionAttempt
+    from clearcourse.rules.programs import comprehension as bank
 
     client = login(delegate)
     url = reverse("ppp:comprehension_create", args=[course.pk])

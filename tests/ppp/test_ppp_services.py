@@ -16,9 +16,9 @@ from clearcourse.audit.models import AuditEntry
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.courses.models import Assessment, Prescription
 from clearcourse.ppp import models as m
-from clearcourse.ppp import questions as bank
 from clearcourse.ppp import services as s
 from clearcourse.ppp.selectors import course_facts
+from clearcourse.rules.programs import comprehension as bank
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -34,7 +34,7 @@ from clearcourse.interop.fhir_course_import.reading import _Entry, classify
 from clearcourse.interop.fhir_course_import.report import CourseImportReport, Problem, _Bad
 from clearcourse.interop.fhir_validate import resource_errors
 from clearcourse.monitoring.models import MoodScreen
-from clearcourse.ppp.questions import family_of
+from clearcourse.rules.programs.comprehension import family_of
 
 
 class ImportBase:

@@ -40,6 +40,7 @@ from clearcourse.ppp.models import (
     TestSetting,
     VerificationOutcome,
 )
+from clearcourse.rules.programs.facts import DEFAULT_CAN_GET_PREGNANT
 
 
 class ProgrammeImport(ImportBase):
@@ -64,8 +65,6 @@ class ProgrammeImport(ImportBase):
             raise _Bad("valueCodeableConcept", _(BAD_RISK))
         can = value == codes.RISK_CAN_GET_PREGNANT.code
         if res.get("effectiveDateTime") is None:
-            from clearcourse.ppp.selectors import DEFAULT_CAN_GET_PREGNANT
-
             if can != DEFAULT_CAN_GET_PREGNANT:
                 raise _Bad("effectiveDateTime", _(NO_RISK_DATE))
             self.note(_(NOTE_RISK_DEFAULT).format(index=entry.index))

@@ -5,6 +5,7 @@ Public API (pure: no Django, no clock)::
     decide(program, patient, history, request) -> Decision
     evaluate_on(program, patient, history, on, prescription_id, days_supply) -> Evaluation
     resolve(program, on) -> ProgramVersion
+    supply_limit_days(program, on, can_get_pregnant) -> int
 
 ``program`` is a family (``us-ipledge``, ``eu-ppp``, ``uk-mhra``), resolved to the version in force on
 the request date, or a pinned version id (``us-ipledge-2026`` ...) applied as given.
@@ -26,8 +27,12 @@ from clearcourse.rules.programs.facts import (
 )
 from clearcourse.rules.programs.registry import ProgramNotFound, resolve
 
-__all__ = ["NO_PARTICIPANTS", "Decision", "Evaluation", "Participants", "ProgramNotFound", "ProgramVersion",
-           "decide", "evaluate_on", "resolve"]
+__all__ = ["DEFAULT_SUPPLY_LIMIT_DAYS", "NO_PARTICIPANTS", "Decision", "Evaluation", "Participants",
+           "ProgramNotFound", "ProgramVersion", "decide", "evaluate_on", "resolve", "supply_limit_days"]
+
+#: The supply limit when the program version sets none for this patient (or the program is unknown): the 30
+#: days of iPLEDGE (fact sheet 1.3) and of the EU/UK PPP (6.1), the safer reading.
+DEFAULT_SUPPLY_LIMIT_DAYS = 30
 
 
 def decide(program: str, patient: Patient, history: History, request: Request,
@@ -48,3 +53,14 @@ def evaluate_on(program: str, patient: Patient, history: History, on: dt.date,
     """Every condition, met or not, for dispensing on ``on`` (``prescription_id=None``: a prescription
     still to be written)."""
     return evaluate(resolve(program, on), patient, history, on, prescription_id, days_supply, participants)
+
+
+def supply_limit_days(program: str, on: dt.date, *, can_get_pregnant: bool) -> int:
+    """The most days one prescription may cover for this patient on ``on``: the version's limit, never more
+    than :data:`DEFAULT_SUPPLY_LIMIT_DAYS` (fact sheet 1.3 and 6.1)."""
+    try:
+        version = resolve(program, on)
+    except ProgramNotFound:
+        return DEFAULT_SUPPLY_LIMIT_DAYS
+    rule = version.supply_limit_days_can if can_get_pregnant else version.supply_limit_days_cannot
+    return min(rule.value, DEFAULT_SUPPLY_LIMIT_DAYS) if rule.value is not None else DEFAULT_SUPPLY_LIMIT_DAYS

@@ -70,6 +70,11 @@ class TestResult(StrEnum):
 MEDICAL_SETTINGS = frozenset({TestSetting.LAB, TestSetting.CLINIC})
 
 
+#: The patient's risk category while the prescriber has not assigned one: able to get pregnant, so that every
+#: condition applies (the safer reading).
+DEFAULT_CAN_GET_PREGNANT = True
+
+
 # --- the patient and the events ----------------------------------------------------------------
 
 

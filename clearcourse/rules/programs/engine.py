@@ -132,6 +132,29 @@ def _fresh(day: dt.date, on: dt.date, last_dispense: dt.date | None) -> bool:
     return day >= on - MONTH_BACK and (last_dispense is None or day > last_dispense)
 
 
+@dataclass(frozen=True, slots=True)
+class _Course:
+    """Where the course stands on the judged day; every step of :func:`evaluate` reads it."""
+
+    version: ProgramVersion
+    patient: Patient
+    history: History
+    on: dt.date
+    can_get_pregnant: bool
+    last_dispense: dt.date | None  # the latest dispense on or before ``on``
+    last_end: dt.date | None  # the latest treatment end on or before ``on``
+    first_fill: bool  # no dispense yet in the current course
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """The prescription asked about: the record (None when unknown or not yet written) and its date (the
+    judged day when there is none: a prescription written today)."""
+
+    prescription: Prescription | None
+    written_on: dt.date
+
+
 def evaluate(version: ProgramVersion, patient: Patient, history: History, on: dt.date,
              prescription_id: str | None, days_supply: int | None,
              participants: Participants = NO_PARTICIPANTS) -> Evaluation:
@@ -139,150 +162,191 @@ def evaluate(version: ProgramVersion, patient: Patient, history: History, on: dt
 
     ``prescription_id=None`` asks about a prescription not yet written (dated ``on``), which is
     what the status page needs; ``days_supply=None`` skips the supply checks; a participant whose
-    certification is not given is not checked.
+    certification is not given is not checked. Each step below adds the conditions it judges.
     """
-    v = version
-    h = history
-    can = patient.can_get_pregnant
-    out: list[Condition] = []
-    add = out.append
-
-    nd = bisect_right(h.dispense_dates, on)
-    last_dispense = h.dispense_dates[nd - 1] if nd else None
-    ne = bisect_right(h.treatment_ends, on)
-    last_end = h.treatment_ends[ne - 1] if ne else None
-    first_fill = last_dispense is None or (last_end is not None and last_dispense <= last_end)
-
-    # --- enrolment ---------------------------------------------------------------------------
-    rule_b = v.enrolment
-    if rule_b.value:
-        ne_ = bisect_right(h.enrolments, on)
-        if ne_:
-            add(Condition(ENROLMENT, True, rule_b.source, since=h.enrolments[0]))
-        else:
-            add(_unmet(ENROLMENT, rule_b.source, "not_enrolled", m.NOT_ENROLLED))
-
-    # --- the prescription asked about ---------------------------------------------------------
-    once = v.one_fill_per_prescription
-    rx = h.prescriptions.get(prescription_id) if prescription_id is not None else None
-    if prescription_id is None:
-        rx_date = on
-    elif rx is None:
-        rx_date = on
-        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription", m.UNKNOWN_PRESCRIPTION.format(id=prescription_id)))
-    elif rx.date > on:
-        rx_date = on
-        rx = None
-        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription",
-                   m.PRESCRIPTION_NOT_YET_WRITTEN.format(id=prescription_id, written=_iso(h.prescriptions[prescription_id].date))))
-    else:
-        rx_date = rx.date
-        if last_end is not None and rx.date <= last_end:
-            add(_unmet(PRESCRIPTION, once.source, "treatment_ended",
-                       m.TREATMENT_ENDED.format(id=rx.id, ended=_iso(last_end))))
-        else:
-            add(Condition(PRESCRIPTION, True, once.source, since=rx.date))
-        if once.value:
-            filled = h.dispensed_on.get(rx.id, ())
-            if filled and filled[0] <= on:
-                add(_unmet(NOT_DISPENSED, once.source, "already_dispensed",
-                           m.ALREADY_DISPENSED.format(id=rx.id, dispensed=_iso(filled[0]))))
-
-    # --- supply -------------------------------------------------------------------------------
-    limit_rule = v.supply_limit_days_can if can else v.supply_limit_days_cannot
+    course = _course_on(version, patient, history, on)
+    conditions: list[Condition] = []
+    add = conditions.append
+    _enrolment(course, add)
+    asked = _prescription_asked(course, prescription_id, add)
     if days_supply is not None:
-        reasons: list[Reason] = []
-        if limit_rule.value is not None and days_supply > limit_rule.value:
-            reasons.append(Reason("days_supply_exceeds_limit", m.DAYS_SUPPLY_EXCEEDS_LIMIT.format(
-                limit=limit_rule.value, days=days_supply), limit_rule.source))
-        if rx is not None and days_supply > rx.days_supply:
-            reasons.append(Reason("days_supply_exceeds_prescription", m.DAYS_SUPPLY_EXCEEDS_PRESCRIPTION.format(
-                id=rx.id, prescribed=rx.days_supply, days=days_supply), once.source))
-        add(Condition(SUPPLY, not reasons, limit_rule.source, reasons=tuple(reasons)))
+        _supply(course, asked, days_supply, add)
+    qualifying_test = _pregnancy_tests(course, asked, add)
+    if course.can_get_pregnant:
+        _contraception(version, history, on, course.last_dispense, course.first_fill, qualifying_test, add)
+    _counselling(course, add)
+    _comprehension(course, add)
+    _prescription_window(course, asked, add)
+    _second_prescriber(course, asked, add)
+    _certified(version, participants, on, add)
+    return Evaluation(version=version, on=on, first_fill=course.first_fill, last_dispense=course.last_dispense,
+                      last_treatment_end=course.last_end, prescription=asked.prescription,
+                      qualifying_test=qualifying_test, conditions=tuple(conditions))
 
-    # --- pregnancy tests ----------------------------------------------------------------------
-    nt = bisect_right(h.test_dates, on)
-    tests = h.tests
-    latest = tests[nt - 1] if nt else None
-    qualifying: PregnancyTest | None = None
-    pos_rule = v.positive_test_stops
+
+def _course_on(version: ProgramVersion, patient: Patient, history: History, on: dt.date) -> _Course:
+    """The latest dispense and treatment end known on ``on``, and whether the next fill is a course's first."""
+    dispensed = bisect_right(history.dispense_dates, on)
+    last_dispense = history.dispense_dates[dispensed - 1] if dispensed else None
+    ended = bisect_right(history.treatment_ends, on)
+    last_end = history.treatment_ends[ended - 1] if ended else None
+    first_fill = last_dispense is None or (last_end is not None and last_dispense <= last_end)
+    return _Course(version=version, patient=patient, history=history, on=on,
+                   can_get_pregnant=patient.can_get_pregnant, last_dispense=last_dispense, last_end=last_end,
+                   first_fill=first_fill)
+
+
+def _enrolment(course: _Course, add: Callable[[Condition], None]) -> None:
+    """Enrolled in the program on or before the day (where the version requires it)."""
+    rule = course.version.enrolment
+    if not rule.value:
+        return
+    enrolments = course.history.enrolments
+    if bisect_right(enrolments, course.on):
+        add(Condition(ENROLMENT, True, rule.source, since=enrolments[0]))
+    else:
+        add(_unmet(ENROLMENT, rule.source, "not_enrolled", m.NOT_ENROLLED))
+
+
+def _prescription_asked(course: _Course, prescription_id: str | None,
+                        add: Callable[[Condition], None]) -> _Asked:
+    """The prescription exists, is written by the day, belongs to the current course and (one fill per
+    prescription) is not dispensed yet."""
+    once = course.version.one_fill_per_prescription
+    history, on = course.history, course.on
+    if prescription_id is None:
+        return _Asked(None, on)
+    prescription = history.prescriptions.get(prescription_id)
+    if prescription is None:
+        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription", m.UNKNOWN_PRESCRIPTION.format(id=prescription_id)))
+        return _Asked(None, on)
+    if prescription.date > on:
+        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription",
+                   m.PRESCRIPTION_NOT_YET_WRITTEN.format(id=prescription_id, written=_iso(prescription.date))))
+        return _Asked(None, on)
+    if course.last_end is not None and prescription.date <= course.last_end:
+        add(_unmet(PRESCRIPTION, once.source, "treatment_ended",
+                   m.TREATMENT_ENDED.format(id=prescription.id, ended=_iso(course.last_end))))
+    else:
+        add(Condition(PRESCRIPTION, True, once.source, since=prescription.date))
+    if once.value:
+        filled = history.dispensed_on.get(prescription.id, ())
+        if filled and filled[0] <= on:
+            add(_unmet(NOT_DISPENSED, once.source, "already_dispensed",
+                       m.ALREADY_DISPENSED.format(id=prescription.id, dispensed=_iso(filled[0]))))
+    return _Asked(prescription, prescription.date)
+
+
+def _supply(course: _Course, asked: _Asked, days_supply: int, add: Callable[[Condition], None]) -> None:
+    """The days asked for are within the program's limit and within the prescription."""
+    version = course.version
+    limit_rule = version.supply_limit_days_can if course.can_get_pregnant else version.supply_limit_days_cannot
+    reasons: list[Reason] = []
+    if limit_rule.value is not None and days_supply > limit_rule.value:
+        reasons.append(Reason("days_supply_exceeds_limit", m.DAYS_SUPPLY_EXCEEDS_LIMIT.format(
+            limit=limit_rule.value, days=days_supply), limit_rule.source))
+    prescription = asked.prescription
+    if prescription is not None and days_supply > prescription.days_supply:
+        reasons.append(Reason("days_supply_exceeds_prescription", m.DAYS_SUPPLY_EXCEEDS_PRESCRIPTION.format(
+            id=prescription.id, prescribed=prescription.days_supply, days=days_supply),
+            version.one_fill_per_prescription.source))
+    add(Condition(SUPPLY, not reasons, limit_rule.source, reasons=tuple(reasons)))
+
+
+def _pregnancy_tests(course: _Course, asked: _Asked, add: Callable[[Condition], None]) -> PregnancyTest | None:
+    """No positive latest test; for a patient who can get pregnant, the negative test that authorizes this
+    fill (and before a course's first fill the screening test and the missed-window wait). Returns that test."""
+    version, history, on = course.version, course.history, course.on
+    collected = bisect_right(history.test_dates, on)
+    latest = history.tests[collected - 1] if collected else None
     positive_latest = latest is not None and not latest.negative
-    if pos_rule.value:
+    stops = version.positive_test_stops
+    if stops.value and latest is not None:
         if positive_latest:
-            assert latest is not None  # noqa: S101 - narrows the type for mypy
-            add(_unmet(NO_POSITIVE_TEST, pos_rule.source, "pregnancy_test_positive",
+            add(_unmet(NO_POSITIVE_TEST, stops.source, "pregnancy_test_positive",
                        m.PREGNANCY_TEST_POSITIVE.format(collected=_iso(latest.date))))
-        elif latest is not None:
-            add(Condition(NO_POSITIVE_TEST, True, pos_rule.source, since=latest.date))
-    if can and v.test_before_each_fill.value and not positive_latest:
-        qualifying, qualifying_index = _pregnancy_test(v, h, on, nt, rx_date, last_dispense, first_fill, add)
-        if first_fill and qualifying is not None:
-            _first_fill_tests(v, h, qualifying, qualifying_index, last_end, add)
-
-    # --- contraception ------------------------------------------------------------------------
-    if can:
-        _contraception(v, h, on, last_dispense, first_fill, qualifying, add)
-
-    # --- counselling and comprehension ---------------------------------------------------------
-    counsel_rule = v.counseling_can if can else v.counseling_cannot
-    if counsel_rule.value is not Cadence.NONE:
-        nc = bisect_right(h.counselings, on)
-        seen = h.counselings[nc - 1] if nc else None
-        if seen is not None and last_end is not None and seen <= last_end:
-            seen = None  # counselling belongs to its course
-        if seen is None:
-            add(_unmet(COUNSELING, counsel_rule.source, "counseling_missing", m.COUNSELING_MISSING))
-        elif counsel_rule.value is Cadence.MONTHLY and not _fresh(seen, on, last_dispense):
-            add(_unmet(COUNSELING, counsel_rule.source, "counseling_missing",
-                       m.COUNSELING_STALE.format(counseled=_iso(seen), days=MONTH_DAYS)))
         else:
-            until = seen + MONTH_BACK if counsel_rule.value is Cadence.MONTHLY else None
-            add(Condition(COUNSELING, True, counsel_rule.source, since=seen, until=until))
+            add(Condition(NO_POSITIVE_TEST, True, stops.source, since=latest.date))
+    if not (course.can_get_pregnant and version.test_before_each_fill.value) or positive_latest:
+        return None
+    qualifying, index = _pregnancy_test(version, history, on, collected, asked.written_on, course.last_dispense,
+                                        course.first_fill, add)
+    if course.first_fill and qualifying is not None:
+        _first_fill_tests(version, history, qualifying, index, course.last_end, add)
+    return qualifying
 
-    comp_rule = v.comprehension_can
-    if can and comp_rule.value is not Cadence.NONE:
-        nq = bisect_right(h.comprehension_dates, on)
-        answer = h.comprehensions[nq - 1] if nq else None
-        if answer is not None and last_end is not None and answer.date <= last_end:
-            answer = None
-        if answer is None:
-            add(_unmet(COMPREHENSION, comp_rule.source, "comprehension_missing", m.COMPREHENSION_MISSING))
-        elif not answer.passed:
-            add(_unmet(COMPREHENSION, comp_rule.source, "comprehension_missing",
-                       m.COMPREHENSION_FAILED.format(answered=_iso(answer.date))))
-        elif comp_rule.value is Cadence.MONTHLY and not _fresh(answer.date, on, last_dispense):
-            add(_unmet(COMPREHENSION, comp_rule.source, "comprehension_missing",
-                       m.COMPREHENSION_STALE.format(answered=_iso(answer.date), days=MONTH_DAYS)))
-        else:
-            until = answer.date + MONTH_BACK if comp_rule.value is Cadence.MONTHLY else None
-            add(Condition(COMPREHENSION, True, comp_rule.source, since=answer.date, until=until))
 
-    # --- prescription window ------------------------------------------------------------------
-    window_rule = v.prescription_window_days_can if can else v.prescription_window_days_cannot
-    if window_rule.value is not None and rx is not None:
-        last_day = rx.date + dt.timedelta(days=window_rule.value - 1)
-        if on > last_day:
-            add(_unmet(PRESCRIPTION_WINDOW, window_rule.source, "prescription_window_expired",
-                       m.PRESCRIPTION_WINDOW_EXPIRED.format(id=rx.id, written=_iso(rx.date),
-                                                            last_day=_iso(last_day), days=window_rule.value)))
-        else:
-            add(Condition(PRESCRIPTION_WINDOW, True, window_rule.source, since=rx.date, until=last_day))
+def _counselling(course: _Course, add: Callable[[Condition], None]) -> None:
+    """Counselling recorded in the current course (monthly where the version says so)."""
+    version = course.version
+    rule = version.counseling_can if course.can_get_pregnant else version.counseling_cannot
+    if rule.value is Cadence.NONE:
+        return
+    counselings = course.history.counselings
+    found = bisect_right(counselings, course.on)
+    seen = counselings[found - 1] if found else None
+    if seen is not None and course.last_end is not None and seen <= course.last_end:
+        seen = None  # counselling belongs to its course
+    monthly = rule.value is Cadence.MONTHLY
+    if seen is None:
+        add(_unmet(COUNSELING, rule.source, "counseling_missing", m.COUNSELING_MISSING))
+    elif monthly and not _fresh(seen, course.on, course.last_dispense):
+        add(_unmet(COUNSELING, rule.source, "counseling_missing",
+                   m.COUNSELING_STALE.format(counseled=_iso(seen), days=MONTH_DAYS)))
+    else:
+        add(Condition(COUNSELING, True, rule.source, since=seen, until=seen + MONTH_BACK if monthly else None))
 
-    # --- UK 2023: a second prescriber for patients under 18 -------------------------------------
-    second = v.second_prescriber_under_18
-    if second.value and first_fill and rx is not None and patient.age_on(rx.date) < 18:
-        if rx.second_prescriber_agreed:
-            add(Condition(SECOND_PRESCRIBER, True, second.source, since=rx.date))
-        else:
-            add(_unmet(SECOND_PRESCRIBER, second.source, "second_prescriber_missing",
-                       m.SECOND_PRESCRIBER_MISSING.format(id=rx.id)))
 
-    # --- certified prescriber and pharmacy ----------------------------------------------------
-    _certified(v, participants, on, add)
+def _comprehension(course: _Course, add: Callable[[Condition], None]) -> None:
+    """The comprehension questions passed in the current course (monthly where the version says so)."""
+    rule = course.version.comprehension_can
+    if not course.can_get_pregnant or rule.value is Cadence.NONE:
+        return
+    history = course.history
+    found = bisect_right(history.comprehension_dates, course.on)
+    answer = history.comprehensions[found - 1] if found else None
+    if answer is not None and course.last_end is not None and answer.date <= course.last_end:
+        answer = None  # the answers belong to their course
+    monthly = rule.value is Cadence.MONTHLY
+    if answer is None:
+        add(_unmet(COMPREHENSION, rule.source, "comprehension_missing", m.COMPREHENSION_MISSING))
+    elif not answer.passed:
+        add(_unmet(COMPREHENSION, rule.source, "comprehension_missing",
+                   m.COMPREHENSION_FAILED.format(answered=_iso(answer.date))))
+    elif monthly and not _fresh(answer.date, course.on, course.last_dispense):
+        add(_unmet(COMPREHENSION, rule.source, "comprehension_missing",
+                   m.COMPREHENSION_STALE.format(answered=_iso(answer.date), days=MONTH_DAYS)))
+    else:
+        add(Condition(COMPREHENSION, True, rule.source, since=answer.date,
+                      until=answer.date + MONTH_BACK if monthly else None))
 
-    return Evaluation(version=v, on=on, first_fill=first_fill, last_dispense=last_dispense,
-                      last_treatment_end=last_end, prescription=rx, qualifying_test=qualifying,
-                      conditions=tuple(out))
+
+def _prescription_window(course: _Course, asked: _Asked, add: Callable[[Condition], None]) -> None:
+    """The prescription is dispensed within the version's window from the day it was written."""
+    version, prescription = course.version, asked.prescription
+    rule = version.prescription_window_days_can if course.can_get_pregnant else version.prescription_window_days_cannot
+    if rule.value is None or prescription is None:
+        return
+    last_day = prescription.date + dt.timedelta(days=rule.value - 1)
+    if course.on > last_day:
+        add(_unmet(PRESCRIPTION_WINDOW, rule.source, "prescription_window_expired",
+                   m.PRESCRIPTION_WINDOW_EXPIRED.format(id=prescription.id, written=_iso(prescription.date),
+                                                        last_day=_iso(last_day), days=rule.value)))
+    else:
+        add(Condition(PRESCRIPTION_WINDOW, True, rule.source, since=prescription.date, until=last_day))
+
+
+def _second_prescriber(course: _Course, asked: _Asked, add: Callable[[Condition], None]) -> None:
+    """UK 2023: a second prescriber agrees to the first fill of a patient under 18."""
+    rule, prescription = course.version.second_prescriber_under_18, asked.prescription
+    if not (rule.value and course.first_fill and prescription is not None
+            and course.patient.age_on(prescription.date) < 18):
+        return
+    if prescription.second_prescriber_agreed:
+        add(Condition(SECOND_PRESCRIBER, True, rule.source, since=prescription.date))
+    else:
+        add(_unmet(SECOND_PRESCRIBER, rule.source, "second_prescriber_missing",
+                   m.SECOND_PRESCRIBER_MISSING.format(id=prescription.id)))
 
 
 def _period(cert: Certification) -> str:

@@ -23,6 +23,7 @@ from clearcourse.courses.models import (
     Product,
     WeightMeasurement,
 )
+from clearcourse.courses.signals import course_record_changed_after_commit
 from clearcourse.rules import dosing, eligibility, severity
 from clearcourse.rules import sources as source_register
 from clearcourse.rules.sources import Source
@@ -37,11 +38,9 @@ DATE_IN_FUTURE = "This date is in the future."
 
 
 def _worklist_refresh(course_id: int, *, today: dt.date | None = None) -> None:
-    """Recompute the course's stored worklist row after commit (risk factors, dose peak, start, status)."""
-    # Imported here: the monitoring app builds on this one, not the other way round.
-    from clearcourse.monitoring.worklist_store import refresh_on_commit
-
-    refresh_on_commit(course_id, today=today)
+    """Tell the apps that keep something derived from the course (the worklist row: risk factors, dose peak,
+    start, status) once the write has committed."""
+    course_record_changed_after_commit(course_id, today=today)
 
 
 def require_clinic_staff(actor: User, *, prescriber_only: bool = False) -> None:

@@ -214,6 +214,12 @@ def refresh_on_commit(course_id: int, *, today: dt.date | None = None) -> None:
     transaction.on_commit(refresh_worklist_row, robust=True)
 
 
+def refresh_worklist_row(sender: object, *, course_id: int, today: dt.date | None = None, **kwargs: Any) -> None:
+    """The listener of the courses, ppp and pharmacy events (connected in ``MonitoringConfig.ready``): the
+    write has committed, so the course's row is recomputed now."""
+    worklist_refresh_course(course_id, today=today)
+
+
 def clinic_refresh_on_commit(clinic_id: int, *, today: dt.date | None = None) -> None:
     """As :func:`refresh_on_commit` for a whole clinic (its monitoring configuration changed)."""
     def refresh_clinic_worklist() -> None:

@@ -30,6 +30,7 @@ from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
 from clearcourse.pharmacy.selectors import AUTHORIZATION_NOT_FOUND, UnprocessableError
+from clearcourse.pharmacy.signals import dispensed_after_commit
 from clearcourse.rules.programs.facts import Decision
 
 # Messages that tests assert (named placeholders; translated where raised).
@@ -271,17 +272,10 @@ def dispense_record(*, actor: User, authorization_id: int, idempotency_key: str,
     audit_record(actor=actor, action="pharmacy.dispense", patient_id=authorization.patient_id, obj=dispense,
                  detail={"prescription": prescription.pk, "authorization": authorization.pk,
                          "days_supply": days_supply, "dispensed_on": today.isoformat()})
-    # The clinic's worklist summary row after the commit (outside this transaction and its locks; a
-    # failure there cannot undo the dispense, and the nightly refresh repairs a missed row).
-    course_id = prescription.course_id
-    transaction.on_commit(lambda: _refresh_worklist(course_id), robust=True)
+    # After the commit (outside this transaction and its locks; a failing listener cannot undo the dispense,
+    # and the nightly refresh repairs a missed worklist row).
+    dispensed_after_commit(prescription.course_id, dispense.pk)
     return DispenseResult(dispense=dispense, replayed=False)
-
-
-def _refresh_worklist(course_id: int) -> None:
-    from clearcourse.monitoring.worklist_store import worklist_refresh_course
-
-    worklist_refresh_course(course_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.courses.models import Assessment, Course, Prescription, Product
 from clearcourse.courses.services import check_event_date, require_clinic_staff
-from clearcourse.monitoring import worklist_store
+from clearcourse.ppp.signals import program_record_written_after_commit
 from clearcourse.rules import programs
 from clearcourse.rules.programs import comprehension as bank
 from clearcourse.rules.programs.facts import CONTRACEPTION_METHODS, DEFAULT_CAN_GET_PREGNANT
@@ -164,8 +164,9 @@ def _check_correction(model: Any, course: Course, supersedes: Any, reason: str) 
 
 
 def _audit(actor: User, action: str, course: Course, obj: Any, detail: dict[str, Any] | None = None) -> None:
-    # Every write here changes what the course's worklist shows: recompute its stored row after commit.
-    worklist_store.refresh_on_commit(course.pk)
+    # Every write here changes the course's program status: the apps that keep something derived from it
+    # (the worklist row) hear of it after commit.
+    program_record_written_after_commit(course.pk)
     audit_record(actor=actor, action=action, patient_id=course.patient_id, obj=obj,
                  detail={"course": course.pk, **(detail or {})})
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from clearcourse.core.management.commands.demo import DEMO_APPS
 from clearcourse.pharmacy import selectors, services
 from clearcourse.pharmacy.models import Dispense
+from clearcourse.synth.management.commands.demo import DEMO_BUILDERS
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +16,8 @@ pytestmark = pytest.mark.django_db
 def demo() -> dict[str, Any]:
     """The demo builders in the command's order, keeping the context they share."""
     ctx: dict[str, Any] = {}
-    for app in DEMO_APPS:
-        try:
-            module = importlib.import_module(f"clearcourse.{app}.demo")
-        except ModuleNotFoundError:
-            continue
-        module.build(ctx)
+    for builder in DEMO_BUILDERS:
+        builder.build(ctx)
     return ctx
 
 

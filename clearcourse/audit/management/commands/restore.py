@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from clearcourse.core.management.commands.backup import (
+from clearcourse.audit.management.commands.backup import (
     chain_summary,
     detect_format,
     pg_env_and_args,

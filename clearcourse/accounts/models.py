@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core.access import Role
 from clearcourse.core.clock import SUPPORTED_TIME_ZONES
 from clearcourse.core.identifiers import validate_ncpdp, validate_npi
 
@@ -66,17 +67,6 @@ class Pharmacy(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", _("Administrator")
-    PRESCRIBER = "prescriber", _("Prescriber")
-    DELEGATE = "delegate", _("Delegate")
-    PHARMACIST = "pharmacist", _("Pharmacist")
-    PATIENT = "patient", _("Patient")
-
-
-STAFF_ROLES = frozenset({Role.PRESCRIBER, Role.DELEGATE})
 
 
 class User(AbstractUser):

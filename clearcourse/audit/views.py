@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from clearcourse.accounts.decorators import role_required, signed_in_user
-from clearcourse.accounts.models import Role
 from clearcourse.audit.forms import AuditSearchForm
-from clearcourse.audit.selectors import access_report, audit_search, known_actions
+from clearcourse.audit.selectors import audit_search, known_actions
 from clearcourse.audit.services import audit_record
+from clearcourse.core.access import Role, page, signed_in_user
 
 PAGE_SIZE = 50
 
 
 @never_cache
-@role_required(Role.ADMIN)
+@page(Role.ADMIN)
 def search(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     entries = audit_search()
@@ -41,18 +40,3 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/search.html", {
         "form": form, "page": page, "query": query.urlencode(), "actions": known_actions(),
     })
-
-
-@never_cache
-@role_required(Role.PATIENT)
-def my_access(request: HttpRequest) -> HttpResponse:
-    """Who opened or changed the signed-in patient's record, and when (not from where: staff addresses
-    are not the patient's business)."""
-    from clearcourse.courses.models import Patient
-
-    user = signed_in_user(request)
-    patient = Patient.objects.filter(user=user).first()
-    if patient is None:
-        raise Http404
-    page = Paginator(access_report(patient_id=patient.pk), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audit/my_access.html", {"page": page, "patient": patient, "me": user})

@@ -17,7 +17,7 @@ NAV_ITEMS: list[tuple[frozenset[str], str, Any]] = [
     (frozenset({"prescriber", "pharmacist"}), "ppp:my_certification", _("Program enrolment")),
     (frozenset({"patient"}), "portal:home", _("My course")),
     (frozenset({"patient"}), "portal:education", _("Is isotretinoin right for me?")),
-    (frozenset({"patient"}), "audit:my_access", _("Who saw my record")),
+    (frozenset({"patient"}), "portal:access_report", _("Who saw my record")),
     (frozenset({"admin"}), "audit:search", _("Audit trail")),
     (frozenset({"admin"}), "ppp:certifications", _("Program enrolment")),
     (frozenset({"admin"}), "admin:index", _("Administration")),

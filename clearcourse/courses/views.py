@@ -7,14 +7,12 @@ outside the user's scope is a 404; a role without access is a 403.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
+from clearcourse.core.access import STAFF_ROLES, page
 from clearcourse.core.charts import Marker, Series, Threshold, line_chart
-from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.errors import DomainError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses import selectors, services
 from clearcourse.courses.forms import (
@@ -56,23 +55,9 @@ from clearcourse.rules import dosing, eligibility, severity
 ViewFunc = Callable[..., HttpResponse]
 
 
-def clinic_staff_required(view: ViewFunc) -> ViewFunc:
-    """Signed in as a prescriber or delegate; others get 403. Out-of-scope records become 404."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
-        if user.role not in (Role.PRESCRIBER, Role.DELEGATE):
-            raise PermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError:
-            raise Http404 from None
-        except PermissionDeniedError:
-            raise PermissionDenied from None
-
-    return wrapped
+#: Signed in as a prescriber or delegate (the one access path, ``core.access``): others 403, out-of-scope
+#: records 404.
+clinic_staff_required = page(*STAFF_ROLES)
 
 
 def _user(request: HttpRequest) -> User:

@@ -8,15 +8,12 @@ sees only what dispensing needs: the patient's name and date of birth, the presc
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
-from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.access import page
+from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.pharmacy import forms, selectors, services
 from clearcourse.pharmacy.models import Authorization, AuthorizationStatus
 from clearcourse.ppp.selectors import renewals_for
@@ -36,22 +34,9 @@ ALREADY_RECORDED = "This dispense was already recorded."
 REVERSED = "Authorization reversed."
 
 
-def pharmacist_only(view: ViewFunc) -> ViewFunc:
-    """Signed-in pharmacists only; others get 403, and anything outside the pharmacy a 404."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if cast(User, request.user).role != Role.PHARMACIST:
-            raise PermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError:
-            raise Http404 from None
-        except PermissionDeniedError:
-            raise PermissionDenied from None
-
-    return wrapped
+#: Signed-in pharmacists only (the one access path, ``core.access``): others 403, anything outside the
+#: pharmacy 404.
+pharmacist_only = page(Role.PHARMACIST)
 
 
 def _user(request: HttpRequest) -> User:

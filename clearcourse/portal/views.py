@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,10 +27,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.audit import selectors as audit_selectors
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from clearcourse.courses.models import Course
+from clearcourse.courses.models import Course, Patient
+from clearcourse.courses.selectors import patient_get_for_user
+from clearcourse.courses.services import missed_dose_record
+from clearcourse.monitoring.services import mood_screen_record, side_effect_report
 from clearcourse.portal import forms, selectors, services
+from clearcourse.ppp.services import comprehension_submit, contraception_confirm
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -223,8 +229,6 @@ def _duty_page(request: HttpRequest, course: Course, template: str, form: django
 @never_cache
 @patient_required
 def comprehension(request: HttpRequest, course_id: int) -> HttpResponse:
-    from clearcourse.ppp.services import comprehension_submit
-
     course = _course(request, course_id, audit="portal.comprehension.open")
     language = _language(request)
     form = forms.ComprehensionForm(request.POST if request.method == "POST" else None, program=course.program, language=language)
@@ -246,8 +250,6 @@ def comprehension(request: HttpRequest, course_id: int) -> HttpResponse:
 @never_cache
 @patient_required
 def contraception(request: HttpRequest, course_id: int) -> HttpResponse:
-    from clearcourse.ppp.services import contraception_confirm
-
     course = _course(request, course_id, audit="portal.contraception.open")
     part = selectors.pregnancy_part(course, today=clock.today())
     form = forms.ContraceptionForm(request.POST if request.method == "POST" else None, allow_abstinence=part.two_methods)
@@ -263,8 +265,6 @@ def contraception(request: HttpRequest, course_id: int) -> HttpResponse:
 @never_cache
 @patient_required
 def mood(request: HttpRequest, course_id: int) -> HttpResponse:
-    from clearcourse.monitoring.services import mood_screen_record
-
     course = _course(request, course_id, audit="portal.mood.open")
     instrument = selectors.mood_instrument(course.patient, clock.today())
     form = forms.MoodForm(request.POST if request.method == "POST" else None, instrument=instrument)
@@ -280,8 +280,6 @@ def mood(request: HttpRequest, course_id: int) -> HttpResponse:
 @never_cache
 @patient_required
 def side_effects_report(request: HttpRequest, course_id: int) -> HttpResponse:
-    from clearcourse.monitoring.services import side_effect_report
-
     course = _course(request, course_id, audit="portal.side_effects.open")
     form = forms.SideEffectForm(request.POST if request.method == "POST" else None)
 
@@ -297,8 +295,6 @@ def side_effects_report(request: HttpRequest, course_id: int) -> HttpResponse:
 @never_cache
 @patient_required
 def missed_doses(request: HttpRequest, course_id: int) -> HttpResponse:
-    from clearcourse.courses.services import missed_dose_record
-
     course = _course(request, course_id, audit="portal.missed_doses.open")
     form = forms.MissedDoseForm(request.POST if request.method == "POST" else None)
 
@@ -310,13 +306,21 @@ def missed_doses(request: HttpRequest, course_id: int) -> HttpResponse:
     return _duty_page(request, course, "portal/missed_doses.html", form, save)
 
 
+ACCESS_PAGE_SIZE = 50
+
+
+@never_cache
 @patient_required
 def access_report(request: HttpRequest) -> HttpResponse:
-    """Who looked at my record: the audit app's page for patients."""
-    try:
-        return redirect(reverse("audit:my_access"))
-    except NoReverseMatch:
-        raise Http404 from None
+    """Who opened or changed the signed-in patient's record, and when (not from where: staff addresses
+    are not the patient's business); read from the audit trail."""
+    user = _user(request)
+    patient = Patient.objects.filter(user=user).first()
+    if patient is None:
+        raise Http404
+    page = Paginator(audit_selectors.access_report(patient_id=patient.pk), ACCESS_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "audit/my_access.html", {"page": page, "patient": patient, "me": user})
 
 
 # --- invitation ---------------------------------------------------------------------------------------------
@@ -326,8 +330,6 @@ def access_report(request: HttpRequest) -> HttpResponse:
 @login_required
 def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Clinic staff send (or resend) the portal invitation from the patient's page."""
-    from clearcourse.courses.selectors import patient_get_for_user
-
     user = _user(request)
     if user.role not in (Role.PRESCRIBER, Role.DELEGATE):
         raise PermissionDenied

@@ -9,12 +9,10 @@ next to its field with status 400, and nothing is written.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms as django_forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -25,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
-from clearcourse.core.errors import NotFoundError, PermissionDeniedError
+from clearcourse.core.access import STAFF_ROLES, page
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Prescription as PrescriptionRow
@@ -39,22 +37,9 @@ ViewFunc = Callable[..., HttpResponseBase]
 SAVED = gettext_lazy("Saved.")
 
 
-def staff_only(view: ViewFunc) -> ViewFunc:
-    """Prescribers and delegates only; anyone else (and anything out of scope) is a 404."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if cast(User, request.user).role not in (Role.PRESCRIBER, Role.DELEGATE):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError:
-            raise Http404 from None
-        except PermissionDeniedError:
-            raise PermissionDenied from None
-
-    return wrapped
+#: Prescribers and delegates only (the one access path, ``core.access``): other roles 403, anything out of
+#: scope 404, as on every page.
+staff_only = page(*STAFF_ROLES)
 
 
 def _user(request: HttpRequest) -> User:

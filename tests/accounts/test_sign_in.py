@@ -132,12 +132,12 @@ def test_a_backup_code_works_once(client: Client, pharmacist: Any) -> None:
 def test_patients_sign_in_without_a_second_factor_unless_they_enrolled(client: Client, patient_user: Any) -> None:
     response = sign_in(client, patient_user)
     assert response.status_code == 302 and "two-factor" not in response["Location"]
-    assert client.get(reverse("audit:my_access")).status_code == 200
+    assert client.get(reverse("portal:access_report")).status_code == 200
     client.post(reverse("accounts:logout"))
     enrol(patient_user)
     response = sign_in(client, patient_user)
     assert response["Location"].startswith(reverse("accounts:otp_verify"))
-    assert client.get(reverse("audit:my_access")).status_code == 302
+    assert client.get(reverse("portal:access_report")).status_code == 302
 
 
 @override_settings(CLEARCOURSE_REQUIRE_2FA=True)

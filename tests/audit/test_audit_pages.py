@@ -64,7 +64,7 @@ def test_a_patient_sees_who_opened_their_record_and_not_others(login: Any, patie
 
     patient_get_for_user(user=prescriber, patient_id=patient.pk)
     patient_get_for_user(user=prescriber, patient_id=other_patient.pk)
-    response = login(patient.user).get(reverse("audit:my_access"))
+    response = login(patient.user).get(reverse("portal:access_report"))
     assert response.status_code == 200
     entries = list(response.context["page"])
     assert [e.patient_id for e in entries] == [patient.pk]
@@ -74,4 +74,4 @@ def test_a_patient_sees_who_opened_their_record_and_not_others(login: Any, patie
 
 
 def test_the_access_report_is_for_patients_only(login: Any, prescriber: Any) -> None:
-    assert login(prescriber).get(reverse("audit:my_access")).status_code == 403
+    assert login(prescriber).get(reverse("portal:access_report")).status_code == 403

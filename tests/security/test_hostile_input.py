@@ -55,7 +55,7 @@ def test_a_hostile_patient_sees_their_own_name_escaped(login: Any, prescriber: A
 
     course_create(actor=prescriber, patient=hostile_patient)
     client = login(hostile_patient.user)
-    for url in (reverse("portal:home"), reverse("audit:my_access")):
+    for url in (reverse("portal:home"), reverse("portal:access_report")):
         response = client.get(url)
         assert response.status_code == 200, url
         assert_escaped(response.content.decode())
@@ -81,7 +81,7 @@ def test_a_hostile_staff_name_is_escaped_in_the_patients_access_report(login: An
     prescriber.first_name, prescriber.last_name = PAYLOADS[0], PAYLOADS[1]
     prescriber.save()
     patient_get_for_user(user=prescriber, patient_id=patient.pk)
-    html = login(patient.user).get(reverse("audit:my_access")).content.decode()
+    html = login(patient.user).get(reverse("portal:access_report")).content.decode()
     assert_escaped(html)
     assert "&lt;script&gt;" in html
 

@@ -30,6 +30,7 @@ test: $(STAMP) browser-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check clearcourse tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy clearcourse

@@ -2,7 +2,7 @@
 
 The rules core (pure Python, no Django) returns English text such as "No negative pregnancy test has been
 recorded since 2026-10-27." built from a template with named placeholders (``{since}``). The German
-catalogue holds the templates (``clearcourse/portal/i18n_extra.py`` lists them for ``makemessages``),
+catalogue holds the templates (``clearcourse/core/i18n_extra.py`` lists them for ``makemessages``),
 but ``gettext`` cannot find a sentence whose placeholders are already filled, so such sentences stayed
 English on German pages (pharmacy refusals, program reasons, worklist details, lab advice).
 
@@ -27,7 +27,7 @@ _MAX_DEPTH = 2
 def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Every catalogued template with ``str.format`` placeholders, most specific (longest literal text)
     first, as (pattern matching a filled-in sentence, template)."""
-    from clearcourse.portal.i18n_extra import STRINGS
+    from clearcourse.core.i18n_extra import STRINGS
 
     compiled: list[tuple[int, re.Pattern[str], str]] = []
     for template in STRINGS:

@@ -8,14 +8,14 @@ record exists.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import NotFoundError
-from clearcourse.courses.models import Course, DosePlan, MissedDoseReport, Patient, WeightMeasurement
+from clearcourse.courses import state
+from clearcourse.courses.models import Course, DosePlan, Patient
 from clearcourse.rules import course_dose
 
 
@@ -92,32 +92,7 @@ def current_dose_plan(course: Course, *, as_of: dt.date) -> DosePlan | None:
     return plans[0] if plans else None
 
 
-def dose_facts(course: Course, *, as_of: dt.date) -> course_dose.DoseFacts:
-    """The course's current dispenses, dose plans, weights and missed-dose reports known on ``as_of``."""
-    from clearcourse.pharmacy.models import Dispense
-
-    dispenses = (Dispense.objects.current().filter(prescription__course=course, dispensed_on__lte=as_of)
-                 .order_by("dispensed_on", "id")
-                 .values_list("id", "prescription_id", "dispensed_on", "days_supply", "daily_dose_mg",
-                              "prescription__product"))
-    plans = (DosePlan.objects.current().filter(course=course).order_by("starts_on", "id")
-             .values_list("id", "starts_on", "weight_kg", "daily_dose_mg", "target_mg_per_kg", "out_of_range_reason"))
-    weights = (WeightMeasurement.objects.current().filter(patient_id=course.patient_id, measured_on__lte=as_of)
-               .order_by("measured_on", "id").values_list("measured_on", "weight_kg"))
-    missed = (MissedDoseReport.objects.current().filter(course=course, first_day__lte=as_of)
-              .values_list("first_day", "days"))
-    return course_dose.DoseFacts(
-        status=course.status, product=course.product, target_mg_per_kg=Decimal(course.target_mg_per_kg),
-        plans=tuple(course_dose.PlanFacts(pk, start, Decimal(kg), Decimal(mg), Decimal(target), reason or "")
-                    for pk, start, kg, mg, target, reason in plans),
-        dispenses=tuple(course_dose.DispenseFacts(pk, rx, day, days, Decimal(mg), product)
-                        for pk, rx, day, days, mg, product in dispenses),
-        weights=tuple((day, Decimal(kg)) for day, kg in weights),
-        missed=tuple((day, days) for day, days in missed),
-    )
-
-
 def course_dose_summary(course: Course, *, as_of: dt.date) -> CourseDoseSummary:
     """Cumulative dose, remaining dose, target status and projected end of a course on ``as_of``
-    (``rules.course_dose`` over the course's records)."""
-    return course_dose.course_dose(dose_facts(course, as_of=as_of), as_of)
+    (``rules.course_dose`` over the facts the one loader gives, ``courses.state``)."""
+    return state.course_dose_summary(course, as_of=as_of)

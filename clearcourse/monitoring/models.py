@@ -21,6 +21,7 @@ from clearcourse.accounts.models import Clinic
 from clearcourse.core.models import ClinicalRecord
 from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course, Patient
+from clearcourse.rules import labs, mood, side_effects
 
 
 class EntrySource(models.TextChoices):
@@ -67,8 +68,6 @@ class LabResult(ClinicalRecord):
 
     @property
     def analyte_label(self) -> str:
-        from clearcourse.rules import labs
-
         try:
             return str(_(labs.ANALYTE_NAMES[labs.Analyte(self.analyte)]))
         except ValueError:
@@ -97,8 +96,6 @@ class MoodScreen(ClinicalRecord):
 
     @property
     def instrument_label(self) -> str:
-        from clearcourse.rules import mood
-
         try:
             return mood.INSTRUMENTS[mood.Instrument(self.instrument)].title
         except ValueError:
@@ -156,8 +153,6 @@ class SideEffectReport(ClinicalRecord):
 
     @property
     def label(self) -> str:
-        from clearcourse.rules import side_effects
-
         effect = side_effects.CATALOGUE.get(self.code)
         return str(_(effect.name)) if effect else self.code
 

@@ -20,7 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course
+from clearcourse.courses.models import Prescription as PrescriptionRow
+from clearcourse.pharmacy.models import Dispense as DispenseRow
+from clearcourse.ppp import models as ppp
 from clearcourse.rules import status as rules_status
+from clearcourse.rules.programs import facts
+from clearcourse.rules.programs.facts import DEFAULT_CAN_GET_PREGNANT
 
 logger = logging.getLogger(__name__)
 
@@ -126,12 +131,6 @@ def bulk_course_facts(courses: Sequence[Course], *, as_of: dt.date | None = None
     latest assignment, defaulting to "can get pregnant"). A test compares the two on the same data.
     """
     from django.db.models import CharField, OuterRef, Subquery
-
-    from clearcourse.courses.models import Prescription as PrescriptionRow
-    from clearcourse.pharmacy.models import Dispense as DispenseRow
-    from clearcourse.ppp import models as ppp
-    from clearcourse.rules.programs import facts
-    from clearcourse.rules.programs.facts import DEFAULT_CAN_GET_PREGNANT
 
     ids = [c.pk for c in courses]
     events: dict[int, list[Any]] = defaultdict(list)

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import NotFoundError
 from clearcourse.courses.models import Assessment, Course, CourseStatus, DosePlan
 from clearcourse.courses.selectors import audit_read, courses_visible_to
@@ -245,8 +246,6 @@ def audit_worklist_view(*, user: User, worklist: Worklist) -> None:
     """The worklist shows many patients' names and alerts: one audit entry for the whole page (a fixed
     number of queries), naming how much was shown."""
     from django.db import transaction
-
-    from clearcourse.audit.services import audit_record
 
     with transaction.atomic():
         audit_record(actor=user, action="worklist.view", detail={

@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from clearcourse.core import clock
+from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course
 from clearcourse.monitoring.models import WorklistEntry
 
@@ -264,8 +265,6 @@ class StoredItem:
 
 def translator() -> Callable[[str], str]:
     """Translate stored English text for the active language, each distinct text once per page."""
-    from clearcourse.core.rule_text import localize
-
     cache: dict[str, str] = {}
 
     def translate(text: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from clearcourse.accounts.models import User
 from clearcourse.audit.services import audit_record
+from clearcourse.courses import state
 from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy.models import Authorization, Dispense
 
@@ -31,11 +32,9 @@ def _pharmacist(ctx: dict[str, Any]) -> User | None:
 
 
 def _seed_pickup(ctx: dict[str, Any], prescription: Prescription, picked_up: dt.date) -> Dispense:
-    from clearcourse.ppp.selectors import course_decision
-
     pharmacy, actor = ctx["pharmacy"], _pharmacist(ctx)
     course = prescription.course
-    decision = course_decision(course, prescription=prescription, request_date=picked_up,
+    decision = state.course_decision(course, prescription=prescription, request_date=picked_up,
                                days_supply=prescription.days_supply, pharmacy_id=pharmacy.pk)
     authorization = None
     if decision.allowed:
@@ -57,10 +56,8 @@ def _seed_pickup(ctx: dict[str, Any], prescription: Prescription, picked_up: dt.
 
 def _expired_unused(ctx: dict[str, Any], prescription: Prescription) -> Authorization | None:
     """Ask the rules core about ``prescription`` on the day after it was written, as the pharmacy did then."""
-    from clearcourse.ppp.selectors import course_decision
-
     asked_on = prescription.issued_on + dt.timedelta(days=1)
-    decision = course_decision(prescription.course, prescription=prescription, request_date=asked_on,
+    decision = state.course_decision(prescription.course, prescription=prescription, request_date=asked_on,
                                days_supply=prescription.days_supply, pharmacy_id=ctx["pharmacy"].pk)
     if not decision.allowed:
         return None

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Pharmacy, Role, User
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.courses import state
 from clearcourse.courses.models import Course, Patient, Prescription
 from clearcourse.courses.selectors import audit_read
 from clearcourse.pharmacy.models import Authorization, Dispense
@@ -182,13 +183,11 @@ def current_successor(prescription: Prescription) -> Prescription | None:
 
 def program_decision(course: Course, *, prescription: Prescription, request_date: dt.date,
                      days_supply: int, pharmacy_id: int) -> Decision:
-    """The rules core's decision for this prescription on ``request_date`` when ``pharmacy_id`` asks (the
-    ppp loader builds the facts, the prescriber's and the pharmacy's certification included, in a fixed
-    number of queries). One seam, so tests can pin a decision."""
-    from clearcourse.ppp.selectors import course_decision
-
-    return course_decision(course, prescription=prescription, request_date=request_date,
-                           days_supply=days_supply, pharmacy_id=pharmacy_id)
+    """The rules core's decision for this prescription on ``request_date`` when ``pharmacy_id`` asks (through
+    ``courses.state``: the one loader builds the facts, the prescriber's and the pharmacy's certification
+    included, in a fixed number of queries). One seam, so tests can pin a decision."""
+    return state.course_decision(course, prescription=prescription, request_date=request_date,
+                                 days_supply=days_supply, pharmacy_id=pharmacy_id)
 
 
 def authorizations_of(actor: User) -> QuerySet[Authorization]:

@@ -31,7 +31,8 @@ from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
 from clearcourse.pharmacy.selectors import AUTHORIZATION_NOT_FOUND, UnprocessableError
 from clearcourse.pharmacy.signals import dispensed_after_commit
-from clearcourse.rules.programs.facts import Decision
+from clearcourse.rules.programs.facts import Decision, Reason
+from clearcourse.rules.sources import CLEARCOURSE_RECORD
 
 # Messages that tests assert (named placeholders; translated where raised).
 DAYS_SUPPLY_INVALID = "Enter the days of supply as a whole number from 1 to 90."
@@ -81,9 +82,6 @@ def _check_key(idempotency_key: str) -> str:
 
 def _record_refusal(prescription: Prescription) -> Decision | None:
     """A refusal that needs no rules core: a voided or corrected prescription is not dispensable."""
-    from clearcourse.rules.programs.facts import Reason
-    from clearcourse.rules.sources import CLEARCOURSE_RECORD
-
     source = CLEARCOURSE_RECORD
     reference = selectors.prescription_reference(prescription)
     if prescription.voided:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clearcourse.portal import services
 from clearcourse.portal.consent import ConsentDocument
+from clearcourse.ppp.models import CONTRACEPTION_CHOICES
 from clearcourse.rules import mood, side_effects
 from clearcourse.rules.programs import comprehension as bank
 
@@ -83,8 +84,6 @@ class ContraceptionForm(forms.Form):
         label=_("Instead of two methods, I commit to no heterosexual intercourse"), required=False)
 
     def __init__(self, *args: Any, allow_abstinence: bool, **kwargs: Any) -> None:
-        from clearcourse.ppp.models import CONTRACEPTION_CHOICES
-
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["methods"]).choices = CONTRACEPTION_CHOICES
         if not allow_abstinence:

@@ -11,7 +11,7 @@ translated text escape it:
 
 This module finds both (the first by reading every module's syntax tree and resolving the names passed
 to ``gettext``; the second by importing the rules core) and writes them as ``gettext_noop`` calls (``makemessages`` knows that name, not the ``N_`` alias) to
-``clearcourse/portal/i18n_extra.py``, which ``makemessages`` then reads like any other module.
+``clearcourse/core/i18n_extra.py`` (the lowest app: the core translates with it), which ``makemessages`` then reads like any other module.
 
 Run ``python -m clearcourse.portal.i18n_scan`` before ``make messages``.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parents[1]
-OUTPUT = Path(__file__).resolve().parent / "i18n_extra.py"
+OUTPUT = PACKAGE / "core" / "i18n_extra.py"
 GETTEXT_NAMES = frozenset({"_", "gettext", "gettext_lazy", "N_", "gettext_noop", "_lazy"})
 
 

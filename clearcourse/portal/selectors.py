@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clearcourse.accounts.models import User
+from clearcourse.core.charts import Marker, Series, Threshold, line_chart
 from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.courses.models import Assessment, Course, CourseStatus, MissedDoseReport, Patient
 from clearcourse.courses.selectors import (
@@ -28,12 +29,17 @@ from clearcourse.courses.selectors import (
     courses_visible_to,
     patients_visible_to,
 )
+from clearcourse.monitoring import selectors as monitoring
+from clearcourse.monitoring.models import MoodScreen, SideEffectReport
 from clearcourse.portal.consent import ConsentDocument
 from clearcourse.portal.models import ConsentSignature
-from clearcourse.rules import dosing, side_effects
+from clearcourse.ppp import selectors as ppp
+from clearcourse.ppp.services import current_risk_category
+from clearcourse.rules import dosing, eligibility, severity, side_effects
 from clearcourse.rules import sources as src
 from clearcourse.rules.monitoring import Severity
 from clearcourse.rules.programs.base import Cadence, ContraceptionStandard, ProgramVersion
+from clearcourse.rules.programs.registry import ProgramNotFound, resolve
 from clearcourse.rules.sources import Source
 
 #: Courses a patient no longer has duties for.
@@ -93,15 +99,11 @@ def latest_signature(course: Course) -> ConsentSignature | None:
 
 def risk_category(course: Course) -> bool | None:
     """True / False as the prescriber assigned it; None while unassigned."""
-    from clearcourse.ppp.services import current_risk_category
-
     category = current_risk_category(course)
     return None if category is None else category.can_get_pregnant
 
 
 def program_version(course: Course, on: dt.date) -> ProgramVersion | None:
-    from clearcourse.rules.programs.registry import ProgramNotFound, resolve
-
     try:
         return resolve(course.program, on)
     except ProgramNotFound:
@@ -179,8 +181,6 @@ def latest_assessment(course: Course) -> Assessment | None:
 
 def severity_part(course: Course) -> SeverityPart | None:
     """The latest assessment as the core decided it (stored with the record)."""
-    from clearcourse.rules import eligibility, severity
-
     record = latest_assessment(course)
     if record is None:
         return None
@@ -352,8 +352,6 @@ class MonitoringPart:
 def monitoring_part(course: Course, *, today: dt.date) -> MonitoringPart:
     """The clinic's schedule for this course (monitoring app), or the program defaults before the
     first dose."""
-    from clearcourse.monitoring import selectors as monitoring
-
     data = monitoring.course_monitoring(course=course, today=today)
     upcoming: list[UpcomingCheck] = []
     if data.schedule is not None:
@@ -484,9 +482,6 @@ def consent_state(course: Course, *, language: str) -> tuple[str, ConsentSignatu
 
 def duties(course: Course, *, today: dt.date, language: str) -> Duties:
     """The patient's monthly duties, the open window and what is still missing for the next fill."""
-    from clearcourse.monitoring.models import MoodScreen, SideEffectReport
-    from clearcourse.ppp import selectors as ppp
-
     category = risk_category(course)
     can = category is not False
     result = Duties(course=course, today=today, category=category, items=[],
@@ -544,8 +539,6 @@ def duties(course: Course, *, today: dt.date, language: str) -> Duties:
 def progress_chart(summary: CourseDoseSummary, *, today: dt.date) -> str:
     """The cumulative dose (mg/kg) against the target, with the projection dashed (core.charts SVG)."""
     from django.utils import formats
-
-    from clearcourse.core.charts import Marker, Series, Threshold, line_chart
 
     target = float(summary.target_mg_per_kg)
     cumulative = summary.cumulative_mg_per_kg if summary.cumulative_mg_per_kg is not None else Decimal(0)

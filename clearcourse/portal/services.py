@@ -35,6 +35,7 @@ from clearcourse.courses.selectors import patients_visible_to
 from clearcourse.courses.services import require_clinic_staff
 from clearcourse.portal.consent import ConsentDocument, consent_document
 from clearcourse.portal.models import ConsentSignature, Invitation
+from clearcourse.ppp.services import current_risk_category
 
 # --- messages (tests assert these constants) ------------------------------------------------------
 
@@ -192,8 +193,6 @@ def _require_own_course(actor: User, course: Course) -> None:
 def consent_document_for(course: Course, *, language: str) -> ConsentDocument:
     """The consent text this course's patient signs now, in ``language``; DomainError when the risk
     category is not recorded yet (the text depends on it)."""
-    from clearcourse.ppp.services import current_risk_category
-
     if language not in ("en", "de"):
         raise DomainError(_(LANGUAGE_UNKNOWN), field="language", code="invalid")
     category = current_risk_category(course)

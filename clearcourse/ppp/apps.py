@@ -7,3 +7,12 @@ class PppConfig(AppConfig):
     name = "clearcourse.ppp"
     label = "ppp"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The one loader of a course's state lives here (it reads the pharmacy's dispenses, which the
+        # courses app below cannot); every app asks for the state through courses.state.
+        # Imported here, not at the top: Django imports this module before the models are ready.
+        from clearcourse.courses import state
+        from clearcourse.ppp.state import LOADER
+
+        state.provide(LOADER)

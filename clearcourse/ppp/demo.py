@@ -37,6 +37,8 @@ from clearcourse.accounts.models import User
 from clearcourse.core import clock
 from clearcourse.courses.models import Course, CourseStatus, Patient, Prescription
 from clearcourse.courses.services import course_create
+from clearcourse.pharmacy.models import Dispense
+from clearcourse.pharmacy.selectors import prescription_reference
 from clearcourse.rules.programs import comprehension as bank
 
 from . import services as s
@@ -129,8 +131,6 @@ class _Builder:
 
     def dispense(self, rx: Prescription, offset: int) -> None:
         """A past fill, as imported history (no authorization row: it predates this demo)."""
-        from clearcourse.pharmacy.models import Dispense
-
         Dispense.objects.create(prescription=rx, pharmacy=self.pharmacy, dispensed_on=self.day(offset),
                                 days_supply=rx.days_supply, daily_dose_mg=rx.daily_dose_mg,
                                 recorded_by=self.prescriber)
@@ -193,8 +193,6 @@ def _roster(b: _Builder, entries: list[dict[str, Any]]) -> None:
 
 
 def _judge(b: _Builder, code: str, course: Course, rx: Prescription) -> dict[str, Any]:
-    from clearcourse.pharmacy.selectors import prescription_reference
-
     decision = course_decision(course, prescription=rx, request_date=b.today, days_supply=rx.days_supply,
                                pharmacy_id=b.pharmacy.pk)
     return {"situation": code, "course": course, "patient": course.patient, "prescription": rx,

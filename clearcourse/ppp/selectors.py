@@ -44,6 +44,8 @@ from clearcourse.courses.models import Course
 from clearcourse.courses.models import Patient as PatientRow
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import audit_read, courses_visible_to
+from clearcourse.pharmacy.models import Dispense
+from clearcourse.rules import programs
 from clearcourse.rules.programs import facts
 from clearcourse.rules.programs.facts import (
     DEFAULT_CAN_GET_PREGNANT,
@@ -56,7 +58,9 @@ from clearcourse.rules.programs.facts import (
     Request,
     certification_on,
 )
+from clearcourse.rules.programs.registry import ProgramNotFound
 from clearcourse.rules.status import CourseStatus
+from clearcourse.rules.status import course_status as core_status
 
 from .models import (
     ComprehensionAttempt,
@@ -98,7 +102,6 @@ def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
     PostgreSQL can unify the branches. Identifiers come from the models' metadata, never from input;
     values are always bound parameters (hence the S608 exemptions below)."""
     del vendor  # part of the cache key only: quoting differs between backends
-    from clearcourse.pharmacy.models import Dispense
 
     int_null, text_null = "CAST(NULL AS INTEGER)", "CAST(NULL AS TEXT)"
     sql: list[str] = []
@@ -309,8 +312,6 @@ def course_decision(course: Course, *, prescription: PrescriptionRow | int | str
     When a pharmacy asks (``pharmacy_id``), the certification of the prescription's prescriber and of that
     pharmacy in the course's program is loaded too (:func:`participants_load`) and judged by the core:
     every authorization passes it. Without ``pharmacy_id`` (what-if checks, demo history) it is not."""
-    from clearcourse.rules import programs
-
     patient, history = course_facts(course, as_of=request_date)
     rx_id = str(prescription.pk) if isinstance(prescription, PrescriptionRow) else str(prescription)
     request = Request(date=request_date, prescription=rx_id, days_supply=days_supply)
@@ -487,9 +488,6 @@ def certification_status(*, program: str, on: dt.date, prescriber_id: int | None
 def course_status(course: Course, *, on: dt.date) -> CourseStatus:
     """What is done and due on ``on``, the open window's countdown and the next actions, from the core's
     ``rules.status.course_status`` over the course's records known on that day."""
-    from clearcourse.rules.programs.registry import ProgramNotFound
-    from clearcourse.rules.status import course_status as core_status
-
     patient, history = course_facts(course, as_of=on)
     try:
         return core_status(course.program, patient, history, on)

@@ -29,8 +29,11 @@ from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.courses.models import Assessment, Course, Prescription, Product
 from clearcourse.courses.services import check_event_date, require_clinic_staff
+from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.signals import program_record_written_after_commit
 from clearcourse.rules import programs
+from clearcourse.rules.dosing import achievable_doses, format_mg, product
+from clearcourse.rules.interactions import check_interactions
 from clearcourse.rules.programs import comprehension as bank
 from clearcourse.rules.programs.facts import CONTRACEPTION_METHODS, DEFAULT_CAN_GET_PREGNANT
 
@@ -421,8 +424,6 @@ def supply_limit_days(course: Course, on: dt.date) -> int:
 def prescription_warnings(course: Course) -> tuple[Any, ...]:
     """Interaction alerts for the course's medication list (latest assessment) and contraception
     (``clearcourse.rules.interactions``)."""
-    from clearcourse.rules.interactions import check_interactions
-
     assessment = (Assessment.objects.current().filter(course=course).order_by("-assessed_on", "-id")
                   .values_list("medications", flat=True).first())
     methods = (ContraceptionConfirmation.objects.current().filter(course=course)
@@ -436,8 +437,6 @@ def prescription_warnings(course: Course) -> tuple[Any, ...]:
 
 
 def _capsules_for(product_code: str, dose_mg: int) -> dict[str, int] | None:
-    from clearcourse.rules.dosing import achievable_doses, format_mg, product
-
     combos = achievable_doses(product(product_code).strengths_mg)
     combo = combos.get(Decimal(dose_mg))
     if combo is None:
@@ -511,7 +510,6 @@ def prescription_void(*, actor: User, prescription: Prescription, reason: str) -
     locked = Prescription.objects.select_for_update().filter(pk=prescription.pk).first()
     if locked is None or locked.voided or not Prescription.objects.current().filter(pk=locked.pk).exists():
         raise DomainError(_(ALREADY_VOIDED), field="prescription", code="not_current")
-    from clearcourse.pharmacy.models import Dispense
 
     if Dispense.objects.current().filter(prescription=locked).exists():
         raise DomainError(_(ALREADY_DISPENSED), field="prescription", code="already_dispensed")

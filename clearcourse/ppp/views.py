@@ -9,10 +9,12 @@ next to its field with status 400, and nothing is written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms as django_forms
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
 from clearcourse.core.access import STAFF_ROLES, page
+from clearcourse.core.errors import NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Prescription as PrescriptionRow

@@ -7,14 +7,14 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from clearcourse.rules import labs
+
 register = template.Library()
 
 
 @register.filter
 def analyte_name(code: str) -> str:
     """A lab analyte code (rules.labs.Analyte value) as its translated name."""
-    from clearcourse.rules import labs
-
     try:
         return _(labs.ANALYTE_NAMES[labs.Analyte(code)])
     except (ValueError, KeyError):

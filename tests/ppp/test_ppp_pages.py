@@ -19,7 +19,7 @@ D = dt.date
 COURSE_PAGES = ["course_status", "enrollment_create", "counseling_create", "contraception_create",
                 "pregnancy_test_create", "comprehension_create"]
 PRESCRIBER_COURSE_PAGES = ["risk_category_assign", "treatment_end_create", "prescribe"]
-OUTSIDERS = ["other_prescriber", "pharmacist", "patient_user", "admin_user", "other_patient_user"]
+OTHER_ROLES = ["pharmacist", "patient_user", "admin_user", "other_patient_user"]
 
 
 @pytest.fixture
@@ -49,15 +49,25 @@ def test_clinic_staff_open_every_course_page(request: Any, login: Callable[[Any]
         assert client.get(url).status_code == expected, name
 
 
-@pytest.mark.parametrize("persona", OUTSIDERS)
-def test_everyone_else_gets_not_found(request: Any, login: Callable[[Any], Any], course: Any, home_test: Any,
-                                      rx: Any, persona: str) -> None:
-    client = login(request.getfixturevalue(persona))
+def test_staff_of_another_clinic_get_not_found(login: Callable[[Any], Any], other_prescriber: Any, course: Any,
+                                               home_test: Any, rx: Any) -> None:
+    client = login(other_prescriber)
     urls = _urls(course, home_test, rx)
     urls["home_test_photo"] = reverse("ppp:home_test_photo", args=[home_test.pk])
     for name, url in urls.items():
         assert client.get(url).status_code == 404, name
         assert client.post(url, {}).status_code == 404, name
+
+
+@pytest.mark.parametrize("persona", OTHER_ROLES)
+def test_other_roles_are_refused_as_on_every_page(request: Any, login: Callable[[Any], Any], course: Any,
+                                                  home_test: Any, rx: Any, persona: str) -> None:
+    client = login(request.getfixturevalue(persona))
+    urls = _urls(course, home_test, rx)
+    urls["home_test_photo"] = reverse("ppp:home_test_photo", args=[home_test.pk])
+    for name, url in urls.items():
+        assert client.get(url).status_code == 403, name
+        assert client.post(url, {}).status_code == 403, name
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: Any, course: Any) -> None:

@@ -186,7 +186,9 @@ def _course_chart(course: Course, summary: selectors.CourseDoseSummary) -> str:
         y_max=max([target * 1.1] + [v for _d, v in (*summary.actual_points, *summary.projected_points)]),
         x_min=start,
         value_unit="mg/kg",
-        empty_text=_("No dispenses yet."),
+        # Dispensed but no weight or dose plan yet: the dose exists, the mg/kg line needs a weight.
+        empty_text=_("No dispenses yet.") if not summary.periods else
+        _("No dose plan yet: the target and the projection need one."),
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from clearcourse.courses import selectors, services
 from clearcourse.courses.models import Prescription
@@ -138,3 +139,16 @@ def test_corrected_missed_day_reports_count_once(planned: Any, prescriber: Any, 
                                 supersedes=old, correction_reason="patient remembered")
     summary = selectors.course_dose_summary(planned, as_of=today)
     assert summary.missed_days == 2
+
+
+def test_a_course_over_its_target_says_so_on_the_course_page(planned: Any, prescriber: Any, pharmacy: Any,
+                                                              client: Any, today: dt.date) -> None:
+    # Target 120 mg/kg at 80 kg = 9600 mg; eleven months of 40 mg/day at 30 days = 13,200 mg (165 mg/kg).
+    for month in range(11):
+        _dispense(planned, prescriber, pharmacy, D(2025, 12, 1) + dt.timedelta(days=30 * month))
+    summary = selectors.course_dose_summary(planned, as_of=today)
+    assert summary.target_passed and summary.remaining_mg == 0
+    assert summary.progress_percent is not None and summary.progress_percent > 100
+    client.force_login(prescriber)
+    html = client.get(reverse("courses:course_detail", args=[planned.pk])).content.decode()
+    assert "The cumulative target is passed: plan the end of the course." in html

@@ -139,3 +139,9 @@ def audit_record(
     if actor_id is not None:
         entry.actor = actor  # type: ignore[assignment]
     return entry
+
+
+def audit_read(*, actor: User, patient_id: int, action: str, obj: Any = None) -> None:
+    """A read of a patient's record writes its own audit entry, in its own short transaction."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, patient_id=patient_id, obj=obj)

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from clearcourse.audit.services import audit_read
 from clearcourse.courses.models import (
     Assessment,
     Course,
@@ -21,7 +22,6 @@ from clearcourse.courses.models import (
     Prescription,
     WeightMeasurement,
 )
-from clearcourse.courses.selectors import audit_read
 
 
 def _patient_id(obj: Any) -> int | None:

@@ -12,7 +12,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from clearcourse.accounts.models import Role, User
-from clearcourse.audit.services import audit_record
+from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import NotFoundError
 from clearcourse.courses import state
 from clearcourse.courses.models import Course, DosePlan, Patient
@@ -67,14 +67,6 @@ def course_get_for_user(*, user: User, course_id: int, audit: str | None = "cour
     if audit:
         audit_read(actor=user, patient_id=course.patient_id, action=audit, obj=course)
     return course
-
-
-def audit_read(*, actor: User, patient_id: int, action: str, obj: object = None) -> None:
-    """A read writes its own audit entry in its own short transaction."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        audit_record(actor=actor, action=action, patient_id=patient_id, obj=obj)
 
 
 # --- dose summary ------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Role, User
-from clearcourse.audit.services import audit_record
+from clearcourse.audit.services import audit_read, audit_record
 from clearcourse.core.errors import NotFoundError
 from clearcourse.courses.models import Assessment, Course, CourseStatus, DosePlan
-from clearcourse.courses.selectors import audit_read, courses_visible_to
+from clearcourse.courses.selectors import courses_visible_to
 from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring import programs_bridge
 from clearcourse.monitoring.models import (

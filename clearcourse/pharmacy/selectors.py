@@ -22,10 +22,10 @@ from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Pharmacy, Role, User
+from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses import state
 from clearcourse.courses.models import Course, Patient, Prescription
-from clearcourse.courses.selectors import audit_read
 from clearcourse.pharmacy.models import Authorization, Dispense
 from clearcourse.rules.programs.facts import Decision
 

@@ -39,11 +39,12 @@ from django.db.models import Exists, Field, Model, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import User
+from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Patient as PatientRow
 from clearcourse.courses.models import Prescription as PrescriptionRow
-from clearcourse.courses.selectors import audit_read, courses_visible_to
+from clearcourse.courses.selectors import courses_visible_to
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.rules import programs
 from clearcourse.rules.programs import facts

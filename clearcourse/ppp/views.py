@@ -24,13 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.audit.services import audit_read
 from clearcourse.core import clock
 from clearcourse.core.access import STAFF_ROLES, page
 from clearcourse.core.errors import NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course
 from clearcourse.courses.models import Prescription as PrescriptionRow
-from clearcourse.courses.selectors import audit_read, course_get_for_user, courses_visible_to
+from clearcourse.courses.selectors import course_get_for_user, courses_visible_to
 from clearcourse.rules.programs import comprehension as bank
 
 from . import forms, labels, selectors, services

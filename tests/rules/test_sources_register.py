@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from clearcourse.portal import consent
-from clearcourse.ppp import questions
 from clearcourse.rules import (
     dosing,
     eligibility,
@@ -33,6 +32,7 @@ from clearcourse.rules import (
     status,
 )
 from clearcourse.rules import sources as register
+from clearcourse.rules.programs import comprehension as questions
 from clearcourse.rules.programs.registry import ALL_VERSIONS
 from clearcourse.rules.sources import Source
 from clearcourse.scenarios.cli import run_case

@@ -190,7 +190,7 @@ def test_the_page_shows_a_refusal_with_400_and_writes_nothing(uk_course: Any, pr
 
 
 @pytest.mark.parametrize(("persona", "status"), [
-    ("delegate", 403), ("other_prescriber", 404), ("pharmacist", 404), ("patient_user", 404),
+    ("delegate", 403), ("other_prescriber", 404), ("pharmacist", 403), ("patient_user", 403),
 ])
 def test_who_else_is_refused(request: pytest.FixtureRequest, uk_course: Any, login: Callable[..., Any],
                              persona: str, status: int) -> None:

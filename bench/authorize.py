@@ -83,16 +83,32 @@ def load(server: common.Server, plan: Path, *, concurrency: int, requests: int, 
     return result
 
 
+def load_open(server: common.Server, plan: Path, *, rate: float, duration: float) -> dict[str, Any]:
+    """An open-loop run at a fixed offered load (``rate`` requests per second), with the server-side CPU."""
+    workers = server.worker_pids()
+    pg = common.db_backend_pids(server_url_db(server))
+    cpu0 = common.total_cpu(workers) + common.total_cpu(pg)
+    busy0 = common.machine_busy_seconds()
+    result = _loadgen(server, plan, concurrency=0, requests=0, duration=duration, rate=rate)
+    busy = common.machine_busy_seconds() - busy0
+    server_cpu = common.total_cpu(workers) + common.total_cpu(pg) - cpu0
+    result.update({"server_and_postgres_cpu_s": round(server_cpu, 2),
+                   "other_cpu_s": round(busy - server_cpu - float(result["loadgen_cpu_s"]), 2),
+                   "loadavg_1m": round(os.getloadavg()[0], 2)})
+    return result
+
+
 def server_url_db(server: common.Server) -> str:
     return str(server.extra["database_url"])
 
 
 def _loadgen(server: common.Server, plan: Path, *, concurrency: int, requests: int,
-             duration: float) -> dict[str, Any]:
-    done = subprocess.run(
-        [common.PY, str(Path(__file__).resolve().parent / "loadgen.py"), "--url", server.url, "--plan", str(plan),
-         "--concurrency", str(concurrency), "--requests", str(requests), "--duration", str(duration)],
-        capture_output=True, text=True, check=False, timeout=duration + 120)
+             duration: float, rate: float | None = None) -> dict[str, Any]:
+    argv = [common.PY, str(Path(__file__).resolve().parent / "loadgen.py"), "--url", server.url, "--plan", str(plan),
+            "--concurrency", str(concurrency), "--requests", str(requests), "--duration", str(duration)]
+    if rate:
+        argv += ["--rate", str(rate)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=duration + 120)
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{done.stderr}")
     return json.loads(done.stdout)  # type: ignore[no-any-return]
@@ -110,6 +126,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop at this offered load (requests/s) instead of as fast as possible")
     parser.add_argument("--reuse", action="store_true", help="keep the existing benchmark database")
     args = parser.parse_args()
     url, info = prepare(patients=args.patients, clinics=args.clinics, pharmacies=args.pharmacies,
@@ -118,8 +136,12 @@ def main() -> None:
     plan, targets = plan_file(url)
     try:
         with common.running_server(url, workers=args.workers, threads=args.threads) as server:
-            result = load(server, plan, concurrency=args.concurrency, requests=args.requests,
-                          duration=args.duration, warmup=args.warmup)
+            if args.rate:
+                _loadgen(server, plan, concurrency=args.concurrency, requests=args.warmup, duration=30)
+                result = load_open(server, plan, rate=args.rate, duration=args.duration)
+            else:
+                result = load(server, plan, concurrency=args.concurrency, requests=args.requests,
+                              duration=args.duration, warmup=args.warmup)
     finally:
         plan.unlink(missing_ok=True)
     print(json.dumps({"benchmark": "authorize", "machine": common.machine(), "synth": info,

@@ -41,14 +41,56 @@ def chain_for(*, chains: int, patient_id: int | None, actor_id: int | None, acto
 def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry's fields (the sequence number
     included, so a reordering or a removal shows; the chain number for chains other than 0)."""
+    return hashlib.sha256((prev_hash + canonical_payload(fields)).encode()).hexdigest()
+
+
+def reference_payload(fields: Mapping[str, Any]) -> str:
+    """The canonical JSON as defined: ``json.dumps`` of the hashed fields with sorted keys, no spaces, ASCII
+    only, anything else as ``str``. :func:`canonical_payload` writes the same text faster; a property test
+    holds the two equal."""
     values = {k: fields[k] for k in HASHED_FIELDS}
     chain = fields.get("chain") or 0
     if chain:
         values["chain"] = int(chain)
     if isinstance(values["at"], dt.datetime):
         values["at"] = canonical_time(values["at"])
-    payload = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=True)
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=True)
+
+
+_encode_text = json.encoder.encode_basestring_ascii  # what json.dumps(ensure_ascii=True) writes for a str
+_KEYS = tuple(sorted(HASHED_FIELDS))
+_KEYS_WITH_CHAIN = tuple(sorted((*HASHED_FIELDS, "chain")))
+_KEY_TEXT = {key: json.dumps(key) + ":" for key in _KEYS_WITH_CHAIN}
+
+
+def _value_text(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _encode_text(value)  # type: ignore[no-any-return]
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is dict and not value:
+        return "{}"
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=True)
+
+
+def canonical_payload(fields: Mapping[str, Any]) -> str:
+    """:func:`reference_payload`, written field by field instead of through a dict and ``json.dumps`` (three
+    times faster; what ``audit verify`` spends its time on). ``at`` may be a datetime or already its
+    canonical text."""
+    chain = fields.get("chain") or 0
+    parts = []
+    for key in _KEYS_WITH_CHAIN if chain else _KEYS:
+        if key == "chain":
+            parts.append(_KEY_TEXT[key] + int.__repr__(int(chain)))
+            continue
+        value = fields[key]
+        if key == "at" and isinstance(value, dt.datetime):
+            value = canonical_time(value)
+        parts.append(_KEY_TEXT[key] + _value_text(value))
+    return "{" + ",".join(parts) + "}"
 
 
 @dataclass(frozen=True, slots=True)

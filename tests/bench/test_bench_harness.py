@@ -121,3 +121,21 @@ def ready_prescription_for_bench(db: Any, pharmacy: Any) -> Any:
         if course_decision(rx.course, prescription=rx, request_date=today, days_supply=30).allowed:
             return rx, rx.course.patient.birth_date
     raise AssertionError("synth planned ready prescriptions, but the loader allows none of them")
+
+
+def test_the_open_loop_sends_at_the_offered_rate_and_counts_from_when_each_request_was_due() -> None:
+    _Handler.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        plan = [{"token": f"t{i}", "body": json.dumps({"n": i})} for i in range(3)]
+        result = loadgen.run_open(f"http://127.0.0.1:{server.server_address[1]}", plan, rate=50, duration=1.0)
+    finally:
+        server.shutdown()
+    assert result["mode"] == "open" and result["offered_rps"] == 50
+    assert result["requests"] == 50 and len(_Handler.seen) == 50
+    assert result["statuses"] == {"201": 38, "409": 12}
+    assert sorted(s["body"]["n"] for s in _Handler.seen) == sorted(i % 3 for i in range(50))
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["connections_opened"] >= 1

@@ -73,6 +73,7 @@ def search_cases(cast: pages.Cast) -> dict[str, dict[str, str]]:
 def measure(*, runs: int = 7, cast: pages.Cast | None = None) -> dict[str, Any]:
     """Server time of the audit pages (needs Django set up on the benchmark database)."""
     from django.test.utils import override_settings
+    from django.urls import reverse
     from worklist import PLAIN_STORAGES
 
     from clearcourse.audit.models import AuditEntry
@@ -83,7 +84,7 @@ def measure(*, runs: int = 7, cast: pages.Cast | None = None) -> dict[str, Any]:
     targets: list[tuple[str, str, str]] = [
         (f"search: {name}", "admin", "/audit/" + (f"?{urlencode(params)}" if params else ""))
         for name, params in search_cases(cast).items()]
-    targets += [("access report (patient)", "patient", "/audit/my-access/"),
+    targets += [("access report (patient)", "patient", reverse("portal:access_report")),
                 ("admin: audit list", "admin", "/admin/audit/auditentry/"),
                 ("admin: audit list, one action", "admin", "/admin/audit/auditentry/?action=pharmacy.dispense"),
                 ("admin: one entry", "admin", f"/admin/audit/auditentry/{entry_id}/change/")]

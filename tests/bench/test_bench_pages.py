@@ -48,7 +48,7 @@ def test_every_page_is_measured_or_named_and_none_sends_more_statements_as_the_t
     # Every role opens its own pages: the administrator, clinic staff, a pharmacist, a patient, a token.
     assert {r["role"] for r in result["pages"]} >= {"anonymous", "admin", "prescriber", "delegate", "pharmacist",
                                                     "patient", "token"}
-    assert {"monitoring:worklist", "audit:search", "audit:my_access", "portal:course_home",
+    assert {"monitoring:worklist", "audit:search", "portal:access_report", "portal:course_home",
             "pharmacy:home", "admin:audit_auditentry_changelist"} <= measured
     assert result["pages_measured"] == len(result["pages"]) >= 60
     assert all(r["queries"] >= 1 for r in result["pages"] if r["role"] != "anonymous")

@@ -41,6 +41,7 @@ from django.utils import translation
 from clearcourse.core import clock
 from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course
+from clearcourse.monitoring import programs_bridge
 from clearcourse.monitoring.models import WorklistEntry
 
 __all__ = [
@@ -124,9 +125,7 @@ def compute_entries(courses: Sequence[Course], *, today: dt.date) -> list[Workli
 def _program_items(courses: Sequence[Course], *, today: dt.date, until: dt.date,
                    items: dict[int, list[dict[str, Any]]], windows: dict[int, dt.date], failed: set[int]) -> None:
     """The programs app's part: windows closing, pregnancy tests and monthly questions due."""
-    from clearcourse.monitoring import programs_bridge
-
-    all_facts = programs_bridge.bulk_course_facts(list(courses), as_of=today)
+    all_facts = programs_bridge.course_facts_many(courses, as_of=today)
     for course in courses:
         if course.pk not in all_facts:
             continue

@@ -22,12 +22,17 @@ What counts:
   recorded yet the patient is treated as able to get pregnant (the safer reading: every condition applies).
 
 ``as_of`` leaves out records dated after that day (what was known then); ``None`` keeps everything.
+
+One loader for one course and for many (:func:`course_facts_many`: the clinic's worklist, reminders): the
+statement takes a list of course ids (a PostgreSQL array, a JSON list on SQLite) and every row carries its
+course id, so one course and a thousand run the same SQL, with the same query plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -97,12 +102,13 @@ def _c(model: type[Model], field: str) -> str:
 
 @cache
 def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
-    """The loader's SQL and the names of its parameters in order (``course`` or ``as_of``).
+    """The loader's SQL and the names of its parameters in order (``courses`` or ``as_of``).
 
-    Every branch yields (kind, day, flag, n1, n2, n3, s1, s2, s3); unused columns are typed NULLs so that
-    PostgreSQL can unify the branches. Identifiers come from the models' metadata, never from input;
-    values are always bound parameters (hence the S608 exemptions below)."""
-    del vendor  # part of the cache key only: quoting differs between backends
+    Every branch yields (course, kind, day, flag, n1, n2, n3, s1, s2, s3); unused columns are typed NULLs so
+    that PostgreSQL can unify the branches. ``courses`` is the list of course ids: a ``bigint[]`` on
+    PostgreSQL, a JSON list on SQLite. Identifiers come from the models' metadata, never from input; values
+    are always bound parameters (hence the S608 exemptions below)."""
+    in_courses = "= ANY(%s)" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
 
     int_null, text_null = "CAST(NULL AS INTEGER)", "CAST(NULL AS TEXT)"
     sql: list[str] = []
@@ -115,15 +121,16 @@ def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
             n2: str = int_null, n3: str = int_null, s1: str = text_null, s2: str = text_null,
             s3: str = text_null, s3_params: tuple[str, ...] = (), join: str = "", course_col: str = "",
             date_limit: bool = True, only_current: bool = True) -> None:
-        where = [f"{course_col or 'r.' + _c(model, 'course')} = %s"]
+        course_ref = course_col or "r." + _c(model, "course")
+        where = [f"{course_ref} {in_courses}"]
         if only_current:
             where.append(current(model, "r"))
         if dated and date_limit:
             where.append(f"r.{_c(model, date_field)} <= %s")
-        sql.append(f"SELECT '{kind}', r.{_c(model, date_field)}, {flag}, {n1}, {n2}, {n3}, {s1}, {s2}, {s3} "  # noqa: S608
-                   f"FROM {_t(model)} r {join} WHERE {' AND '.join(where)}")
+        sql.append(f"SELECT {course_ref}, '{kind}', r.{_c(model, date_field)}, {flag}, {n1}, {n2}, {n3}, {s1}, "  # noqa: S608
+                   f"{s2}, {s3} FROM {_t(model)} r {join} WHERE {' AND '.join(where)}")
         params.extend(s3_params)
-        params.append("course")
+        params.append("courses")
         if dated and date_limit:
             params.append("as_of")
 
@@ -160,10 +167,11 @@ def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
     add(_DISPENSE, d, "dispensed_on", n1=col(d, "prescription"), n3=col(d, "days_supply"),
         join=f"JOIN {_t(rx)} p ON p.{_c(rx, 'id')} = r.{_c(d, 'prescription')}", course_col=f"p.{_c(rx, 'course')}")
     # The patient's birth date, so that the loader never needs the Patient row.
-    sql.append(f"SELECT '{_BORN}', r.{_c(PatientRow, 'birth_date')}, 0, {int_null}, {int_null}, {int_null}, "  # noqa: S608
-               f"{text_null}, {text_null}, {text_null} FROM {_t(PatientRow)} r JOIN {_t(Course)} c "
-               f"ON c.{_c(Course, 'patient')} = r.{_c(PatientRow, 'id')} WHERE c.{_c(Course, 'id')} = %s")
-    params.append("course")
+    sql.append(f"SELECT c.{_c(Course, 'id')}, '{_BORN}', r.{_c(PatientRow, 'birth_date')}, 0, {int_null}, "  # noqa: S608
+               f"{int_null}, {int_null}, {text_null}, {text_null}, {text_null} FROM {_t(PatientRow)} r "
+               f"JOIN {_t(Course)} c ON c.{_c(Course, 'patient')} = r.{_c(PatientRow, 'id')} "
+               f"WHERE c.{_c(Course, 'id')} {in_courses}")
+    params.append("courses")
     return " UNION ALL ".join(sql), tuple(params)
 
 
@@ -176,10 +184,11 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _rows(course_id: int, as_of: dt.date | None) -> list[tuple[Any, ...]]:
+def _rows(course_ids: list[int], as_of: dt.date | None) -> list[tuple[Any, ...]]:
     dated = as_of is not None
     sql, names = _statement(connection.vendor, dated)
-    values = {"course": course_id, "as_of": as_of}
+    ids: Any = course_ids if connection.vendor == "postgresql" else json.dumps(course_ids)
+    values = {"courses": ids, "as_of": as_of}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not _auto_prepared():
             # PostgreSQL spends ~10 ms PLANNING this union and well under 1 ms running it, so without
@@ -188,7 +197,7 @@ def _rows(course_id: int, as_of: dt.date | None) -> list[tuple[Any, ...]]:
             # name (a generic plan after five runs).
             # (A transaction-pooling pgbouncer does not keep named statements: use session pooling.)
             name = _prepared_name(cursor, dated)
-            cursor.execute(_execute_sql(name, course_id, as_of))
+            cursor.execute(_execute_sql(name, course_ids, as_of))
         else:
             # SQLite, or psycopg prepares the statement itself after ``prepare_threshold`` runs.
             cursor.execute(sql, [values[n] for n in names])
@@ -197,15 +206,15 @@ def _rows(course_id: int, as_of: dt.date | None) -> list[tuple[Any, ...]]:
 
 def _prepared_name(cursor: Any, dated: bool) -> str:
     """Prepare the loader's statement on this session if it is not there yet; return its name."""
-    name = "clearcourse_ppp_facts_dated" if dated else "clearcourse_ppp_facts"
+    name = "clearcourse_ppp_facts_many_dated" if dated else "clearcourse_ppp_facts_many"
     raw = connection.connection  # the DB-API connection: a new one is a new session
     prepared: set[str] = getattr(raw, "_clearcourse_prepared", None) or set()
     if name not in prepared:
         sql, names = _statement(connection.vendor, dated)
-        numbered = iter(f"${1 + ('course', 'as_of').index(n)}" for n in names)
+        numbered = iter(f"${1 + ('courses', 'as_of').index(n)}" for n in names)
         body = "".join(part + (next(numbered) if i < len(names) else "")
                        for i, part in enumerate(sql.split("%s")))
-        types = "bigint, date" if dated else "bigint"
+        types = "bigint[], date" if dated else "bigint[]"
         cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
         if cursor.fetchone() is None:
             cursor.execute(f"PREPARE {name}({types}) AS {body}")
@@ -225,11 +234,11 @@ def _auto_prepared() -> bool:
     return options.get("server_side_binding") is True and options.get("prepare_threshold") is not None
 
 
-def _execute_sql(name: str, course_id: int, as_of: dt.date | None) -> str:
+def _execute_sql(name: str, course_ids: list[int], as_of: dt.date | None) -> str:
     """``EXECUTE name(args)`` with its arguments as literals: EXECUTE is a utility statement, which
-    cannot take bound parameters ($1) under server-side binding. Both values are typed (an int, a
-    date), never text from a request."""
-    args = [str(int(course_id))]
+    cannot take bound parameters ($1) under server-side binding. The values are typed (ints, a date),
+    never text from a request."""
+    args = [f"ARRAY[{', '.join(str(int(pk)) for pk in course_ids)}]::bigint[]"]
     if as_of is not None:
         args.append(f"DATE '{dt.date.isoformat(as_of)}'")
     return f"EXECUTE {name}({', '.join(args)})"
@@ -237,16 +246,47 @@ def _execute_sql(name: str, course_id: int, as_of: dt.date | None) -> str:
 
 def course_facts(course: Course | int, *, as_of: dt.date | None = None) -> tuple[Patient, History]:
     """The rules core's view of ``course`` (a Course or its pk): the patient (birth date, risk category)
-    and the history, from one query."""
+    and the history, from one query (the statement of :func:`course_facts_many`)."""
     course_id = course if isinstance(course, int) else course.pk
-    events: list[facts.Event] = []
-    born: dt.date | None = None
-    risk: tuple[dt.date, int, bool] | None = None
-    rx_rows: list[tuple[int, int | None, bool, dt.date, int, float]] = []
-    dispense_rows: list[tuple[int, dt.date, int]] = []
-    agreed: dt.date | None = None  # the earliest current second prescriber's agreement
-    for kind, day, flag, n1, n2, n3, s1, s2, s3 in _rows(course_id, as_of):
-        day = _as_date(day)
+    found = course_facts_many([course_id], as_of=as_of)
+    if course_id not in found:
+        raise NotFoundError()
+    return found[course_id]
+
+
+def course_facts_many(courses: Iterable[Course | int], *,
+                      as_of: dt.date | None = None) -> dict[int, tuple[Patient, History]]:
+    """``{course id: (Patient, History)}`` for every course given that exists, from ONE query whatever
+    their number (the same statement as for one course, so the clinic's worklist, the reminders and a
+    course's own pages read the records the same way)."""
+    ids = sorted({c if isinstance(c, int) else c.pk for c in courses})
+    if not ids:
+        return {}
+    per_course: dict[int, _Gathered] = {}
+    for course_id, kind, day, flag, n1, n2, n3, s1, s2, s3 in _rows(ids, as_of):
+        got = per_course.get(int(course_id))
+        if got is None:
+            got = per_course[int(course_id)] = _Gathered()
+        got.add(kind, _as_date(day), flag, n1, n2, n3, s1, s2, s3)
+    return {pk: got.facts(as_of) for pk, got in per_course.items() if got.born is not None}
+
+
+class _Gathered:
+    """One course's rows of the loader's statement, turned into the core's facts."""
+
+    __slots__ = ("agreed", "born", "dispense_rows", "events", "risk", "rx_rows")
+
+    def __init__(self) -> None:
+        self.events: list[facts.Event] = []
+        self.born: dt.date | None = None
+        self.risk: tuple[dt.date, int, bool] | None = None
+        self.rx_rows: list[tuple[int, int | None, bool, dt.date, int, float]] = []
+        self.dispense_rows: list[tuple[int, dt.date, int]] = []
+        self.agreed: dt.date | None = None  # the earliest current second prescriber's agreement
+
+    def add(self, kind: str, day: dt.date, flag: Any, n1: Any, n2: Any, n3: Any, s1: Any, s2: Any,
+            s3: Any) -> None:
+        events = self.events
         if kind == _COUNSELING:
             events.append(facts.Counseling(date=day))
         elif kind == _CONTRACEPTION:
@@ -259,24 +299,25 @@ def course_facts(course: Course | int, *, as_of: dt.date | None = None) -> tuple
         elif kind == _COMPREHENSION:
             events.append(facts.Comprehension(date=day, passed=bool(flag)))
         elif kind == _RX:
-            rx_rows.append((int(n1), n2, bool(flag), day, int(n3), float(s1)))
+            self.rx_rows.append((int(n1), n2, bool(flag), day, int(n3), float(s1)))
         elif kind == _DISPENSE:
-            dispense_rows.append((int(n1), day, int(n3)))
+            self.dispense_rows.append((int(n1), day, int(n3)))
         elif kind == _ENROLLED:
             events.append(facts.Enrolled(date=day))
         elif kind == _END:
             events.append(facts.TreatmentEnd(date=day))
-        elif kind == _RISK and (risk is None or (day, int(n1)) > risk[:2]):
-            risk = (day, int(n1), bool(flag))
+        elif kind == _RISK and (self.risk is None or (day, int(n1)) > self.risk[:2]):
+            self.risk = (day, int(n1), bool(flag))
         elif kind == _BORN:
-            born = day
-        elif kind == _AGREED and (agreed is None or day < agreed):
-            agreed = day
-    if born is None:
-        raise NotFoundError()
-    events.extend(_prescription_events(rx_rows, dispense_rows, as_of, agreed))
-    patient = Patient(birth_date=born, can_get_pregnant=risk[2] if risk is not None else DEFAULT_CAN_GET_PREGNANT)
-    return patient, History(events)
+            self.born = day
+        elif kind == _AGREED and (self.agreed is None or day < self.agreed):
+            self.agreed = day
+
+    def facts(self, as_of: dt.date | None) -> tuple[Patient, History]:
+        assert self.born is not None  # noqa: S101 - only courses whose patient row was found
+        events = [*self.events, *_prescription_events(self.rx_rows, self.dispense_rows, as_of, self.agreed)]
+        can = self.risk[2] if self.risk is not None else DEFAULT_CAN_GET_PREGNANT
+        return Patient(birth_date=self.born, can_get_pregnant=can), History(events)
 
 
 def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, float]],

@@ -9,15 +9,18 @@ from clearcourse.monitoring import programs_bridge
 
 
 def facts_as_data(pair: Any) -> tuple[Any, list[Any]]:
+    """Every fact the loader gives, field by field (dataclass reprs name every field, so a fact one path
+    leaves out, such as a prescription's ``second_prescriber_agreed`` or a home test's verification, shows)."""
     patient, history = pair
-    return patient, sorted(history.events, key=lambda e: (e.date, type(e).__name__, repr(e)))
+    return patient, sorted(repr(e) for e in history.events)
 
 
-def test_the_bulk_loader_agrees_with_the_programs_apps_loader(clinic, prescriber, today, populate):
-    """The worklist's bulk loader must read the program records exactly as ``ppp.course_facts`` does."""
+def test_the_loader_reads_many_courses_exactly_as_one(clinic, prescriber, today, populate):
+    """The worklist reads many courses with ``course_facts_many``; the program page one with ``course_facts``:
+    the same statement, and the same facts, every field of every event."""
     from clearcourse.courses.models import Prescription
     from clearcourse.ppp import models as ppp
-    from clearcourse.ppp.selectors import course_facts
+    from clearcourse.ppp.selectors import course_facts, course_facts_many
 
     courses = populate(clinic=clinic, prescribers=[prescriber], count=3, today=today, history=3)
     course = courses[0]
@@ -37,8 +40,15 @@ def test_the_bulk_loader_agrees_with_the_programs_apps_loader(clinic, prescriber
                                 product="conventional", daily_dose_mg=60, days_supply=30, supersedes=first_rx,
                                 correction_reason="dose", recorded_by=prescriber)
     ppp.TreatmentEnd.objects.create(course=course, ended_on=today - dt.timedelta(days=2), recorded_by=prescriber)
+    # A second prescriber's agreement (UK, under 18) marks the prescriptions written since.
+    other = courses[1]
+    ppp.SecondPrescriberAgreement.objects.create(course=other, agreed_on=today - dt.timedelta(days=60),
+                                                 second_prescriber_name="Dr Second", second_prescriber_registration="GMC 1234567",
+                                                 recorded_by=prescriber)
+    assert any(e.second_prescriber_agreed for e in course_facts(other)[1].prescriptions.values())
     for as_of in (None, today - dt.timedelta(days=40), today):
-        bulk = programs_bridge.bulk_course_facts(courses, as_of=as_of)
+        bulk = course_facts_many(courses, as_of=as_of)
+        assert set(bulk) == {c.pk for c in courses}
         for c in courses:
             c.refresh_from_db()
             assert facts_as_data(bulk[c.pk]) == facts_as_data(course_facts(c, as_of=as_of)), (c.pk, as_of)

@@ -19,9 +19,10 @@ D = dt.date
 
 
 def test_the_explicit_execute_carries_typed_literals() -> None:
-    assert selectors._execute_sql("clearcourse_ppp_facts", 42, None) == "EXECUTE clearcourse_ppp_facts(42)"
-    assert (selectors._execute_sql("clearcourse_ppp_facts_dated", 42, D(2026, 10, 7))
-            == "EXECUTE clearcourse_ppp_facts_dated(42, DATE '2026-10-07')")
+    assert (selectors._execute_sql("clearcourse_ppp_facts_many", [42], None)
+            == "EXECUTE clearcourse_ppp_facts_many(ARRAY[42]::bigint[])")
+    assert (selectors._execute_sql("clearcourse_ppp_facts_many_dated", [42, 7], D(2026, 10, 7))
+            == "EXECUTE clearcourse_ppp_facts_many_dated(ARRAY[42, 7]::bigint[], DATE '2026-10-07')")
 
 
 @pytest.mark.parametrize("as_of", [None, D(2026, 10, 6), D(2026, 9, 5)])

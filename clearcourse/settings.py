@@ -257,6 +257,9 @@ OTP_TOTP_ISSUER = "ClearCourse"
 # Each pharmacy API token may make this many requests per fixed window (accounts/api_auth.py).
 CLEARCOURSE_API_RATE_LIMIT = int(os.environ.get("CLEARCOURSE_API_RATE_LIMIT", "120"))
 CLEARCOURSE_API_RATE_WINDOW = int(os.environ.get("CLEARCOURSE_API_RATE_WINDOW", "60"))
+# The Ed25519 key that signs audit checkpoints (`audit checkpoint`); a file outside the database, never in a
+# backup of it (docs/security.md, "Anchoring the audit trail").
+CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE", "")
 
 LOGGING = {
     "version": 1,

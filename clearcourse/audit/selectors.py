@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -54,18 +56,41 @@ def verify_trail() -> tuple[ChainProblem | None, int, str]:
     (which catches entries removed from the end, and a chain removed entirely). Returns (first problem
     or None, entries checked, a digest of every chain's last hash: SHA-256 over ``chain:hash`` lines,
     or chain 0's last hash when it is the only chain, as before the split)."""
+    walk = walk_trail()
+    return walk.problem, walk.count, walk.digest
+
+
+@dataclass
+class TrailWalk:
+    """What a walk of the whole trail found: the first problem (or None), entries checked, the digest of
+    the chains' last hashes, where each chain ends, and the hash of the entry at each marked position."""
+
+    problem: ChainProblem | None
+    count: int
+    digest: str
+    ends: dict[int, ChainEnd] = field(default_factory=dict)
+    hashes_at_marks: dict[int, str] = field(default_factory=dict)
+
+
+def walk_trail(marks: Mapping[int, int] | None = None) -> TrailWalk:
+    """:func:`verify_trail`, also noting the hash of the entry at ``marks[chain]`` (a sequence number) of each
+    chain (used to compare the trail with a signed checkpoint)."""
     count = 0
     ends: dict[int, ChainEnd] = {}
+    marks = marks or {}
+    seen: dict[int, str] = {}
 
     def counted() -> Iterator[dict[str, Any]]:
         nonlocal count
         for row in _rows():
             count += 1
+            if marks and marks.get(int(row["chain"] or 0)) == row["seq"]:
+                seen[int(row["chain"] or 0)] = row["hash"]
             yield row
 
     problem = verify_chain(counted(), ends)
     if problem is not None:
-        return problem, count, ""
+        return TrailWalk(problem, count, "", ends, seen)
     heads = {h.id: h for h in AuditHead.objects.all()}
     for chain in sorted(set(ends) | set(heads)):
         end = ends.get(chain, ChainEnd())
@@ -73,9 +98,9 @@ def verify_trail() -> tuple[ChainProblem | None, int, str]:
         head_seq = head.last_seq if head else 0
         head_hash = head.last_hash if head else GENESIS
         if head_seq != end.seq or head_hash != end.hash:
-            return ChainProblem(max(head_seq, end.seq), HEAD_MISMATCH.format(last=end.seq, head=head_seq),
-                                chain), count, ""
-    return None, count, trail_digest(ends)
+            problem = ChainProblem(max(head_seq, end.seq), HEAD_MISMATCH.format(last=end.seq, head=head_seq), chain)
+            return TrailWalk(problem, count, "", ends, seen)
+    return TrailWalk(None, count, trail_digest(ends), ends, seen)
 
 
 def trail_digest(ends: dict[int, ChainEnd]) -> str:
@@ -114,3 +139,16 @@ def access_report(*, patient_id: int) -> QuerySet[AuditEntry]:
 
 def known_actions() -> list[str]:
     return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """A transaction in which, on PostgreSQL, every read sees one snapshot (REPEATABLE READ), so that a walk of
+    the entries and the later read of the heads agree while others append. Inside an outer transaction it
+    keeps that transaction's level."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield

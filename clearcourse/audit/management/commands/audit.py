@@ -1,37 +1,114 @@
-"""``python -m clearcourse audit verify``: check the audit trail's hash chain.
+"""``python -m clearcourse audit ...``: check and anchor the audit trail's hash chains.
 
-Exit 0 when every chain is intact (it prints the number of entries and a digest of every chain's last
-hash; keep it somewhere else, e.g. in the backup log, to detect even a rewrite of whole chains); exit 1
-naming the first bad entry (chain and sequence number) when an entry was changed, removed or reordered.
+- ``audit verify``: exit 0 when every chain is intact (it prints the number of entries and a digest of every
+  chain's last hash); exit 1 naming the first bad entry (chain and sequence number) when an entry was
+  changed, removed or reordered. With ``--against CHECKPOINT`` it also checks the trail against a signed
+  checkpoint kept outside the database: exit 1 on a bad signature, a chain missing, fewer entries than the
+  checkpoint records, or a changed entry at or before the checkpointed position (truncated tables, a chain
+  deleted with its head, newest entries deleted and the head moved back).
+- ``audit checkpoint [--out FILE]``: prints (or writes) a signed checkpoint: per chain its number of
+  entries and the hash of its last entry, and the time.
+- ``audit checkpoint-key --out FILE``: creates the signing key (mode 0600) and its public key ``FILE.pub``.
+
+The key file is ``--key FILE`` or the setting/environment variable ``CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE``;
+verification works with the private key or the public key alone (docs/security.md, "Anchoring").
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearcourse.audit.selectors import verify_trail
+from clearcourse.audit import checkpoint
+from clearcourse.audit.selectors import snapshot, walk_trail
+from clearcourse.core import clock
 
 BROKEN = "audit chain {chain} broken at entry #{seq}: {reason}"
 INTACT = "audit chain intact: {count} entries, last hash {last_hash}"
+MATCHES = "audit trail matches the checkpoint of {at} ({chains} chains, {entries} entries checkpointed)"
 
 
-def verify_or_fail(stdout: Any) -> None:
-    problem, count, last_hash = verify_trail()
+def verify_or_fail(stdout: Any, *, against: Path | None = None, key: str | None = None) -> None:
+    marks: dict[int, checkpoint.ChainMark] = {}
+    at = ""
+    if against is not None:
+        try:
+            at, marks = checkpoint.read_verified(against, checkpoint.key_path(key))
+        except checkpoint.CheckpointError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+    with snapshot():
+        walk = walk_trail({c: m.entries for c, m in marks.items()})
+    problem = walk.problem
     if problem is not None:
         raise CommandError(BROKEN.format(chain=problem.chain, seq=problem.seq, reason=problem.reason),
                            returncode=1)
-    stdout.write(INTACT.format(count=count, last_hash=last_hash))
+    if against is not None:
+        counts = {c: e.seq for c, e in walk.ends.items()}
+        difference = checkpoint.compare(at=at, marks=marks, counts=counts, hashes_at_marks=walk.hashes_at_marks)
+        if difference is not None:
+            raise CommandError(difference, returncode=1)
+    stdout.write(INTACT.format(count=walk.count, last_hash=walk.digest))
+    if against is not None:
+        stdout.write(MATCHES.format(at=at, chains=sum(1 for m in marks.values() if m.entries),
+                                    entries=sum(m.entries for m in marks.values())))
+
+
+def make_checkpoint(*, key: str | None = None) -> dict[str, Any]:
+    """A signed checkpoint of the trail as it is now; refuses to sign a broken trail."""
+    try:
+        key_file = checkpoint.key_path(key)
+    except checkpoint.CheckpointError as exc:
+        raise CommandError(str(exc)) from exc
+    with snapshot():
+        walk = walk_trail()
+    if walk.problem is not None:
+        problem = walk.problem
+        raise CommandError("not signing a broken trail: "
+                           + BROKEN.format(chain=problem.chain, seq=problem.seq, reason=problem.reason), returncode=1)
+    marks = {c: checkpoint.ChainMark(e.seq, e.hash) for c, e in walk.ends.items() if e.seq}
+    body = checkpoint.build(at=clock.now().isoformat(timespec="seconds"), marks=marks)
+    try:
+        return checkpoint.sign(body, key_file)
+    except checkpoint.CheckpointError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 class Command(BaseCommand):
-    help = "Audit trail tools. `audit verify` checks the hash chain (exit 1 at the first bad entry)."
+    help = ("Audit trail tools: `verify [--against CHECKPOINT]` checks the hash chains (exit 1 at the first "
+            "bad entry); `checkpoint` prints a signed checkpoint to keep outside the database; "
+            "`checkpoint-key --out FILE` creates its signing key.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        sub.add_parser("verify", help="check that no entry was changed, removed or reordered")
+        verify = sub.add_parser("verify", help="check that no entry was changed, removed or reordered")
+        verify.add_argument("--against", type=Path, help="also check the trail against this signed checkpoint")
+        verify.add_argument("--key", help="the checkpoint key file (private or .pub); default: "
+                                          f"the {checkpoint.KEY_SETTING} setting")
+        point = sub.add_parser("checkpoint", help="print a signed checkpoint: entries and last hash per chain")
+        point.add_argument("--out", type=Path, help="write the checkpoint to this file instead of printing it")
+        point.add_argument("--key", help=f"the private key file; default: the {checkpoint.KEY_SETTING} setting")
+        make_key = sub.add_parser("checkpoint-key", help="create a checkpoint signing key (mode 0600) and FILE.pub")
+        make_key.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "verify":
-            verify_or_fail(self.stdout)
+        command = options["subcommand"]
+        if command == "verify":
+            verify_or_fail(self.stdout, against=options["against"], key=options["key"])
+        elif command == "checkpoint":
+            text = json.dumps(make_checkpoint(key=options["key"]), indent=2, sort_keys=True) + "\n"
+            out: Path | None = options["out"]
+            if out is None:
+                self.stdout.write(text, ending="")
+            else:
+                out.write_text(text, encoding="utf-8")
+                self.stdout.write(f"checkpoint written to {out}")
+        else:
+            out = options["out"]
+            if out.exists():
+                raise CommandError(f"{out} exists; a key is never overwritten")
+            ident = checkpoint.create_key(out)
+            self.stdout.write(f"checkpoint key {ident} written to {out} (mode 0600; keep it off the database "
+                              f"host's backups) and its public key to {out}.pub")

@@ -346,7 +346,7 @@ STRINGS = (
     gettext_noop('The comprehension questions were last passed on {answered}; they must be passed within {days} days before each fill and after the previous dispense.'),
     gettext_noop('The conditions for dispensing are no longer met (recorded since the authorization): {codes}. Ask for a new authorization.'),
     gettext_noop('The confirmation test collected on {collected} is less than {gap} days after the screening test of {screening}; a confirmation test is possible from {not_before}.'),
-    gettext_noop('The confirmed contraception ({methods}) does not include a highly effective method; barrier methods alone, progestogen-only pills and abstinence do not count.'),
+    gettext_noop('The confirmed contraception ({methods}) is neither a highly effective method that does not depend on the user nor two complementary user-dependent methods (such as the combined pill with a condom); barrier methods alone, progestogen-only pills and abstinence do not count.'),
     gettext_noop('The confirmed contraception ({methods}) is not two methods used together with at least one primary method, nor a commitment to abstinence.'),
     gettext_noop('The consent text has changed since you opened this page. Read the current text and sign again.'),
     gettext_noop('The course had not started on this day.'),

@@ -9,8 +9,8 @@ Every risk statement restates facts of the fact sheet (``shared/clinical-rules.m
 sources; nothing here is a clinical rule of its own. Facts used (fact sheet sections):
 - birth defects, never share, no blood donation for 1 month after (1.6 boxed warning, 1.9);
 - contraception from 1 month before to 1 month after; US: two methods together, one primary, or
-  committed abstinence; EU/UK: at least one highly effective method, preferably two including a
-  barrier method, without interruption (1.5, 6.1);
+  committed abstinence; EU/UK (SmPC §4.4, since 2018): at least one highly effective user-independent
+  method, or two complementary user-dependent methods, without interruption (1.5, 6.1);
 - pregnancy tests before, monthly, and after treatment (US: 1 month after; UK BNF: 5 weeks after)
   (1.6, 6.1; open question #10 keeps both by program); stop at once if pregnant (1.6);
 - no breastfeeding during and for 1 month after (1.9, 5.3);
@@ -31,7 +31,7 @@ from clearcourse.rules import sources as src
 from clearcourse.rules.sources import Source
 
 #: Bump when any wording below changes (a new version; old signatures keep their text).
-CONSENT_VERSION = "2026-11-26"
+CONSENT_VERSION = "2026-12-07"
 LANGUAGES = ("en", "de")
 FAMILIES = ("us-ipledge", "eu-ppp", "uk-mhra")
 
@@ -133,16 +133,19 @@ _PREGNANCY_US = {
 _PREGNANCY_PPP = {
     "en": ("I must not become pregnant while I take isotretinoin and for 1 month after my last dose, and I will "
            "not breastfeed in that time. I will use effective contraception without interruption from 1 month "
-           "before my first dose until 1 month after my last dose: at least one highly effective method, "
-           "preferably two complementary methods including a barrier method. This applies even if I have no "
+           "before my first dose until 1 month after my last dose: at least one highly effective method that does "
+           "not depend on me (such as an IUD or an implant), or two complementary methods that do depend on me "
+           "(such as the combined pill with a condom). This applies even if I have no "
            "periods, and even if I am not sexually active unless my dermatologist has judged that there is no "
            "risk. Progestogen-only pills and barrier methods alone do not count. "
            "I will have a pregnancy test before I start, every month, and 5 weeks after I stop. If I think I may "
            "be pregnant, I will stop isotretinoin at once and contact my dermatologist."),
     "de": ("Ich darf während der Einnahme und 1 Monat nach der letzten Dosis nicht schwanger werden und stille in "
            "dieser Zeit nicht. Ich verhüte ohne Unterbrechung wirksam von 1 Monat vor der ersten Dosis bis "
-           "1 Monat nach der letzten Dosis: mit mindestens einer hochwirksamen Methode, möglichst mit zwei sich "
-           "ergänzenden Methoden einschließlich einer Barrieremethode. Das gilt auch, wenn ich keine "
+           "1 Monat nach der letzten Dosis: mit mindestens einer hochwirksamen Methode, die nicht von meiner "
+           "Anwendung abhängt (etwa einer Spirale oder einem Implantat), oder mit zwei sich ergänzenden Methoden, "
+           "die von meiner Anwendung abhängen (etwa der kombinierten Pille zusammen mit einem Kondom). Das gilt "
+           "auch, wenn ich keine "
            "Regelblutung habe, und auch, wenn ich nicht sexuell aktiv bin, es sei denn, meine Hautärztin oder "
            "mein Hautarzt hat beurteilt, dass kein Risiko besteht. Reine Gestagen-Pillen und Barrieremethoden allein "
            "zählen nicht. Ich mache einen Schwangerschaftstest vor Beginn, jeden Monat und 5 Wochen nach dem "
@@ -219,7 +222,7 @@ def consent_document(*, program: str, can_get_pregnant: bool, language: str) -> 
         else:
             risks.append(ConsentRisk("pregnancy", _PREGNANCY_PPP[lang],
                                      (src.EMA_2018, src.SMPC_WARNINGS, src.SMPC_CONTRAINDICATIONS, src.MHRA_2019,
-                                      src.DEFAULT_POST_TREATMENT_TEST)))
+                                      src.DEFAULT_EU_METHODS, src.DEFAULT_POST_TREATMENT_TEST)))
     risks.append(ConsentRisk("mood", _MOOD[lang], (src.US_PI_PSYCHIATRIC, src.EMA_2018, src.DEFAULT_MOOD_TOOL)))
     if family == "uk-mhra":
         risks.append(ConsentRisk("sexual_function", _SEXUAL_UK[lang], (src.MHRA_2023, src.MHRA_2025)))

@@ -32,9 +32,10 @@ class Cadence(StrEnum):
 class ContraceptionStandard(StrEnum):
     #: US iPLEDGE: two methods used together, at least one primary; or committed abstinence.
     TWO_METHODS_ONE_PRIMARY = "two_methods_one_primary"
-    #: EU/UK PPP: at least one highly effective (primary) method; a barrier method alone is not
-    #: enough; abstinence is not accepted (the PPP applies to women who are not sexually active).
-    ONE_HIGHLY_EFFECTIVE = "one_highly_effective"
+    #: EU/UK PPP since 2018 (SmPC §4.4): at least one highly effective method that does not depend on the
+    #: user, or two complementary user-dependent methods; abstinence is not accepted (the PPP applies to
+    #: women who are not sexually active).
+    USER_INDEPENDENT_OR_TWO_DEPENDENT = "user_independent_or_two_dependent"
 
 
 class LeadInUntil(StrEnum):

@@ -124,7 +124,7 @@ def adequate(c: Contraception, standard: ContraceptionStandard) -> bool:
     primary = c.primary_count
     if standard is ContraceptionStandard.TWO_METHODS_ONE_PRIMARY:
         return c.abstinence or (primary >= 1 and primary + c.secondary_count >= 2)
-    return primary >= 1
+    return c.user_independent_count >= 1 or c.complementary_user_dependent
 
 
 def _fresh(day: dt.date, on: dt.date, last_dispense: dt.date | None) -> bool:

@@ -14,6 +14,7 @@ import datetime as dt
 from clearcourse.rules.programs.base import Cadence, ContraceptionStandard, LeadInUntil, ProgramVersion, Rule
 from clearcourse.rules.sources import (
     DEFAULT_COUNSELING,
+    DEFAULT_EU_METHODS,
     DEFAULT_ONE_FILL,
     DEFAULT_PARTICIPATION,
     EMA_2018,
@@ -59,10 +60,14 @@ def ppp_version(*, version_id: str, family: str, title: str, effective_from: dt.
         screening_gap_days=Rule(None, MHRA_2019, "One pre-treatment test; no screening/confirmation pair."),
         screening_settings=Rule(MEDICAL, MHRA_2019, "Not used."),
         missed_window_wait_days=Rule(None, MHRA_2019, "No waiting period."),
-        contraception=Rule(ContraceptionStandard.ONE_HIGHLY_EFFECTIVE, SMPC_WARNINGS,
-                           "At least one highly effective (primary) method, preferably two including a barrier; "
-                           "barrier methods alone and progestogen-only pills do not count; the PPP applies "
-                           "to women who are not sexually active, so abstinence does not count."),
+        contraception=Rule(ContraceptionStandard.USER_INDEPENDENT_OR_TWO_DEPENDENT, SMPC_WARNINGS,
+                           "At least one highly effective method that does not depend on the user, or two "
+                           "complementary user-dependent methods; barrier methods alone and progestogen-only pills "
+                           "do not count; the PPP applies to women who are not sexually active, so abstinence "
+                           "does not count.",
+                           f"OPEN QUESTION: the register gives the rule but no list of methods; which methods are "
+                           f"user-independent (IUDs, implant, tubal sterilisation) and which pairs are complementary "
+                           f"(a non-barrier method with a barrier method) is a clinic default ({DEFAULT_EU_METHODS.key})."),
         contraception_cadence=Rule(Cadence.MONTHLY, MHRA_2019,
                                    "Contraception without interruption, checked at the monthly follow-up."),
         contraception_lead_in_days=Rule(30, SMPC_WARNINGS, "Effective contraception from 1 month before treatment."),

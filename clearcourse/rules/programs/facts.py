@@ -54,6 +54,17 @@ CONTRACEPTION_METHODS: Mapping[str, MethodClass] = MappingProxyType({
 PRIMARY_METHODS = frozenset(c for c, k in CONTRACEPTION_METHODS.items() if k is MethodClass.PRIMARY)
 SECONDARY_METHODS = frozenset(c for c, k in CONTRACEPTION_METHODS.items() if k is MethodClass.SECONDARY)
 
+#: EU/UK PPP (SmPC §4.4, D8): a highly effective method is one that does not depend on the user. The register
+#: gives the rule but no list of methods, so which codes are user-independent is a clinic default
+#: (``sources.DEFAULT_EU_METHODS``): the long-acting methods and tubal sterilisation. Every other acceptable
+#: method counts as user-dependent, partner vasectomy and the injection included (the safer reading: they
+#: need a complementary method).
+USER_INDEPENDENT_METHODS = frozenset({"iud_copper", "iud_hormonal", "implant", "tubal_sterilization"})
+#: EU/UK PPP: the user-dependent methods that are not barrier methods; two methods are complementary when one
+#: of these is used with a barrier method (``SECONDARY_METHODS``). Two barrier methods, or two hormonal
+#: methods, are not complementary (the safer reading; a clinic default, ``sources.DEFAULT_EU_METHODS``).
+USER_DEPENDENT_NON_BARRIER = PRIMARY_METHODS - USER_INDEPENDENT_METHODS
+
 
 class TestSetting(StrEnum):
     LAB = "lab"
@@ -122,6 +133,16 @@ class Contraception:
     @property
     def secondary_count(self) -> int:
         return len(SECONDARY_METHODS.intersection(self.methods))
+
+    @property
+    def user_independent_count(self) -> int:
+        """EU/UK PPP: methods that do not depend on the user (a clinic default list)."""
+        return len(USER_INDEPENDENT_METHODS.intersection(self.methods))
+
+    @property
+    def complementary_user_dependent(self) -> bool:
+        """EU/UK PPP: two complementary user-dependent methods (a non-barrier method with a barrier method)."""
+        return bool(USER_DEPENDENT_NON_BARRIER.intersection(self.methods)) and self.secondary_count >= 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,10 @@ WAITING_PERIOD_MISSED_WINDOW = ("The first prescription window opened by the tes
 CONTRACEPTION_NONE = "No contraception has been confirmed."
 CONTRACEPTION_INADEQUATE_US = ("The confirmed contraception ({methods}) is not two methods used together with "
                                "at least one primary method, nor a commitment to abstinence.")
-CONTRACEPTION_INADEQUATE_EU = ("The confirmed contraception ({methods}) does not include a highly effective "
-                               "method; barrier methods alone, progestogen-only pills and abstinence do not count.")
+CONTRACEPTION_INADEQUATE_EU = ("The confirmed contraception ({methods}) is neither a highly effective method that "
+                               "does not depend on the user nor two complementary user-dependent methods (such as "
+                               "the combined pill with a condom); barrier methods alone, progestogen-only pills and "
+                               "abstinence do not count.")
 CONTRACEPTION_STALE = ("Contraception was last confirmed on {confirmed}; it must be confirmed within {days} days "
                        "before each fill and after the previous dispense.")
 CONTRACEPTION_LEAD_IN_TOO_SHORT = ("Contraception has been in use since {since}, {have} days before {until_what} "

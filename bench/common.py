@@ -278,6 +278,33 @@ def machine_busy_seconds() -> float:
     return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+@contextlib.contextmanager
+def cpu_meter(out: dict[str, Any]) -> Iterator[None]:
+    """What the machine's CPUs did meanwhile, written into ``out``: wall seconds, the CPU of this process
+    and of its database backends (the connections of this database open at the end), and ``other_cpu_s``,
+    the CPU every other process used (on a shared machine: other people's work, the noise of the figure).
+    Needs Django set up (it reads the database's backends through the default connection)."""
+    from django.db import connection
+
+    def backends() -> dict[int, float]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            return {int(r[0]): cpu_seconds(int(r[0])) for r in cursor.fetchall()}
+
+    postgres = connection.vendor == "postgresql"
+    before = backends() if postgres else {}
+    own0, busy0, wall0 = time.process_time(), machine_busy_seconds(), time.perf_counter()
+    try:
+        yield
+    finally:
+        wall, busy, own = time.perf_counter() - wall0, machine_busy_seconds() - busy0, time.process_time() - own0
+        after = backends() if postgres else {}
+        db = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+        out.update({"wall_s": round(wall, 1), "own_cpu_s": round(own, 1), "db_cpu_s": round(db, 1),
+                    "other_cpu_s": round(max(0.0, busy - own - db), 1), "cores": os.cpu_count(),
+                    "loadavg_1m": round(os.getloadavg()[0], 2)})
+
+
 def memory_mb(pid: int) -> dict[str, float]:
     """RSS and PSS (proportional: shared pages split among the processes sharing them) in MiB."""
     out = {"rss_mb": 0.0, "pss_mb": 0.0}

@@ -295,7 +295,8 @@ def measure(*, runs: int = 20, matrix: dict[str, Any] | None = None) -> dict[str
     pages, skipped = page_list(matrix, cast)
     by_role = clients(cast)
     results: list[dict[str, Any]] = []
-    with override_settings(STORAGES=PLAIN_STORAGES):
+    cpu: dict[str, Any] = {}
+    with override_settings(STORAGES=PLAIN_STORAGES), common.cpu_meter(cpu):
         for page in pages:
             client = by_role[page.role]
             with count_statements() as statements:
@@ -320,7 +321,7 @@ def measure(*, runs: int = 20, matrix: dict[str, Any] | None = None) -> dict[str
     timed = [r for r in results if r["p95_ms"] is not None]
     worst = max(timed, key=lambda r: r["p95_ms"]) if timed else None
     return {
-        "pages": results, "skipped": skipped, "runs": runs, "pages_measured": len(results),
+        "pages": results, "skipped": skipped, "runs": runs, "pages_measured": len(results), "cpu": cpu,
         "pages_p95_ms_max": worst["p95_ms"] if worst else None,
         "pages_p95_ms_max_page": f"{worst['page']} ({worst['role']})" if worst else None,
         "pages_queries_max": max((r["queries"] for r in results), default=None),

@@ -118,6 +118,7 @@ def suite(p: dict[str, Any], *, reuse: bool = False) -> dict[str, Any]:
         "audit_entries": ve["audit_verify_entries"], "audit_generated": generated,
         "audit_verify_entries_per_s": ve["audit_verify_entries_per_s"],
         "audit_verify_seconds": ve["audit_verify_seconds"], "audit_verify_intact": ve["audit_verify_intact"],
+        "pages_cpu": pg.get("cpu"), "audit_cpu": au.get("cpu"), "audit_verify_machine": ve.get("audit_verify_machine"),
         "worker_rss_mb": max(rss) if rss else None, "worker_pss_mb": max(pss) if pss else None,
         "patients": p["patients"], "open_prescriptions": targets,
         "workers": p["workers"], "threads": p["threads"], "concurrency": p["concurrency"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +11,7 @@ from clearcourse.audit.forms import AuditSearchForm
 from clearcourse.audit.selectors import audit_search, known_actions
 from clearcourse.audit.services import audit_record
 from clearcourse.core.access import Role, page, signed_in_user
+from clearcourse.core.paging import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -28,7 +28,7 @@ def search(request: HttpRequest) -> HttpResponse:
         entries = audit_search(patient_id=data["patient_id"], actor=data["actor"].strip(),
                                action=data["action"].strip(), date_from=data["date_from"],
                                date_to=data["date_to"])
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before the search records itself below
     if form.is_bound and form.cleaned_data.get("patient_id"):
         # Who looked at whose access history is itself part of that patient's history.

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -30,6 +29,7 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.audit import selectors as audit_selectors
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.paging import CappedPaginator
 from clearcourse.courses.models import Course, Patient
 from clearcourse.courses.selectors import patient_get_for_user
 from clearcourse.courses.services import missed_dose_record
@@ -318,7 +318,7 @@ def access_report(request: HttpRequest) -> HttpResponse:
     patient = Patient.objects.filter(user=user).first()
     if patient is None:
         raise Http404
-    page = Paginator(audit_selectors.access_report(patient_id=patient.pk), ACCESS_PAGE_SIZE).get_page(
+    page = CappedPaginator(audit_selectors.access_report(patient_id=patient.pk), ACCESS_PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "audit/my_access.html", {"page": page, "patient": patient, "me": user})
 

@@ -327,6 +327,15 @@ DEFAULT_SKIN_CARE = clinic_default(
     "after")
 DEFAULT_COUNSELING = clinic_default(
     "default-counseling", "Counselling at least once per course for patients the program does not name")
+DEFAULT_USUAL_RANGES = clinic_default(
+    "default-usual-ranges", "Usual ranges for the input check: a weight, height, age, lab value or dose outside "
+    "them is saved only after a confirmation (a check for typing errors, not a clinical threshold)", threshold=True)
+DEFAULT_INPUT_BOUNDS = clinic_default(
+    "default-input-bounds", "Bounds ClearCourse puts on input: no patient younger than 1 year, at most 4 mg/kg/day "
+    "(twice the label's highest dose), at most 3 capsules a day, at most 90 days of supply on one prescription")
+DEFAULT_GUARDIAN_CONSENT = clinic_default(
+    "default-guardian-consent", "A patient under 18 consents together with a parent or guardian, who is recorded "
+    "with the consent (the iPLEDGE consent forms were not retrieved; the register has no EU/UK consent-age rule)")
 PHARMACY_REVERSAL_WINDOW = clinic_default(
     "pharmacy-reversal-window", "How many days after an authorization an unpicked prescription is reversed",
     label=PHARMACY_SETTING_LABEL)

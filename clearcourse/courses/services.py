@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import numbers
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses.models import (
     Assessment,
@@ -322,13 +323,12 @@ def assessment_record(
 
 
 def _decimal(value: Decimal | float | int | str, field: str, message: str) -> Decimal:
+    """Read through the one safe reader (``core.numbers``); ``message`` for anything that is not a number."""
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_(message), field=field, code="invalid") from None
-    if not number.is_finite():
-        raise DomainError(_(message), field=field, code="invalid")
-    return number
+        return numbers.parse_decimal(value)
+    except numbers.NumberInputError as exc:
+        text = exc.message if exc.code != numbers.NOT_A_NUMBER_CODE else message
+        raise DomainError(_(text), field=field, code="invalid") from None
 
 
 def check_weight(weight_kg: Decimal, *, field: str = "weight_kg") -> None:

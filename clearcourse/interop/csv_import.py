@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 
+from clearcourse.core import numbers
 from clearcourse.interop import codes
 from clearcourse.interop.rows import MAX_BYTES, MAX_ROWS, LabRow, ParsedFile, RowProblem
 
@@ -43,6 +44,8 @@ ROW_WRONG_LENGTH = "has {found} values; the header has {expected} columns"
 FIELD_REQUIRED = "is required"
 FIELD_BAD_DATE = "must be a real date as YYYY-MM-DD"
 FIELD_NOT_NUMBER = "must be a number such as 12.5"
+FIELD_ASCII_DIGITS = "must be written with the digits 0-9"
+FIELD_TOO_MANY_DIGITS = "has too many digits"
 FIELD_UNKNOWN_LOINC = "is not a LOINC code ClearCourse imports"
 FIELD_QUALITATIVE_VALUE = "must be negative or positive for a pregnancy test"
 FIELD_QUALITATIVE_UNIT = "must be empty for a pregnancy test"
@@ -61,13 +64,21 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def number_problem(text: str) -> str | None:
+    """Why ``text`` is not a plain finite decimal in the digits 0-9 (no 1e5, no NaN, no commas, no other
+    script's digits, not too many digits), or None when it is one. Read by ``core.numbers``, the one reader
+    the forms, the API and the services use."""
+    try:
+        numbers.parse_decimal(text)
+    except numbers.NumberInputError as exc:
+        return {"non_ascii_digits": FIELD_ASCII_DIGITS, "too_many_digits": FIELD_TOO_MANY_DIGITS}.get(
+            exc.code, FIELD_NOT_NUMBER)
+    return None
+
+
 def parse_number(text: str) -> str | None:
-    """The number as written when it is a plain finite decimal, else None (no 1e5, no NaN, no commas)."""
-    text = text.strip()
-    body = text[1:] if text[:1] in "+-" else text
-    if not body or body.count(".") > 1 or not body.replace(".", "").isdigit() or body == ".":
-        return None
-    return text
+    """The number as written when it is a plain finite decimal (see :func:`number_problem`), else None."""
+    return None if number_problem(text) else text.strip()
 
 
 def decode(data: bytes) -> str | None:
@@ -153,14 +164,16 @@ def _read_row(parsed: ParsedFile, header: list[str], values: list[str], line: in
     elif loinc:
         if loinc not in NUMERIC_LOINC:
             bad("loinc", FIELD_UNKNOWN_LOINC)
-        value = parse_number(cell["value"]) if cell["value"] else None
-        if cell["value"] and value is None:
-            bad("value", FIELD_NOT_NUMBER)
+        problem = number_problem(cell["value"]) if cell["value"] else None
+        if problem:
+            bad("value", problem)
+        value = cell["value"] or None
         if not cell["unit"]:
             bad("unit", FIELD_REQUIRED)
     uln = cell.get("uln") or None
-    if uln is not None and parse_number(uln) is None:
-        bad("uln", FIELD_NOT_NUMBER)
+    uln_problem = number_problem(uln) if uln is not None else None
+    if uln_problem:
+        bad("uln", uln_problem)
     if problems:
         parsed.problems.extend(problems)
         return

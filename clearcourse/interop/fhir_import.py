@@ -21,10 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
+from clearcourse.core import numbers
 from clearcourse.interop import codes
-from clearcourse.interop.csv_import import NUMERIC_LOINC, QUALITATIVE_LOINC, parse_date
+from clearcourse.interop.csv_import import (
+    FIELD_ASCII_DIGITS,
+    FIELD_NOT_NUMBER,
+    FIELD_TOO_MANY_DIGITS,
+    NUMERIC_LOINC,
+    QUALITATIVE_LOINC,
+    parse_date,
+)
 from clearcourse.interop.fhir_validate import resource_errors
 from clearcourse.interop.rows import MAX_BYTES, MAX_ROWS, LabRow, ParsedFile, RowProblem
 
@@ -161,6 +170,17 @@ def _collected_on(resource: dict[str, Any]) -> tuple[dt.date | None, str]:
     return (day, "") if day is not None else (None, BAD_DATE)
 
 
+def _number(raw: Any, field: str, bad: Callable[[str, str], None]) -> str | None:
+    """A FHIR decimal as plain text, or None after reporting why it is not one (JSON allows 1e999, which
+    Python reads as infinity, and a reader may send NaN or a string)."""
+    try:
+        return format(numbers.parse_decimal(raw), "f")
+    except numbers.NumberInputError as exc:
+        bad(field, {"non_ascii_digits": FIELD_ASCII_DIGITS, "too_many_digits": FIELD_TOO_MANY_DIGITS}.get(
+            exc.code, FIELD_NOT_NUMBER))
+        return None
+
+
 def _read_observation(parsed: ParsedFile, resource: dict[str, Any], n: int, by_url: dict[str, dict[str, Any]]) -> None:
     where = f"entry {n}"
 
@@ -205,14 +225,14 @@ def _read_observation(parsed: ParsedFile, resource: dict[str, Any], n: int, by_u
         if not isinstance(quantity, dict) or "value" not in quantity or not (quantity.get("code") or quantity.get("unit")):
             bad("valueQuantity", NO_QUANTITY)
         else:
-            value = str(quantity["value"])
+            value = _number(quantity["value"], "valueQuantity.value", bad)
             raw_unit = str(quantity.get("code") or quantity.get("unit"))
             unit = codes.UNITS_FROM_UCUM.get(raw_unit, raw_unit)
         ranges = resource.get("referenceRange")
         if isinstance(ranges, list) and ranges and isinstance(ranges[0], dict):
             high = ranges[0].get("high")
             if isinstance(high, dict) and "value" in high:
-                uln = str(high["value"])
+                uln = _number(high["value"], "referenceRange.high.value", bad)
     if len(parsed.problems) > problems_before:
         return
     assert patient is not None and collected is not None  # noqa: S101 - checked above

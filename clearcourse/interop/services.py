@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import numbers
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.courses.models import Course, CourseStatus, Patient
 from clearcourse.courses.selectors import patients_visible_to
@@ -94,9 +95,9 @@ def _already_recorded(course: Course, row: LabRow) -> bool:
         return PregnancyTest.objects.current().filter(course=course, collected_on=row.collected_on, setting=row.setting,
                                                       result=row.result).exists()
     try:
-        value = Decimal(row.value or "")
-    except InvalidOperation:
-        return False
+        value = numbers.parse_decimal(row.value or "")
+    except numbers.NumberInputError:
+        return False  # the service refuses it on its field
     return LabResult.objects.current().filter(course=course, loinc=row.loinc, collected_on=row.collected_on,
                                               value=value.quantize(Decimal("0.001"))).exists()
 

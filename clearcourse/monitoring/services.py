@@ -15,7 +15,7 @@ import datetime as dt
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import numbers
 from clearcourse.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import courses_visible_to
@@ -140,13 +141,13 @@ def _check_correction(supersedes: object | None, correction_reason: str) -> None
 
 
 def _decimal(value: Decimal | float | int | str, field: str) -> Decimal:
+    """The one safe reader (``core.numbers``): no NaN, infinity, exponent, 30-digit value or non-ASCII digit
+    gets past it, so nothing later raises ``InvalidOperation``."""
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_(LAB_VALUE_NOT_NUMBER), field=field, code="not_a_number") from None
-    if not number.is_finite():
-        raise DomainError(_(LAB_VALUE_NOT_NUMBER), field=field, code="not_a_number")
-    return number
+        return numbers.parse_decimal(value)
+    except numbers.NumberInputError as exc:
+        message = LAB_VALUE_NOT_NUMBER if exc.code == numbers.NOT_A_NUMBER_CODE else exc.message
+        raise DomainError(_(message), field=field, code=exc.code) from None
 
 
 def _lab_error(exc: labs.LabInputError, *, analyte: labs.Analyte, unit: str) -> DomainError:

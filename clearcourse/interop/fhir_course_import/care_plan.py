@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from clearcourse.interop.fhir_course_import.reading import (
     _mg_per_kg,
     _note,
     _text,
+    decimal_at,
 )
 from clearcourse.interop.fhir_course_import.report import _Bad
 
@@ -63,12 +63,13 @@ class CarePlanImport(ImportBase):
                 raise _Bad("activity.detail", _(BAD_PLAN))
             plan = dose_plan_record(
                 actor=self.actor, course=self.c, starts_on=_date(start, "activity.detail.scheduledPeriod"),
-                weight_kg=Decimal(str(weight["value"])), mg_per_kg=Decimal(str(per_kg)), today=self.today,
+                weight_kg=decimal_at(weight.get("value"), "activity.detail.extension"),
+                mg_per_kg=decimal_at(per_kg, "activity.detail.extension"), today=self.today,
                 target_mg_per_kg=_mg_per_kg(plan_ext.get(codes.EXT_TARGET_MG_PER_KG), "activity.detail.extension"),
                 out_of_range_reason=str(plan_ext.get(codes.EXT_PLAN_REASON, {}).get("valueString") or ""))
             amount = detail.get("dailyAmount")
             if isinstance(amount, dict) and amount.get("value") is not None and \
-                    Decimal(str(amount["value"])) != plan.daily_dose_mg:
+                    decimal_at(amount["value"], "activity.detail.dailyAmount") != plan.daily_dose_mg:
                 raise _Bad("activity.detail.dailyAmount", _(PLAN_DOSE_DIFFERS).format(
                     dose=amount["value"], computed=plan.daily_dose_mg))
         Course.objects.filter(pk=self.c.pk).update(status=status, started_on=started, ended_on=ended,

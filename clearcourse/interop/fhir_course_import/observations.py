@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.utils.translation import gettext as _
 
 from clearcourse.courses.services import assessment_record, weight_record
@@ -32,6 +30,7 @@ from clearcourse.interop.fhir_course_import.reading import (
     _first,
     _note,
     _whole,
+    decimal_at,
 )
 from clearcourse.interop.fhir_course_import.report import _Bad
 from clearcourse.monitoring.models import EntrySource
@@ -105,7 +104,7 @@ class ObservationImport(ImportBase):
             raise _Bad("valueQuantity", _(BAD_QUANTITY))
         if (quantity.get("code") or quantity.get("unit")) != "kg":
             raise _Bad("valueQuantity", _(WEIGHT_NOT_KG))
-        weight_record(actor=self.actor, patient=self.c.patient, weight_kg=Decimal(str(quantity["value"])),
+        weight_record(actor=self.actor, patient=self.c.patient, weight_kg=decimal_at(quantity["value"], "valueQuantity"),
                       measured_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"), today=self.today)
 
     def write_side_effects(self, entry: _Entry) -> None:

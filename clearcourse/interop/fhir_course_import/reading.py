@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from clearcourse.core import numbers
 from clearcourse.courses.models import Product
 from clearcourse.interop import codes
 from clearcourse.interop.fhir_course_import.messages import BAD_DATE, BAD_TARGET, REQUIRED, TOO_LONG
@@ -165,7 +166,15 @@ def _mg_per_kg(extension: dict[str, Any] | None, where: str) -> Decimal:
     if not isinstance(quantity, dict) or quantity.get("value") is None or \
             (quantity.get("code") or quantity.get("unit")) != "mg/kg":
         raise _Bad(where, _(BAD_TARGET).format(url=codes.EXT_TARGET_MG_PER_KG))
-    return Decimal(str(quantity["value"]))
+    return decimal_at(quantity["value"], where)
+
+
+def decimal_at(raw: Any, where: str) -> Decimal:
+    """A FHIR decimal read by the one safe reader (``core.numbers``), or a refusal of the element ``where``."""
+    try:
+        return numbers.parse_decimal(raw)
+    except numbers.NumberInputError as exc:
+        raise _Bad(where, _(exc.message)) from None
 
 
 def _note(res: dict[str, Any]) -> str:

@@ -261,6 +261,10 @@ CLEARCOURSE_API_RATE_WINDOW = int(os.environ.get("CLEARCOURSE_API_RATE_WINDOW", 
 # backup of it (docs/security.md, "Anchoring the audit trail").
 CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE", "")
 
+# The API's OpenAPI schema and docs page: open to anyone in development, only to signed-in
+# administrators (second factor done) in production (core/api.py).
+CLEARCOURSE_API_DOCS_PUBLIC = env_bool("CLEARCOURSE_API_DOCS_PUBLIC", DEBUG)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

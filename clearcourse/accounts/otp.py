@@ -7,20 +7,40 @@ have one, their sign-ins need it too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 from django_otp import devices_for_user, user_has_device
 
 from clearcourse.accounts.models import Role
 
-# Paths an unverified session may still reach: the sign-in steps themselves, sign-out, password reset,
-# language switching, static files and the health check. The API answers for itself (api_auth).
-OTP_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/")
+# Paths an unverified session may still reach besides the sign-in steps (below): language switching,
+# static files and the health check. The JSON API answers such a session itself (api_auth: 403
+# ``otp_required``; its schema and docs need a verified staff session, core.api).
+OTP_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/healthz", "/api/")
+#: The sign-in steps an unverified session may reach, by URL name: the password step, the code step,
+#: enrolment and sign-out (exact paths), and password reset (its whole prefix: the confirm link carries
+#: the user's id and token). Nothing else under /accounts/: the API tokens page mints pharmacy tokens.
+OTP_EXEMPT_NAMES = ("accounts:login", "accounts:logout", "accounts:otp_verify", "accounts:otp_setup")
+OTP_EXEMPT_NAME_PREFIXES = ("accounts:password_reset",)
+
+
+@functools.cache
+def _exempt_paths(urlconf: str | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    exact = frozenset(reverse(name, urlconf=urlconf) for name in OTP_EXEMPT_NAMES)
+    prefixes = tuple(reverse(name, urlconf=urlconf) for name in OTP_EXEMPT_NAME_PREFIXES)
+    return exact, (*OTP_EXEMPT_PREFIXES, *prefixes)
+
+
+def path_is_otp_exempt(path: str) -> bool:
+    """Whether a session that still owes its second factor may reach ``path``."""
+    exact, prefixes = _exempt_paths(get_urlconf())
+    return path in exact or path.startswith(prefixes)
 
 
 def user_has_confirmed_device(user: Any) -> bool:
@@ -67,6 +87,6 @@ class RequireOTPMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(OTP_EXEMPT_PREFIXES) and session_needs_otp(request):
+        if not path_is_otp_exempt(request.path) and session_needs_otp(request):
             return HttpResponseRedirect(otp_step_url(request, request.get_full_path()))
         return self.get_response(request)

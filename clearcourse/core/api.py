@@ -5,16 +5,53 @@ Each app adds its router here. Domain errors map to HTTP in one place (:func:`do
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from clearcourse.core.errors import DomainError
 
+DOCS_SIGN_IN = "Sign in as an administrator, with your second factor, to read the API schema and docs."
+
+
+def docs_are_visible(request: HttpRequest) -> bool:
+    """The schema and its docs page: open when ``CLEARCOURSE_API_DOCS_PUBLIC`` (development), otherwise
+    only to an active staff account (``is_staff``: administrators) whose session passed the second factor
+    when that is required. A bearer token (a pharmacy system) never reads them."""
+    if getattr(settings, "CLEARCOURSE_API_DOCS_PUBLIC", False):
+        return True
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not getattr(settings, "CLEARCOURSE_REQUIRE_2FA", True) or bool(is_verified and is_verified())
+
+
+def staff_docs(view: Callable[..., Any]) -> Callable[..., Any]:
+    """django-ninja's ``docs_decorator``: refuses the schema and docs to anyone :func:`docs_are_visible`
+    turns away (401 signed out, 403 signed in), in the API's error shape."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if docs_are_visible(request):
+            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+        signed_in = bool(getattr(request, "user", None) and request.user.is_authenticated)
+        code, status = ("forbidden", 403) if signed_in else ("not_authenticated", 401)
+        return JsonResponse({"error": {"code": code, "message": DOCS_SIGN_IN}}, status=status)
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="ClearCourse API",
+    docs_decorator=staff_docs,
     version="1",
     description="Pharmacy authorization and dispensing, and clinic data exchange. Every error body is "
                 "`{\"error\": {\"code\", \"message\", \"field\"?}}`.",

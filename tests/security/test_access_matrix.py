@@ -213,7 +213,8 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "interop:lab_import": (access(clinic=200, other_prescriber=200),
                            access(method="POST", clinic=400, other_prescriber=400)),
     "interop:course_fhir": access("course_id=course", clinic=200, other_prescriber=404),
-    # JSON API (anonymous: 401). The schema and its docs page are public.
+    # JSON API (anonymous: 401). The schema and its docs page are public in development (this run); in
+    # production only verified administrators read them (tests/security/test_api_docs_access.py).
     "api:api-root": api(everyone=404, anon=404, tokens=404),
     "api:openapi-json": api(everyone=200, anon=200, tokens=200),
     "api:openapi-view": api(everyone=200, anon=200, tokens=200),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -46,6 +47,25 @@ def test_check_deploy_fails_with_a_weak_secret_key(tmp_path: Path) -> None:
     result = clearcourse(["check", "--deploy", "--fail-level", "WARNING"],
                          production_env(tmp_path, CLEARCOURSE_SECRET_KEY="short"))
     assert result.returncode != 0 and "security.W009" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("switch", "expected"), [
+    ({"CLEARCOURSE_REQUIRE_2FA": "false"}, {"clearcourse.E003"}),
+    ({"CLEARCOURSE_AXES_ENABLED": "false"}, {"clearcourse.E004"}),
+    ({"CLEARCOURSE_ALLOWED_HOSTS": "*"}, {"clearcourse.E005"}),
+    ({"CLEARCOURSE_TESTING": "true"}, {"clearcourse.E001"}),
+    ({"DJANGO_SETTINGS_MODULE": "clearcourse.test_settings"},
+     {"clearcourse.E001", "clearcourse.E002", "clearcourse.E003"}),
+    ({"CLEARCOURSE_API_DOCS_PUBLIC": "true"}, {"clearcourse.W006"}),
+], ids=["2fa-off", "axes-off", "any-host", "testing-env", "test-settings", "docs-public"])
+def test_check_deploy_fails_on_every_switch_that_turns_a_protection_off(
+        tmp_path: Path, switch: dict[str, str], expected: set[str]) -> None:
+    """Issue 14, finding 8: each of these passed `check --deploy --fail-level WARNING` before."""
+    result = clearcourse(["check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path, **switch))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    found = set(re.findall(r"\((clearcourse\.[EW]\d+)\)", output))
+    assert found == expected, output
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:

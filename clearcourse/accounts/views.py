@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -58,6 +59,13 @@ def _safe_next(request: HttpRequest, default: str = "") -> str:
     return default or reverse("core:home")
 
 
+def verified_login(request: HttpRequest, device: Any) -> None:
+    """Marks the session as having passed the second factor, under a NEW session id: an id seen before
+    the code step (a fixed or sniffed cookie) must not become a fully signed-in session."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 class SignInView(auth_views.LoginView):
     """Step 1: the password (AuthenticationForm passes ``request`` to ``authenticate``, which
     django-axes needs to count failures and lock out)."""
@@ -95,7 +103,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 throttled = True
                 continue
             if device.verify_token(token):
-                otp_login(request, device)
+                verified_login(request, device)
                 return HttpResponseRedirect(next_url)
         form.add_error("token", _(TOO_MANY_CODES) if throttled else _(WRONG_CODE))
         return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url}, status=400)
@@ -143,7 +151,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
             codes = [StaticToken.random_token() for _i in range(BACKUP_CODE_COUNT)]
             StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
-            otp_login(request, device)
+            verified_login(request, device)
             messages.success(request, _(ENROLLED))
             return render(request, "accounts/otp_backup_codes.html", {"codes": codes, "next": next_url})
         form.add_error("token", _(WRONG_CODE))

@@ -129,6 +129,36 @@ def test_a_backup_code_works_once(client: Client, pharmacist: Any) -> None:
 
 
 @override_settings(CLEARCOURSE_REQUIRE_2FA=True)
+@pytest.mark.parametrize("step", ["code", "enrolment"])
+def test_the_second_factor_step_gives_the_session_a_new_id(client: Client, pharmacist: Any, step: str) -> None:
+    """Issue 14, finding 10: the id a session had before its code step (one an attacker may have fixed or
+    seen) must not become a fully signed-in session."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    if step == "code":
+        device = enrol(pharmacist)
+        sign_in(client, pharmacist)
+        before = client.cookies["sessionid"].value
+        done = client.post(reverse("accounts:otp_verify"), {"token": current_code(device)})
+        assert done.status_code == 302
+    else:
+        sign_in(client, pharmacist)
+        client.get(reverse("accounts:otp_setup"))
+        device = TOTPDevice.objects.get(user=pharmacist, confirmed=False)
+        before = client.cookies["sessionid"].value
+        done = client.post(reverse("accounts:otp_setup"), {"token": current_code(device)})
+        assert done.status_code == 200
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert not SessionStore().exists(before)
+    # The old id is worth nothing: a client holding it is signed out.
+    stale = Client()
+    stale.cookies["sessionid"] = before
+    assert stale.get(reverse("pharmacy:home"))["Location"].startswith(reverse("accounts:login"))
+    assert client.get(reverse("pharmacy:home")).status_code == 200
+
+
+@override_settings(CLEARCOURSE_REQUIRE_2FA=True)
 def test_patients_sign_in_without_a_second_factor_unless_they_enrolled(client: Client, patient_user: Any) -> None:
     response = sign_in(client, patient_user)
     assert response.status_code == 302 and "two-factor" not in response["Location"]

@@ -183,6 +183,9 @@ LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("CLEARCOURSE_TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
+# One date style per language: "7 Dec 2026" / "7. Dez. 2026" (clearcourse/formats/<language>/formats.py); ISO
+# dates only in data exports. Times are shown in the reader's clinic or pharmacy zone (core/clock.py).
+FORMAT_MODULE_PATH = ["clearcourse.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -11,11 +12,21 @@ class DateInput(forms.DateInput):
 
 
 class AuditSearchForm(forms.Form):
-    patient_id = forms.IntegerField(label=_("Patient id"), required=False, min_value=1)
-    actor = forms.CharField(label=_("Who (username)"), required=False, max_length=150)
-    action = forms.CharField(label=_("Action (or its beginning, e.g. patient.)"), required=False, max_length=60)
+    """The administrator's search: a patient by what people know of them (record number, name, or a
+    prescription's reference such as RX-95), never the database's internal id."""
+
+    patient = forms.CharField(label=_("Patient (record number, name or prescription reference)"), required=False,
+                              max_length=150)
+    actor = forms.CharField(label=_("Who (name or username)"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("What"), required=False, choices=())
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, actions: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["action"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", _("Everything")), *actions]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

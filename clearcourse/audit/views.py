@@ -7,9 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from clearcourse.audit import lookups
 from clearcourse.audit.forms import AuditSearchForm
 from clearcourse.audit.selectors import audit_search, known_actions
 from clearcourse.audit.services import audit_record
+from clearcourse.audit.templatetags.audit_labels import staff_action_label
 from clearcourse.core.access import Role, page, signed_in_user
 from clearcourse.core.paging import CappedPaginator
 
@@ -19,24 +21,32 @@ PAGE_SIZE = 50
 @never_cache
 @page(Role.ADMIN)
 def search(request: HttpRequest) -> HttpResponse:
-    form = AuditSearchForm(request.GET or None)
+    actions = sorted(((code, staff_action_label(code)) for code in known_actions()), key=lambda pair: pair[1])
+    form = AuditSearchForm(request.GET or None, actions=actions)
     entries = audit_search()
+    patient_ids: set[int] = set()
     if form.is_bound:
         if not form.is_valid():
             return render(request, "audit/search.html", {"form": form, "page": None}, status=400)
         data = form.cleaned_data
-        entries = audit_search(patient_id=data["patient_id"], actor=data["actor"].strip(),
-                               action=data["action"].strip(), date_from=data["date_from"],
-                               date_to=data["date_to"])
+        patient_text = data["patient"].strip()
+        if patient_text:
+            patient_ids = lookups.find_patients(patient_text)
+        entries = audit_search(patient_ids=patient_ids if patient_text else None, actor=data["actor"].strip(),
+                               action=data["action"], date_from=data["date_from"], date_to=data["date_to"])
     page = CappedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)  # read before the search records itself below
-    if form.is_bound and form.cleaned_data.get("patient_id"):
+    rows = list(page.object_list)  # read before the search records itself below
+    page.object_list = rows
+    if patient_ids:
         # Who looked at whose access history is itself part of that patient's history.
         with transaction.atomic():
-            audit_record(actor=signed_in_user(request), action="audit.search",
-                         patient_id=form.cleaned_data["patient_id"])
+            for patient_id in sorted(patient_ids):
+                audit_record(actor=signed_in_user(request), action="audit.search", patient_id=patient_id)
+    patients = lookups.patient_labels(e.patient_id for e in rows)
+    objects = lookups.object_labels((e.object_type, e.object_id) for e in rows)
+    for e in rows:
+        e.patient_words = patients.get(e.patient_id, "") if e.patient_id is not None else ""  # type: ignore[attr-defined]
+        e.object_words = objects.get((e.object_type, e.object_id), "")  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/search.html", {
-        "form": form, "page": page, "query": query.urlencode(), "actions": known_actions(),
-    })
+    return render(request, "audit/search.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
 from clearcourse.core import clock
@@ -179,7 +180,7 @@ def line_chart(
     x_max: dt.date | None = None,
     width: int = 760,
     height: int = 340,
-    date_format: str = "%b %Y",
+    date_format: str = "YEAR_MONTH_FORMAT",
     value_unit: str = "",
     empty_text: str = "No data yet.",
     css_class: str = "chart-svg",
@@ -239,7 +240,7 @@ def line_chart(
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{frame.top + frame.plot_h:.1f}" '
                    f'stroke="#eef2f6"/>')
         out.append(f'<text x="{x:.1f}" y="{frame.top + frame.plot_h + 18:.1f}" text-anchor="middle" '
-                   f'fill="#5b6775">{escape(day.strftime(date_format))}</text>')
+                   f'fill="#5b6775">{escape(formats.date_format(day, date_format))}</text>')
     if y_label:
         out.append(f'<text x="14" y="{frame.top + frame.plot_h / 2:.1f}" text-anchor="middle" fill="#5b6775" '
                    f'transform="rotate(-90 14 {frame.top + frame.plot_h / 2:.1f})">{escape(y_label)}</text>')
@@ -298,7 +299,7 @@ def line_chart(
                    f'{dash} stroke-linejoin="round"><title>{escape(item.label)}</title></polyline>')
         if item.show_points:
             for day, value in ordered:
-                tip = f"{item.label}: {day.isoformat()}, {_fmt(value)}{(' ' + value_unit) if value_unit else ''}"
+                tip = f"{item.label}: {formats.date_format(day, 'DATE_FORMAT')}, {_fmt(value)}{(' ' + value_unit) if value_unit else ''}"
                 out.append(_marker(shape if not item.dashed else "circle", frame.x(day), frame.y(value),
                                    colour, tip))
         out.append("</g>")

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from django.utils.translation import gettext
 
+from clearcourse.core.dates import readable_dates
+
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
 # Values of these lengths are names, dates and numbers; longer values may themselves be sentences.
 _MAX_DEPTH = 2
@@ -50,9 +52,16 @@ def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def localize(text: str, _depth: int = 0) -> str:
-    """``text`` in the active language when it is a catalogued rules-core sentence, else unchanged."""
+    """``text`` in the active language when it is a catalogued rules-core sentence, else unchanged; its ISO
+    dates in the language's date style either way (core/dates.py)."""
     if not text:
         return text
+    if _depth == 0:
+        return readable_dates(_localize(text, 0))
+    return _localize(text, _depth)
+
+
+def _localize(text: str, _depth: int) -> str:
     translated = gettext(text)
     if translated != text or _depth > _MAX_DEPTH:
         return translated
@@ -63,10 +72,16 @@ def localize(text: str, _depth: int = 0) -> str:
         target = gettext(template)
         if target == template:
             return text  # no translation for this template in the active language
-        values = {name: localize(value, _depth + 1) for name, value in match.groupdict().items()}
+        values = {name: _localize(value, _depth + 1) for name, value in match.groupdict().items()}
         try:
             # The values were already converted when the English sentence was made ({id!r} gave 'rx-1').
             return _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", target).format_map(values)
         except (KeyError, IndexError, ValueError):
             return text
+    if ", " in text:
+        # A list of catalogued words ("Copper IUD, Male latex condom"): each item translated on its own.
+        items = text.split(", ")
+        translated_items = [gettext(item) for item in items]
+        if translated_items != items:
+            return ", ".join(translated_items)
     return text

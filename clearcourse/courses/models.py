@@ -153,6 +153,13 @@ class DosePlan(ClinicalRecord):
         ordering = ["starts_on", "id"]
 
 
+def prescription_reference(prescription: Prescription | int) -> str:
+    """The reference printed on a prescription, typed in by the pharmacist and shown on every page ("RX-95"):
+    the one format, made here only (pages, API, emails, PDFs and the rules' reasons all use it)."""
+    pk = prescription if isinstance(prescription, int) else prescription.pk
+    return f"RX-{pk}"
+
+
 class Prescription(ClinicalRecord):
     """A prescription: at most the program's days of supply, no refills (clinical-rules.md 1.3)."""
 
@@ -173,6 +180,13 @@ class Prescription(ClinicalRecord):
             models.CheckConstraint(name="prescription_days_supply_positive",
                                    condition=models.Q(days_supply__gt=0) & models.Q(days_supply__lte=90)),
         ]
+
+    @property
+    def reference(self) -> str:
+        return prescription_reference(self)
+
+    def __str__(self) -> str:
+        return f"{_('Prescription')} {self.reference}"
 
 
 class MissedDoseReport(ClinicalRecord):

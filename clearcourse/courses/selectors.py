@@ -8,14 +8,17 @@ record exists.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import NotFoundError
 from clearcourse.courses import state
-from clearcourse.courses.models import Course, DosePlan, Patient
+from clearcourse.courses.models import Course, DosePlan, Patient, Prescription, prescription_reference
 from clearcourse.rules import course_dose
 
 
@@ -88,3 +91,44 @@ def course_dose_summary(course: Course, *, as_of: dt.date) -> CourseDoseSummary:
     """Cumulative dose, remaining dose, target status and projected end of a course on ``as_of``
     (``rules.course_dose`` over the facts the one loader gives, ``courses.state``)."""
     return state.course_dose_summary(course, as_of=as_of)
+
+
+# --- the audit trail's words (plugged into clearcourse.audit.lookups by CoursesConfig.ready) ------------
+
+_RX_REFERENCE = re.compile(r"^\s*RX[\s-]?(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def audit_patients_named(text: str) -> list[int]:
+    """Patients an administrator's search names: a record number, a prescription reference (RX-95) or a
+    name ("Miller", "Jordan Miller", "Miller, Jordan"); every clinic (administrators see the whole trail)."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    match = _RX_REFERENCE.match(text)
+    if match is not None:
+        return list(Prescription.objects.filter(pk=int(match.group(1)))
+                    .values_list("course__patient_id", flat=True))
+    query = Q(record_number__iexact=text)
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    if words:
+        by_name = Q()
+        for word in words:
+            by_name &= Q(given_name__iexact=word) | Q(family_name__iexact=word)
+        query |= by_name
+    return list(Patient.objects.filter(query).values_list("pk", flat=True)[:200])
+
+
+def audit_patient_labels(ids: Iterable[int]) -> dict[int, str]:
+    """"Miller, Jordan (R-0001)" per patient id."""
+    return {pk: f"{family}, {given} ({number})" for pk, family, given, number in
+            Patient.objects.filter(pk__in=list(ids)).values_list("pk", "family_name", "given_name", "record_number")}
+
+
+def audit_prescription_labels(ids: Iterable[str]) -> dict[str, str]:
+    return {i: str(_("Prescription %(reference)s") % {"reference": prescription_reference(int(i))})
+            for i in ids if i.isdigit()}
+
+
+def audit_patient_object_labels(ids: Iterable[str]) -> dict[str, str]:
+    labels = audit_patient_labels(int(i) for i in ids if i.isdigit())
+    return {str(pk): str(_("Patient %(name)s") % {"name": label}) for pk, label in labels.items()}

@@ -24,6 +24,7 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
 from clearcourse.core.access import STAFF_ROLES, page
 from clearcourse.core.charts import Marker, Series, Threshold, line_chart
+from clearcourse.core.dates import show_date
 from clearcourse.core.errors import DomainError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses import selectors, services
@@ -173,7 +174,7 @@ def _course_chart(course: Course, summary: selectors.CourseDoseSummary) -> str:
         desc_parts.append(_("Cumulative dose dispensed, less missed days: %(value)s mg/kg.")
                           % {"value": _num(summary.cumulative_mg_per_kg)})
     if summary.projected_end:
-        desc_parts.append(_("Projected end: %(date)s.") % {"date": summary.projected_end.isoformat()})
+        desc_parts.append(_("Projected end: %(date)s.") % {"date": show_date(summary.projected_end)})
     return line_chart(
         title=_("Cumulative dose (mg/kg) of course %(id)s") % {"id": course.pk},
         desc=" ".join(desc_parts),

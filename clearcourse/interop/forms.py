@@ -10,7 +10,7 @@ FORMAT_CHOICES = [("auto", _("Detect from the file")), ("csv", _("CSV")), ("fhir
 
 class LabImportForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_(
-        "CSV with the header record_number,birth_date,loinc,value,unit,uln,collected_on, or FHIR R4 JSON."))
+        "A CSV file with the columns listed above, or FHIR R4 JSON."))
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial="auto")
     partial = forms.BooleanField(label=_("Import the good rows even if some rows are bad"), required=False,
                                  help_text=_("Without this, nothing is imported unless every row is good."))

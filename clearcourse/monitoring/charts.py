@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from clearcourse.core.charts import Series, Threshold, line_chart
+from clearcourse.core.dates import show_date
 from clearcourse.rules import labs, mood
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def course_charts(data: CourseMonitoring) -> list[Chart]:
         latest = points[-1] if points else None
         desc = _("%(count)s results; latest %(value)s on %(date)s. Lines mark the clinic's alert thresholds.") % {
             "count": len(points), "value": f"{latest[1]:.2f}" if latest else "-",
-            "date": latest[0].isoformat() if latest else "-"}
+            "date": show_date(latest[0]) if latest else "-"}
         charts.append(Chart(name, line_chart(
             title=name, desc=desc, series=[Series(name, points)], thresholds=lines, y_label=y_label,
             value_unit="x ULN" if unit == labs.Unit.X_ULN else unit.value, empty_text=_("No data yet."),
@@ -93,7 +94,7 @@ def course_charts(data: CourseMonitoring) -> list[Chart]:
                           kind="upper" if band == mood.Band.SEVERE.value else "info")
                 for score, band in phq9_cut_points()]
         desc = _("%(count)s questionnaires; latest score %(score)s on %(date)s.") % {
-            "count": len(phq9), "score": f"{phq9[-1][1]:.0f}", "date": phq9[-1][0].isoformat()}
+            "count": len(phq9), "score": f"{phq9[-1][1]:.0f}", "date": show_date(phq9[-1][0])}
         charts.append(Chart(title, line_chart(title=title, desc=desc, series=[Series(title, phq9)], thresholds=cuts,
                                               y_label=_("score (0-27)"), y_max=27.0, empty_text=_("No data yet."))))
     return charts

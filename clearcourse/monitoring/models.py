@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Clinic
+from clearcourse.core.dates import readable_dates
 from clearcourse.core.models import ClinicalRecord
 from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course, Patient
@@ -184,7 +185,8 @@ def _message_value(value: Any, translate: bool) -> str:
             return localize(text) if translate else text
         if "join" in value:
             return ", ".join(_message_value(item, translate) for item in value["join"])
-    return str(value)
+    # Dates are stored as ISO text (language-neutral); shown in the reader's style.
+    return readable_dates(str(value)) if translate else str(value)
 
 
 def render_message(data: Mapping[str, Any], *, translate: bool = True) -> str:

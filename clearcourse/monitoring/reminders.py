@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clearcourse.core import clock
+from clearcourse.core.dates import show_date
 from clearcourse.courses.models import Course, Patient
 from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring import programs_bridge
@@ -331,7 +332,7 @@ def staff_message_for(reminder: Reminder) -> tuple[str, str]:
         body = _("Hello %(name)s, %(what)s lapses after %(date)s. Ask your ClearCourse administrator to record "
                  "the renewal before then: once it lapses, every authorization to dispense is refused.") % {
             "name": recipient.first_name or recipient.get_username(), "what": what,
-            "date": reminder.due_on.isoformat()}
+            "date": show_date(reminder.due_on)}
     return subject, body
 
 
@@ -352,7 +353,7 @@ def message_for(reminder: Reminder) -> tuple[str, str]:
         subject = _("ClearCourse reminder")
         body = _("Hello %(name)s, a reminder from your clinic: %(what)s is due on %(date)s. "
                  "Sign in to ClearCourse to see what to do.") % {
-            "name": patient.given_name, "what": what, "date": reminder.due_on.isoformat()}
+            "name": patient.given_name, "what": what, "date": show_date(reminder.due_on)}
     return subject, body
 
 

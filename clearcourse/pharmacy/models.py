@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Pharmacy
 from clearcourse.core.models import AppendOnlyError, AppendOnlyQuerySet, ClinicalRecord
-from clearcourse.courses.models import Patient, Prescription
+from clearcourse.courses.models import Patient, Prescription, prescription_reference
 
 
 class InsertOnlyModel(models.Model):
@@ -108,6 +108,11 @@ class Authorization(InsertOnlyModel):
     @property
     def reference(self) -> str:
         return f"AU-{self.pk}"
+
+    @property
+    def prescription_reference(self) -> str:
+        """The prescription's reference ("RX-95") without loading the prescription."""
+        return prescription_reference(self.prescription_id)
 
     def _related_or_none(self, name: str) -> Any:
         try:

@@ -26,6 +26,7 @@ from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses import state
 from clearcourse.courses.models import Course, Patient, Prescription
+from clearcourse.courses.models import prescription_reference as reference_of
 from clearcourse.pharmacy.models import Authorization, Dispense
 from clearcourse.rules.programs.facts import Decision
 
@@ -45,9 +46,8 @@ class UnprocessableError(DomainError):
 
 
 def prescription_reference(prescription: Prescription | int) -> str:
-    """The reference printed on a prescription and typed in by the pharmacist."""
-    pk = prescription if isinstance(prescription, int) else prescription.pk
-    return f"RX-{pk}"
+    """The reference printed on a prescription and typed in by the pharmacist (courses.models makes it)."""
+    return reference_of(prescription)
 
 
 def parse_reference(reference: str) -> int:

@@ -24,6 +24,7 @@ sources; nothing here is a clinical rule of its own. Facts used (fact sheet sect
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -53,6 +54,11 @@ class ConsentDocument:
     paragraphs: tuple[str, ...]
     risks: tuple[ConsentRisk, ...]
     closing: str
+
+    @property
+    def version_date(self) -> dt.date:
+        """The day this wording was written (the first part of :attr:`version_id`)."""
+        return dt.date.fromisoformat(self.version_id.split("/", 1)[0])
 
     @property
     def text(self) -> str:

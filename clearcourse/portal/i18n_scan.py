@@ -154,6 +154,11 @@ def core_strings() -> set[str]:
     setting_codes = sorted(status._SETTING_WORDS)
     for size in range(1, len(setting_codes) + 1):
         found.update(status._settings_words(frozenset(combo)) for combo in itertools.combinations(setting_codes, size))
+    registry = importlib.import_module("clearcourse.rules.programs.registry")
+    found.update(version.title for version in registry.ALL_VERSIONS)
+    facts = importlib.import_module("clearcourse.rules.programs.facts")
+    found.update(facts.METHOD_NAMES.values())
+    found.add(facts.ABSTINENCE_NAME)
     dosing = importlib.import_module("clearcourse.rules.dosing")
     found.update(choice.label for choice in dosing.TARGET_CHOICES)
     found.update(product.food for product in dosing.PRODUCTS.values())

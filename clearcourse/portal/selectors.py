@@ -554,6 +554,6 @@ def progress_chart(summary: CourseDoseSummary, *, today: dt.date) -> str:
                               target, kind="target")],
         markers=[Marker(_("Today"), today)] if summary.actual_points or summary.projected_points else [],
         y_label="mg/kg", value_unit="mg/kg", empty_text=_("No dose dispensed yet."),
-        # Numeric months read the same in every language (strftime month names are always English).
-        date_format="%m/%Y",
+        # Month names in the page's language ("Dec 2026" / "Dez. 2026"), never a numeric month.
+        date_format="YEAR_MONTH_FORMAT",
     )

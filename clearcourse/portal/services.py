@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop as N_
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core.dates import show_date
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses.models import Course, CourseStatus, Patient
 from clearcourse.courses.selectors import patients_visible_to
@@ -221,7 +222,7 @@ def consent_sign(*, actor: User, course: Course, text_version: str, text_sha256:
         raise DomainError(_(NAME_MISMATCH) % {"name": course.patient.full_name}, field="typed_name",
                           code="name_mismatch")
     if signed_on != today:
-        raise DomainError(_(DATE_NOT_TODAY) % {"today": today.isoformat()}, field="signed_on",
+        raise DomainError(_(DATE_NOT_TODAY) % {"today": show_date(today)}, field="signed_on",
                           code="not_today")
     ticked = set(risks)
     for code in document.risk_codes:

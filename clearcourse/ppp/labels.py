@@ -57,7 +57,7 @@ PHASE_LABELS = {
 
 def short_date(day: dt.date) -> str:
     """"11 Oct" (localised month)."""
-    return formats.date_format(day, "j M")
+    return formats.date_format(day, "MONTH_DAY_FORMAT")
 
 
 def countdown_text(window: core_status.Countdown) -> str:

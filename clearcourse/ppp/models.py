@@ -253,9 +253,15 @@ class ProgramCertification(ClinicalRecord):
         indexes = [models.Index(fields=["program", "prescriber"], name="cert_prescriber"),
                    models.Index(fields=["program", "pharmacy"], name="cert_pharmacy")]
 
+    @property
+    def participant_name(self) -> str:
+        """The enrolled prescriber's or pharmacy's name."""
+        if self.prescriber is not None:
+            return str(self.prescriber.display_name())
+        return str(self.pharmacy.name) if self.pharmacy is not None else ""
+
     def __str__(self) -> str:
-        who = self.prescriber if self.prescriber_id else self.pharmacy
-        return f"{who}: {self.program} from {self.activated_on}"
+        return f"{self.participant_name}: {self.program} from {self.activated_on}"
 
 
 class PharmacyTraining(ClinicalRecord):

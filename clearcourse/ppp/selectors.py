@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from clearcourse.accounts.models import User
 from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import DomainError, NotFoundError
-from clearcourse.courses.models import Course
+from clearcourse.courses.models import Course, prescription_reference
 from clearcourse.courses.models import Patient as PatientRow
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import courses_visible_to
@@ -334,7 +334,8 @@ def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, f
 
     out: list[facts.Event] = [
         facts.Prescription(id=str(pk), date=issued, days_supply=days, daily_dose_mg=dose,
-                           second_prescriber_agreed=agreed is not None and agreed <= issued)
+                           second_prescriber_agreed=agreed is not None and agreed <= issued,
+                           reference=prescription_reference(pk))
         for pk, _sup, voided, issued, days, dose in sorted(rows)
         if pk not in successor and not voided and (as_of is None or issued <= as_of)
     ]

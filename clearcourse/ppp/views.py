@@ -29,7 +29,7 @@ from clearcourse.core import clock
 from clearcourse.core.access import STAFF_ROLES, page
 from clearcourse.core.errors import NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
-from clearcourse.courses.models import Course
+from clearcourse.courses.models import Course, prescription_reference
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import course_get_for_user, courses_visible_to
 from clearcourse.rules.programs import comprehension as bank
@@ -96,6 +96,8 @@ def course_status(request: HttpRequest, course_id: int) -> HttpResponse:
         "decision": decision, "due": due, "done": done, "actions": actions,
         "phase": labels.PHASE_LABELS.get(status.phase, status.phase),
         "countdown": labels.countdown_text(status.window) if status.window else "",
+        "prescription_reference": prescription_reference(int(status.prescription))
+        if status.prescription and str(status.prescription).isdigit() else status.prescription,
         "records": selectors.course_records(course),
         "awaiting": selectors.home_tests_awaiting_verification(course),
         "is_prescriber": _user(request).role == Role.PRESCRIBER,
@@ -378,5 +380,5 @@ def my_certification(request: HttpRequest) -> HttpResponse:
     if status is None:
         raise PermissionDenied
     return render(request, "ppp/my_certification.html",
-                  {"status": status, "who": user.pharmacy if user.role == Role.PHARMACIST else user,
+                  {"status": status, "who": user.pharmacy if user.role == Role.PHARMACIST else user.display_name(),
                    "notice_days": selectors.notice_days()})

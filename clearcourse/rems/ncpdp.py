@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from clearcourse.accounts.models import PharmacyApiToken, User
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError
-from clearcourse.courses.models import Course, Prescription
+from clearcourse.courses.models import Course, Prescription, prescription_reference
 from clearcourse.courses.selectors import audit_read
 from clearcourse.pharmacy import services as pharmacy_services
 from clearcourse.pharmacy.models import Authorization
@@ -283,7 +283,7 @@ def _rems_request(root: Element, body: Element, token: PharmacyApiToken, version
         raise Refusal("The prescription named is for another isotretinoin product; products are not interchangeable.")
     try:
         authorization = pharmacy_services.authorization_request(
-            actor=actor, reference=f"RX-{prescription.pk}", birth_date=query.birth_date,
+            actor=actor, reference=prescription_reference(prescription), birth_date=query.birth_date,
             days_supply=_days_supply(medication, prescription.days_supply), today=clock.today())
     except DomainError as exc:
         raise Refusal(exc.message) from None
@@ -339,7 +339,7 @@ def _rx_fill(root: Element, body: Element, token: PharmacyApiToken, version: str
     dispense = result.dispense
     words = "already recorded" if result.replayed else "recorded"
     xmlio.add(status, "Description",
-              f"Dispense {words}: {authorization.reference} for RX-{dispense.prescription_id} on "
+              f"Dispense {words}: {authorization.reference} for {prescription_reference(dispense.prescription_id)} on "
               f"{dispense.dispensed_on.isoformat()} ({dispense.days_supply} days).")
     return Answer(200, xmlio.serialize(message))
 

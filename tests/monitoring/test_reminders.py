@@ -100,7 +100,7 @@ def test_a_due_reminder_is_sent_once_and_marked_sent(patient, active_course):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["jordan@example.org"]
-    assert "Jordan" in message.body and "2026-12-01" in message.body
+    assert "Jordan" in message.body and "1 Dec 2026" in message.body
     # Plain text: no drug name on a lock screen.
     assert "isotretinoin" not in message.body.lower()
     reminder.refresh_from_db()

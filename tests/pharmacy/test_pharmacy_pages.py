@@ -71,8 +71,13 @@ def test_a_lookup_shows_a_refusal_listing_every_missing_condition_with_its_sourc
     response = _lookup(page, bare_prescription)
     assert response.status_code == 200
     html = response.content.decode()
+    from clearcourse.rules.programs import messages as m
+
+    for sentence in (m.NOT_ENROLLED, m.PREGNANCY_TEST_MISSING_EVER, m.CONTRACEPTION_NONE, m.COMPREHENSION_MISSING):
+        assert sentence in html
+    # Words, not the reasons' codes (issue 13).
     for code in ("not_enrolled", "pregnancy_test_missing", "contraception_not_confirmed", "comprehension_missing"):
-        assert code in html
+        assert code not in html
     assert "Source" in html
     assert 'action="/pharmacy/authorize/"' not in html
     assert "advice-notice" in html

@@ -20,7 +20,7 @@ def test_the_invitation_email_states_the_expiry_without_a_doubled_full_stop(pati
         body = render_to_string("portal/email/invitation_body.txt", {
             "patient": patient, "link": "https://example.org/x", "expires_at": expires_at,
             "clinic": patient.clinic})
-    assert "2026-12-03 06:08." in body
+    assert {"en": "3 Dec 2026, 06:08.", "de": "3. Dez. 2026, 06:08."}[language] in body
     assert ".." not in body
 
 

@@ -21,6 +21,11 @@ PERSONAS = ["prescriber", "delegate", "pharmacist", "admin_user", "patient_user"
             "other_pharmacist"]
 
 
+def _shown(day: dt.date) -> str:
+    """A date as English pages and emails show it ("6 Dec 2026", issue 13)."""
+    return f"{day.day} {day:%b} {day.year}"
+
+
 def _record(admin_user: Any, today: dt.date, **kwargs: Any) -> ProgramCertification:
     defaults: dict[str, Any] = {"program": "us-ipledge", "activated_on": today - 10 * DAY,
                                 "expires_on": today + 355 * DAY}
@@ -130,7 +135,7 @@ def test_the_worklist_shows_the_prescribers_renewal_to_them_and_their_delegate(
         page = login(user).get("/monitoring/worklist/")
         assert page.status_code == 200
         assert 'data-testid="renewals"' in page.content.decode(), user
-        assert (today + 10 * DAY).isoformat() in page.content.decode()
+        assert _shown(today + 10 * DAY) in page.content.decode()
 
 
 def test_the_pharmacy_home_shows_a_missing_training(admin_user: Any, pharmacist: Any, pharmacy: Any,
@@ -158,7 +163,7 @@ def test_a_renewal_reminder_is_sent_once_to_the_prescriber(admin_user: Any, pres
     report = reminders.send_due_reminders(now=clock.now())
     assert report.sent == 1 and len(mail.outbox) == 1
     assert mail.outbox[0].to == ["rivera@example.org"]
-    assert (today + 20 * DAY).isoformat() in mail.outbox[0].body
+    assert _shown(today + 20 * DAY) in mail.outbox[0].body
     assert reminders.send_due_reminders(now=clock.now()).sent == 0
 
 

@@ -44,6 +44,7 @@ from clearcourse.rules.programs.facts import (
     Prescription,
     Reason,
     TestSetting,
+    method_names,
 )
 from clearcourse.rules.sources import Source
 
@@ -218,22 +219,22 @@ def _prescription_asked(course: _Course, prescription_id: str | None,
         return _Asked(None, on)
     prescription = history.prescriptions.get(prescription_id)
     if prescription is None:
-        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription", m.UNKNOWN_PRESCRIPTION.format(id=prescription_id)))
+        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription", m.UNKNOWN_PRESCRIPTION.format(id=repr(prescription_id))))
         return _Asked(None, on)
     if prescription.date > on:
         add(_unmet(PRESCRIPTION, once.source, "unknown_prescription",
-                   m.PRESCRIPTION_NOT_YET_WRITTEN.format(id=prescription_id, written=_iso(prescription.date))))
+                   m.PRESCRIPTION_NOT_YET_WRITTEN.format(id=prescription.label, written=_iso(prescription.date))))
         return _Asked(None, on)
     if course.last_end is not None and prescription.date <= course.last_end:
         add(_unmet(PRESCRIPTION, once.source, "treatment_ended",
-                   m.TREATMENT_ENDED.format(id=prescription.id, ended=_iso(course.last_end))))
+                   m.TREATMENT_ENDED.format(id=prescription.label, ended=_iso(course.last_end))))
     else:
         add(Condition(PRESCRIPTION, True, once.source, since=prescription.date))
     if once.value:
         filled = history.dispensed_on.get(prescription.id, ())
         if filled and filled[0] <= on:
             add(_unmet(NOT_DISPENSED, once.source, "already_dispensed",
-                       m.ALREADY_DISPENSED.format(id=prescription.id, dispensed=_iso(filled[0]))))
+                       m.ALREADY_DISPENSED.format(id=prescription.label, dispensed=_iso(filled[0]))))
     return _Asked(prescription, prescription.date)
 
 
@@ -248,7 +249,7 @@ def _supply(course: _Course, asked: _Asked, days_supply: int, add: Callable[[Con
     prescription = asked.prescription
     if prescription is not None and days_supply > prescription.days_supply:
         reasons.append(Reason("days_supply_exceeds_prescription", m.DAYS_SUPPLY_EXCEEDS_PRESCRIPTION.format(
-            id=prescription.id, prescribed=prescription.days_supply, days=days_supply),
+            id=prescription.label, prescribed=prescription.days_supply, days=days_supply),
             version.one_fill_per_prescription.source))
     add(Condition(SUPPLY, not reasons, limit_rule.source, reasons=tuple(reasons)))
 
@@ -330,7 +331,7 @@ def _prescription_window(course: _Course, asked: _Asked, add: Callable[[Conditio
     last_day = prescription.date + dt.timedelta(days=rule.value - 1)
     if course.on > last_day:
         add(_unmet(PRESCRIPTION_WINDOW, rule.source, "prescription_window_expired",
-                   m.PRESCRIPTION_WINDOW_EXPIRED.format(id=prescription.id, written=_iso(prescription.date),
+                   m.PRESCRIPTION_WINDOW_EXPIRED.format(id=prescription.label, written=_iso(prescription.date),
                                                         last_day=_iso(last_day), days=rule.value)))
     else:
         add(Condition(PRESCRIPTION_WINDOW, True, rule.source, since=prescription.date, until=last_day))
@@ -346,7 +347,7 @@ def _second_prescriber(course: _Course, asked: _Asked, add: Callable[[Condition]
         add(Condition(SECOND_PRESCRIBER, True, rule.source, since=prescription.date))
     else:
         add(_unmet(SECOND_PRESCRIBER, rule.source, "second_prescriber_missing",
-                   m.SECOND_PRESCRIBER_MISSING.format(id=prescription.id)))
+                   m.SECOND_PRESCRIBER_MISSING.format(id=prescription.label)))
 
 
 def _period(cert: Certification) -> str:
@@ -575,11 +576,11 @@ def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt
     items = h.contraceptions
     latest = items[n - 1]
     if not adequate(latest, standard):
-        described = ", ".join(latest.methods) + (", abstinence" if latest.abstinence else "")
+        described = method_names(latest.methods, abstinence=latest.abstinence)
         template = (m.CONTRACEPTION_INADEQUATE_US if standard is ContraceptionStandard.TWO_METHODS_ONE_PRIMARY
                     else m.CONTRACEPTION_INADEQUATE_EU)
         add(_unmet(CONTRACEPTION, rule.source, "contraception_not_confirmed",
-                   template.format(methods=described.lstrip(", ") or "no methods")))
+                   template.format(methods=described or m.NO_METHODS)))
         return
     cadence = v.contraception_cadence
     if cadence.value is Cadence.MONTHLY and not _fresh(latest.date, on, last_dispense):

@@ -51,6 +51,35 @@ CONTRACEPTION_METHODS: Mapping[str, MethodClass] = MappingProxyType({
     "vaginal_sponge": MethodClass.SECONDARY,
     "progestin_only_pill": MethodClass.UNACCEPTABLE,
 })
+#: What each method code is called in a sentence (English; the pages translate it).
+METHOD_NAMES: Mapping[str, str] = MappingProxyType({
+    "tubal_sterilization": "Tubal sterilization",
+    "partner_vasectomy": "Partner's vasectomy",
+    "iud_copper": "Copper IUD",
+    "iud_hormonal": "Hormonal IUD",
+    "implant": "Implant",
+    "injection": "Injection",
+    "combined_pill": "Combined (estrogen-containing) pill",
+    "patch": "Patch",
+    "vaginal_ring": "Vaginal ring",
+    "male_condom": "Male latex condom",
+    "diaphragm": "Diaphragm",
+    "cervical_cap": "Cervical cap",
+    "vaginal_sponge": "Vaginal sponge",
+    "progestin_only_pill": "Progestin-only pill",
+})
+ABSTINENCE_NAME = "Abstinence"
+
+
+def method_names(methods: Iterable[str], *, abstinence: bool = False) -> str:
+    """The methods in words, in the order given ("Copper IUD, Male latex condom"); a code the catalogue does
+    not know is shown as it is rather than dropped."""
+    names = [METHOD_NAMES.get(code, code) for code in methods]
+    if abstinence:
+        names.append(ABSTINENCE_NAME)
+    return ", ".join(names)
+
+
 PRIMARY_METHODS = frozenset(c for c, k in CONTRACEPTION_METHODS.items() if k is MethodClass.PRIMARY)
 SECONDARY_METHODS = frozenset(c for c, k in CONTRACEPTION_METHODS.items() if k is MethodClass.SECONDARY)
 
@@ -176,7 +205,13 @@ class Prescription:
     #: UK 31 Oct 2023 measures: a second independent prescriber agreed to start treatment in a
     #: patient under 18. Optional; not part of the public scenario contract.
     second_prescriber_agreed: bool = False
+    #: How people refer to it (the clinic's "RX-95"); messages quote the id when there is none.
+    reference: str = dataclasses.field(default="", compare=False)
     type: ClassVar[str] = "prescription"
+
+    @property
+    def label(self) -> str:
+        return self.reference or repr(self.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,12 @@ PHARMACY_NEVER_CERTIFIED = "The pharmacy is not enrolled in the program."
 PHARMACY_TRAINING_MISSING = "No yearly staff training of the pharmacy for the program is recorded."
 PHARMACY_TRAINING_EXPIRED = ("The pharmacy's staff training for the program, attested on {trained}, covered "
                              "dispensing through {last_day}; a new yearly attestation is needed.")
-UNKNOWN_PRESCRIPTION = "There is no prescription {id!r} for this patient."
-PRESCRIPTION_NOT_YET_WRITTEN = "Prescription {id!r} is dated {written}, after the dispensing date."
-TREATMENT_ENDED = "Prescription {id!r} belongs to a course that ended on {ended}; a new course needs a new prescription."
-ALREADY_DISPENSED = "Prescription {id!r} was already dispensed on {dispensed}; each prescription fills once."
+UNKNOWN_PRESCRIPTION = "There is no prescription {id} for this patient."
+PRESCRIPTION_NOT_YET_WRITTEN = "Prescription {id} is dated {written}, after the dispensing date."
+TREATMENT_ENDED = "Prescription {id} belongs to a course that ended on {ended}; a new course needs a new prescription."
+ALREADY_DISPENSED = "Prescription {id} was already dispensed on {dispensed}; each prescription fills once."
 DAYS_SUPPLY_EXCEEDS_LIMIT = "A dispense may cover at most {limit} days; {days} were asked for."
-DAYS_SUPPLY_EXCEEDS_PRESCRIPTION = "Prescription {id!r} covers {prescribed} days; {days} were asked for."
+DAYS_SUPPLY_EXCEEDS_PRESCRIPTION = "Prescription {id} covers {prescribed} days; {days} were asked for."
 PREGNANCY_TEST_POSITIVE = ("The latest pregnancy test, collected on {collected}, is positive: do not dispense; "
                            "stop treatment and refer the patient.")
 PREGNANCY_TEST_MISSING = "No negative pregnancy test has been recorded since {since}."
@@ -38,6 +38,8 @@ WAITING_PERIOD_SCREENING = ("The confirmation test collected on {collected} is l
 WAITING_PERIOD_MISSED_WINDOW = ("The first prescription window opened by the test of {missed} was missed; the next "
                                 "qualifying test must be collected on or after {not_before} (19-day wait).")
 CONTRACEPTION_NONE = "No contraception has been confirmed."
+#: The {methods} of the sentences below when a confirmation named none.
+NO_METHODS = "no methods"
 CONTRACEPTION_INADEQUATE_US = ("The confirmed contraception ({methods}) is not two methods used together with "
                                "at least one primary method, nor a commitment to abstinence.")
 CONTRACEPTION_INADEQUATE_EU = ("The confirmed contraception ({methods}) is neither a highly effective method that "
@@ -55,9 +57,9 @@ COMPREHENSION_MISSING = "The patient has not passed the comprehension questions.
 COMPREHENSION_FAILED = "The comprehension questions answered on {answered} were not passed."
 COMPREHENSION_STALE = ("The comprehension questions were last passed on {answered}; they must be passed within "
                        "{days} days before each fill and after the previous dispense.")
-PRESCRIPTION_WINDOW_EXPIRED = ("Prescription {id!r}, dated {written}, could be dispensed through {last_day} "
+PRESCRIPTION_WINDOW_EXPIRED = ("Prescription {id}, dated {written}, could be dispensed through {last_day} "
                                "({days}-day window).")
-SECOND_PRESCRIBER_MISSING = ("The patient was under 18 when prescription {id!r} was written; a second "
+SECOND_PRESCRIBER_MISSING = ("The patient was under 18 when prescription {id} was written; a second "
                              "independent prescriber must agree to start treatment.")
 
 SETTING_WORDS = {"lab": "a laboratory", "clinic": "a clinic", "home": "home"}

@@ -64,7 +64,7 @@ def test_a_progestin_only_pill_message_lists_the_methods() -> None:
     events = [*first_fill_events(), Contraception(D(2026, 10, 5), ("progestin_only_pill", "male_condom"))]
     decision = decide("us-ipledge", CAN, History(events), Request(D(2026, 10, 6), "rx-1", 30))
     assert [r.message for r in decision.reasons] == [
-        m.CONTRACEPTION_INADEQUATE_US.format(methods="progestin_only_pill, male_condom")]
+        m.CONTRACEPTION_INADEQUATE_US.format(methods="Progestin-only pill, Male latex condom")]
 
 
 def test_the_eu_window_counts_from_the_prescription_and_cites_the_smpc() -> None:

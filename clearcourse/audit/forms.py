@@ -11,6 +11,15 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+#: Whole families of actions (the search matches the beginning of the action), then each action in words.
+FAMILIES = [
+    ("", _("Everything")),
+    ("ppp.", _("Pregnancy prevention records (all)")),
+    ("pharmacy.", _("Pharmacy requests (all)")),
+    ("portal.", _("Patient portal (all)")),
+]
+
+
 class AuditSearchForm(forms.Form):
     """The administrator's search: a patient by what people know of them (record number, name, or a
     prescription's reference such as RX-95), never the database's internal id."""
@@ -18,7 +27,7 @@ class AuditSearchForm(forms.Form):
     patient = forms.CharField(label=_("Patient (record number, name or prescription reference)"), required=False,
                               max_length=150)
     actor = forms.CharField(label=_("Who (name or username)"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("What"), required=False, choices=())
+    action = forms.ChoiceField(label=_("What"), required=False, choices=FAMILIES)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
 
@@ -26,7 +35,7 @@ class AuditSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["action"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
-        field.choices = [("", _("Everything")), *actions]
+        field.choices = [*FAMILIES, *actions]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -56,8 +56,14 @@ def _kind_names() -> dict[str, str]:
     return {model.__name__: str(capfirst(model._meta.verbose_name)) for model in apps.get_models()}
 
 
-def object_labels(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(object type, object id) -> words: the owning app's name for the record, or its kind in words."""
+#: The object type of a patient's own record: named with the patient labels (one query for both columns).
+PATIENT_OBJECT = "Patient"
+
+
+def object_labels(pairs: Iterable[tuple[str, str]], *,
+                  patients: dict[int, str] | None = None) -> dict[tuple[str, str], str]:
+    """(object type, object id) -> words: the owning app's name for the record, or its kind in words.
+    ``patients`` (from :func:`patient_labels`) names the patient records themselves."""
     by_type: dict[str, set[str]] = {}
     for object_type, object_id in pairs:
         if object_type:
@@ -65,7 +71,10 @@ def object_labels(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str
     kinds = _kind_names()
     labels: dict[tuple[str, str], str] = {}
     for object_type, ids in by_type.items():
-        named = _object_labellers[object_type](ids) if object_type in _object_labellers else {}
+        if object_type == PATIENT_OBJECT and patients is not None:
+            named = {str(pk): label for pk, label in patients.items()}
+        else:
+            named = _object_labellers[object_type](ids) if object_type in _object_labellers else {}
         for object_id in ids:
             labels[(object_type, object_id)] = named.get(object_id) or kinds.get(object_type, object_type)
     return labels

@@ -42,8 +42,9 @@ def search(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             for patient_id in sorted(patient_ids):
                 audit_record(actor=signed_in_user(request), action="audit.search", patient_id=patient_id)
-    patients = lookups.patient_labels(e.patient_id for e in rows)
-    objects = lookups.object_labels((e.object_type, e.object_id) for e in rows)
+    patients = lookups.patient_labels([e.patient_id for e in rows] + [
+        int(e.object_id) for e in rows if e.object_type == lookups.PATIENT_OBJECT and e.object_id.isdigit()])
+    objects = lookups.object_labels(((e.object_type, e.object_id) for e in rows), patients=patients)
     for e in rows:
         e.patient_words = patients.get(e.patient_id, "") if e.patient_id is not None else ""  # type: ignore[attr-defined]
         e.object_words = objects.get((e.object_type, e.object_id), "")  # type: ignore[attr-defined]

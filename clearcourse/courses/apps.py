@@ -15,4 +15,3 @@ class CoursesConfig(AppConfig):
 
         lookups.register_patients(find=selectors.audit_patients_named, label=selectors.audit_patient_labels)
         lookups.register_object_labels("Prescription", selectors.audit_prescription_labels)
-        lookups.register_object_labels("Patient", selectors.audit_patient_object_labels)

@@ -128,7 +128,3 @@ def audit_prescription_labels(ids: Iterable[str]) -> dict[str, str]:
     return {i: str(_("Prescription %(reference)s") % {"reference": prescription_reference(int(i))})
             for i in ids if i.isdigit()}
 
-
-def audit_patient_object_labels(ids: Iterable[str]) -> dict[str, str]:
-    labels = audit_patient_labels(int(i) for i in ids if i.isdigit())
-    return {str(pk): str(_("Patient %(name)s") % {"name": label}) for pk, label in labels.items()}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,17 @@ FAMILIES = [
 ]
 
 
+class ActionField(forms.ChoiceField):
+    """A list of actions in words; a link or bookmark may also name any family by its beginning
+    ("patient.")."""
+
+    def valid_value(self, value: str) -> bool:
+        return super().valid_value(value) or bool(_ACTION.fullmatch(value))
+
+
+_ACTION = re.compile(r"[a-z_]+(\.[a-z_]*)*")
+
+
 class AuditSearchForm(forms.Form):
     """The administrator's search: a patient by what people know of them (record number, name, or a
     prescription's reference such as RX-95), never the database's internal id."""
@@ -27,7 +39,7 @@ class AuditSearchForm(forms.Form):
     patient = forms.CharField(label=_("Patient (record number, name or prescription reference)"), required=False,
                               max_length=150)
     actor = forms.CharField(label=_("Who (name or username)"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("What"), required=False, choices=FAMILIES)
+    action = ActionField(label=_("What"), required=False, choices=FAMILIES)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
 

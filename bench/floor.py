@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import re
 import sys
 import time
@@ -216,10 +217,13 @@ def replay(url: str, captured: list[list[dict[str, Any]]], *, concurrency: int, 
                                            for k in range(concurrency)])
         time.sleep(min(5.0, 0.5 + 0.1 * concurrency))
         t0 = time.perf_counter()
+        busy0 = common.machine_busy_seconds()
         start_event.set()
         results = pending.get(timeout=duration + 120)
         elapsed = time.perf_counter() - t0
+        busy = common.machine_busy_seconds() - busy0
         pg_cpu = sum(r["backend_cpu"] for r in results)
+        client_cpu = sum(r["client_cpu"] for r in results)
     manager.shutdown()
     lat = sorted(x * 1000 for r in results for x in r["latencies"])
     done = len(lat)
@@ -230,7 +234,10 @@ def replay(url: str, captured: list[list[dict[str, Any]]], *, concurrency: int, 
             "p99_ms": round(common.percentile(lat, 99), 2),
             "postgres_cpu_ms_per_request": round(1000 * pg_cpu / max(1, done), 3),
             # The replaying Python processes share the cores with PostgreSQL too.
-            "client_cpu_ms_per_request": round(1000 * sum(r["client_cpu"] for r in results) / max(1, done), 3)}
+            "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, done), 3),
+            # What every other process on the machine used meanwhile (the noise of the figure).
+            "other_cpu_s": round(max(0.0, busy - pg_cpu - client_cpu), 2), "seconds_cpu_available": round(
+                elapsed * (os.cpu_count() or 1), 1)}
 
 
 def measure(url: str, plan: list[dict[str, Any]], *, samples: int, concurrency: int, requests: int,

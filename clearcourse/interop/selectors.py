@@ -107,8 +107,9 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
 
     assessments = list(course.assessments.current().order_by("assessed_on", "id"))
     first_assessment = course.assessments.order_by("assessed_on", "id").values_list("assessed_on", flat=True).first()
+    # Newest first through the (patient_id, at) index: the last MAX_ACCESSES entries, however long the trail.
     accesses = list(AuditEntry.objects.filter(patient_id=patient.pk).select_related("actor")
-                    .order_by("-id")[:MAX_ACCESSES])
+                    .order_by("-at", "-id")[:MAX_ACCESSES])
     accesses.reverse()
 
     def capsules(value: Any) -> tuple[tuple[int, int], ...]:

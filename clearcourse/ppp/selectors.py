@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -497,22 +498,30 @@ def _state(cert: Certification, on: dt.date, notice: int) -> tuple[Certification
 def certification_status(*, program: str, on: dt.date, prescriber_id: int | None = None,
                          pharmacy_id: int | None = None) -> CertificationStatus:
     """The enrolment (and for a pharmacy, the staff training) of one participant as it stands on ``on``."""
-    from clearcourse.rules.programs.registry import ProgramNotFound, resolve
-
     family = program_family(program)
     where = Q(prescriber_id=prescriber_id) if prescriber_id is not None else Q(pharmacy_id=pharmacy_id)
     records = tuple(ProgramCertification.objects.filter(where, program=family)
                     .select_related("recorded_by", "superseded_by").order_by("-activated_on", "-id"))
-    participants = participants_load(program=family, prescriber_id=prescriber_id, pharmacy_id=pharmacy_id, on=on)
-    cert = participants.prescriber if prescriber_id is not None else participants.pharmacy
-    assert cert is not None  # noqa: S101 - loaded for the participant asked about
-    notice = notice_days()
-    state, renew_from = _state(cert, on, notice)
-    training: TrainingStatus | None = None
     training_records: tuple[PharmacyTraining, ...] = ()
     if pharmacy_id is not None:
         training_records = tuple(PharmacyTraining.objects.filter(pharmacy_id=pharmacy_id, program=family)
                                  .select_related("recorded_by", "superseded_by").order_by("-trained_on", "-id"))
+    return _status_from_records(family=family, on=on, pharmacy=pharmacy_id is not None, records=records,
+                                training_records=training_records, notice=notice_days())
+
+
+def _status_from_records(*, family: str, on: dt.date, pharmacy: bool, records: tuple[ProgramCertification, ...],
+                         training_records: tuple[PharmacyTraining, ...], notice: int) -> CertificationStatus:
+    """The status from one participant's records in ``family`` (newest first, each with its
+    ``superseded_by`` loaded): the current periods and trainings judged as :func:`participants_load` does."""
+    from clearcourse.rules.programs.registry import ProgramNotFound, resolve
+
+    periods = [(r.activated_on, r.expires_on) for r in records if r.is_current]
+    trainings = [t.trained_on for t in training_records if t.is_current] if pharmacy else None
+    cert = certification_on(periods, on, trainings)
+    state, renew_from = _state(cert, on, notice)
+    training: TrainingStatus | None = None
+    if pharmacy:
         try:
             days = resolve(family, on).pharmacy_training_days.value
         except ProgramNotFound:
@@ -596,15 +605,38 @@ class ParticipantRow:
 
 def certification_overview(*, on: dt.date) -> list[ParticipantRow]:
     """Every active prescriber and every pharmacy with its certification status on ``on``, those that
-    need something first."""
+    need something first. Four queries however many participants there are: the people, the pharmacies,
+    every enrolment record and every training attestation, grouped here by participant."""
     from clearcourse.accounts.models import Pharmacy, Role
     from clearcourse.accounts.models import User as UserModel
 
-    rows = [ParticipantRow("prescriber", u, certification_status(program=u.clinic.program, on=on, prescriber_id=u.pk))
-            for u in UserModel.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
-            .select_related("clinic").order_by("last_name", "first_name", "pk") if u.clinic is not None]
-    rows += [ParticipantRow("pharmacy", p, certification_status(program=p.program, on=on, pharmacy_id=p.pk))
-             for p in Pharmacy.objects.order_by("name", "pk")]
+    by_prescriber: dict[tuple[int, str], list[ProgramCertification]] = defaultdict(list)
+    by_pharmacy: dict[tuple[int, str], list[ProgramCertification]] = defaultdict(list)
+    for record in (ProgramCertification.objects.select_related("recorded_by", "superseded_by")
+                   .order_by("-activated_on", "-id")):
+        if record.prescriber_id is not None:
+            by_prescriber[(record.prescriber_id, record.program)].append(record)
+        elif record.pharmacy_id is not None:
+            by_pharmacy[(record.pharmacy_id, record.program)].append(record)
+    trainings: dict[tuple[int, str], list[PharmacyTraining]] = defaultdict(list)
+    for attestation in (PharmacyTraining.objects.select_related("recorded_by", "superseded_by")
+                        .order_by("-trained_on", "-id")):
+        trainings[(attestation.pharmacy_id, attestation.program)].append(attestation)
+    notice = notice_days()
+    rows = []
+    for u in (UserModel.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
+              .select_related("clinic").order_by("last_name", "first_name", "pk")):
+        if u.clinic is None:
+            continue
+        family = program_family(u.clinic.program)
+        rows.append(ParticipantRow("prescriber", u, _status_from_records(
+            family=family, on=on, pharmacy=False, records=tuple(by_prescriber.get((u.pk, family), ())),
+            training_records=(), notice=notice)))
+    for p in Pharmacy.objects.order_by("name", "pk"):
+        family = program_family(p.program)
+        rows.append(ParticipantRow("pharmacy", p, _status_from_records(
+            family=family, on=on, pharmacy=True, records=tuple(by_pharmacy.get((p.pk, family), ())),
+            training_records=tuple(trainings.get((p.pk, family), ())), notice=notice)))
     return sorted(rows, key=lambda r: not r.status.needs_action)
 
 

@@ -252,3 +252,59 @@ def test_the_administrator_records_a_training_through_the_page(login: Callable[[
         "pharmacy": pharmacy.pk, "trained_on": today.isoformat(), "attested_by": "D. Lee"})
     assert response.status_code == 302
     assert PharmacyTraining.objects.filter(pharmacy=pharmacy, trained_on=today).exists()
+
+
+# --- the administrator's list at scale ---------------------------------------------------------------
+
+
+def _participants(admin_user: Any, clinic: Any, today: dt.date, n: int, start: int) -> None:
+    from clearcourse.accounts.models import Pharmacy, Role, User
+
+    for i in range(start, start + n):
+        user = User.objects.create_user(username=f"rx{i}", role=Role.PRESCRIBER, clinic=clinic, last_name=f"Rx{i}")
+        pharmacy = Pharmacy.objects.create(name=f"Pharmacy {i}", program="us-ipledge", registration_number=f"N-{i}")
+        if i % 3:
+            first = _record(admin_user, today, prescriber=user, expires_on=today + (i * 5) * DAY)
+            if i % 2:
+                _record(admin_user, today, prescriber=user, activated_on=first.activated_on, supersedes=first,
+                        expires_on=today - DAY, correction_reason="withdrawn")
+        if i % 4:
+            _record(admin_user, today, pharmacy=pharmacy, expires_on=today + (i * 7) * DAY)
+            services.pharmacy_training_attest(actor=admin_user, pharmacy=pharmacy, trained_on=today - (i * 20) * DAY,
+                                              attested_by="Lee", today=today)
+
+
+def test_the_overview_judges_every_participant_as_their_own_status_does(admin_user: Any, clinic: Any,
+                                                                         prescriber: Any, pharmacy: Any,
+                                                                         today: dt.date) -> None:
+    _participants(admin_user, clinic, today, 12, 0)
+    rows = selectors.certification_overview(on=today)
+    assert len(rows) == 13 + 13
+    for row in rows:
+        who = {"prescriber_id": row.participant.pk} if row.kind == "prescriber" else {"pharmacy_id": row.participant.pk}
+        program = row.participant.clinic.program if row.kind == "prescriber" else row.participant.program
+        alone = selectors.certification_status(program=program, on=today, **who)
+        assert (row.status.state, row.status.certification, row.status.training, row.status.renew_from) == (
+            alone.state, alone.certification, alone.training, alone.renew_from), row.participant
+        assert [r.pk for r in row.status.records] == [r.pk for r in alone.records]
+        assert [t.pk for t in row.status.training_records] == [t.pk for t in alone.training_records]
+
+
+def test_the_administrators_list_sends_the_same_queries_for_5_and_25_participants(
+        admin_user: Any, clinic: Any, today: dt.date) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get("/programs/certifications/").status_code == 200
+        return len(seen)
+
+    _participants(admin_user, clinic, today, 5, 100)
+    small = queries()
+    _participants(admin_user, clinic, today, 20, 200)
+    assert queries() == small

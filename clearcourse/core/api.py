@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
@@ -78,6 +79,19 @@ def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
     response = api.create_response(request, body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+REQUEST_TOO_LARGE = "The request body is larger than %(limit)s bytes."
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413 in the API's error shape. Without this, Django
+    answered its HTML 400 page in production, and django-ninja a 500 with a traceback in debug."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = {"error": {"code": "request_too_large", "message": REQUEST_TOO_LARGE % {"limit": limit},
+                      "field": "body"}}
+    return api.create_response(request, body, status=413)
 
 
 @api.exception_handler(AuthenticationError)

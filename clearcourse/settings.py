@@ -257,9 +257,11 @@ if not DEBUG:
 # Every role but patients must sign in with a second factor (TOTP).
 CLEARCOURSE_REQUIRE_2FA = env_bool("CLEARCOURSE_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "ClearCourse"
-# Each pharmacy API token may make this many requests per fixed window (accounts/api_auth.py).
+# Each pharmacy API token may make at most this many requests in any window of this many seconds, in
+# bursts of at most CLEARCOURSE_API_RATE_BURST (0: half the limit) (accounts/api_auth.py, a token bucket).
 CLEARCOURSE_API_RATE_LIMIT = int(os.environ.get("CLEARCOURSE_API_RATE_LIMIT", "120"))
 CLEARCOURSE_API_RATE_WINDOW = int(os.environ.get("CLEARCOURSE_API_RATE_WINDOW", "60"))
+CLEARCOURSE_API_RATE_BURST = int(os.environ.get("CLEARCOURSE_API_RATE_BURST", "0"))
 # The Ed25519 key that signs audit checkpoints (`audit checkpoint`); a file outside the database, never in a
 # backup of it (docs/security.md, "Anchoring the audit trail").
 CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE", "")

@@ -13,9 +13,11 @@
 
 Put both on an endpoint as ``auth=[PharmacyTokenAuth(), SessionRoleAuth(roles={"pharmacist"})]``.
 
-Rate limit: each token may make ``CLEARCOURSE_API_RATE_LIMIT`` requests (default 120) per fixed
-window of ``CLEARCOURSE_API_RATE_WINDOW`` seconds (default 60), counted in the token's own row so
-that every web process shares the count; beyond it the API answers 429 with
+Rate limit: each token may make at most ``CLEARCOURSE_API_RATE_LIMIT`` requests (default 120) in ANY
+``CLEARCOURSE_API_RATE_WINDOW`` seconds (default 60), however they straddle the clock: a token bucket
+(:class:`Bucket`) that lets ``CLEARCOURSE_API_RATE_BURST`` requests (default half the limit) come at
+once and refills at the rest of the limit per window. Its state is one number in the token's own row,
+so every web process shares it; beyond it the API answers 429 with
 ``{"error": {"code": "rate_limited", "retry_after": seconds}}``.
 
 Speed (docs/performance.md): the token's identity (prefix -> secret hash, pharmacy, service user) is
@@ -32,8 +34,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import math
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -60,14 +64,45 @@ class RateLimitedError(DomainError):
 
 
 def rate_limit() -> tuple[int, int]:
-    """(requests allowed, window in seconds)."""
+    """(requests allowed in any window, window in seconds)."""
     return (int(getattr(settings, "CLEARCOURSE_API_RATE_LIMIT", 120)),
             int(getattr(settings, "CLEARCOURSE_API_RATE_WINDOW", 60)))
 
 
-def _window_start(now: dt.datetime, seconds: int) -> dt.datetime:
-    epoch = int(now.timestamp())
-    return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
+@dataclass(frozen=True)
+class Bucket:
+    """The token bucket of one API token, as GCRA (the generic cell rate algorithm: one number per
+    bucket, the "theoretical arrival time" ``tat``). A request at ``now`` is accepted when
+    ``max(tat, now) - now <= tolerance`` and then moves ``tat`` to ``max(tat, now) + interval``.
+
+    ``burst`` requests may come at once; after that one every ``interval`` seconds, where
+    ``interval = window / (limit - burst)``. Any ``n`` accepted requests therefore span at least
+    ``(n - burst) * interval`` seconds, so no span of ``window`` seconds ever holds more than ``limit``
+    requests, wherever it starts (the fixed window let 2 x limit through across its boundary)."""
+
+    limit: int
+    window: float
+    burst: int
+
+    @property
+    def interval(self) -> float:
+        return self.window / max(1, self.limit - self.burst)
+
+    @property
+    def tolerance(self) -> float:
+        return (self.burst - 1) * self.interval
+
+    def retry_after(self, tat: float, now: float) -> int:
+        """Whole seconds until a request would be accepted again."""
+        return max(1, math.ceil(tat - self.tolerance - now))
+
+
+def bucket() -> Bucket:
+    limit, window = rate_limit()
+    limit = max(1, limit)
+    # Half the limit may come at once by default; the rest is spread over the window.
+    burst = int(getattr(settings, "CLEARCOURSE_API_RATE_BURST", 0) or limit // 2)
+    return Bucket(limit=limit, window=float(window), burst=max(1, min(burst, limit - 1)))
 
 
 #: prefix -> (monotonic time fetched, token with its pharmacy and service user). Read-only instances shared
@@ -103,36 +138,45 @@ def token_lookup(plain: str) -> PharmacyApiToken | None:
 
 @functools.cache
 def _count_sql(vendor: str) -> str:
+    """Accepts one request in the token's bucket, or matches no row. ``%(now)s`` appears several times,
+    so the parameters are named."""
     q = connection.ops.quote_name
     t = q(PharmacyApiToken._meta.db_table)
     u = q(User._meta.db_table)
-    return (f"UPDATE {t} SET window_count = CASE WHEN window_start = %s THEN window_count + 1 ELSE 1 END, "  # noqa: S608
-            f"window_start = %s, last_used_at = %s "
-            f"WHERE id = %s AND revoked_at IS NULL "
+    start = "(CASE WHEN rate_tat > %(now)s THEN rate_tat ELSE %(now)s END)"
+    return (f"UPDATE {t} SET rate_tat = {start} + %(interval)s, request_count = request_count + 1, "  # noqa: S608
+            f"last_used_at = %(at)s "
+            f"WHERE id = %(id)s AND revoked_at IS NULL "
             f"AND EXISTS (SELECT 1 FROM {u} su WHERE su.id = {t}.service_user_id AND su.is_active) "
-            f"RETURNING window_count")
+            f"AND {start} - %(now)s <= %(tolerance)s "
+            f"RETURNING rate_tat")
 
 
 def token_count_request(token: PharmacyApiToken, *, now: dt.datetime | None = None) -> bool:
-    """Counts one request in the token's current window with ONE statement (``UPDATE ... RETURNING``,
-    atomic in the database: every SET expression sees the row as it was) and raises RateLimitedError
-    beyond the limit. Returns False, counting nothing, when the token was revoked or its service
-    identity disabled since it was read (so revocation takes effect at once despite the cache)."""
+    """Counts one request in the token's bucket (:class:`Bucket`) with ONE statement on the way in
+    (``UPDATE ... WHERE <bucket has room> RETURNING``, atomic in the database, so every web process
+    shares the bucket) and raises RateLimitedError when the bucket is empty. Returns False, counting
+    nothing, when the token was revoked or its service identity disabled since it was read (so
+    revocation takes effect at once despite the cache)."""
     now = now or clock.now()
-    limit, seconds = rate_limit()
-    start = _window_start(now, seconds)
-    adapt = connection.ops.adapt_datetimefield_value
+    rule = bucket()
+    moment = now.timestamp()
+    params = {"now": moment, "interval": rule.interval, "tolerance": rule.tolerance,
+              "at": connection.ops.adapt_datetimefield_value(now), "id": token.pk}
     with connection.cursor() as cursor:
-        cursor.execute(_count_sql(connection.vendor), [adapt(start), adapt(start), adapt(now), token.pk])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_count_sql(connection.vendor), params)
+        if cursor.fetchone() is not None:
+            return True
+    # No room, or revoked: the rare path reads the row to tell which.
+    state = (PharmacyApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True,
+                                             service_user__is_active=True)
+             .values_list("rate_tat", flat=True).first())
+    if state is None:
         _TOKEN_CACHE.pop(token.prefix, None)
         return False
-    if row[0] > limit:
-        retry = max(1, int((start + dt.timedelta(seconds=seconds) - now).total_seconds()))
-        raise RateLimitedError(_(RATE_LIMITED) % {"seconds": retry}, code="rate_limited",
-                               extra={"retry_after": retry})
-    return True
+    retry = rule.retry_after(state, moment)
+    raise RateLimitedError(_(RATE_LIMITED) % {"seconds": retry}, code="rate_limited",
+                           extra={"retry_after": retry})
 
 
 class PharmacyTokenAuth(HttpBearer):

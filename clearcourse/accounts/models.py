@@ -133,9 +133,10 @@ class PharmacyApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     service_user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_token")
-    # Fixed-window rate limit state, updated by one conditional UPDATE per request (see api_auth).
-    window_start = models.DateTimeField(null=True, blank=True)
-    window_count = models.PositiveIntegerField(default=0)
+    # Rate limit state (a token bucket as GCRA, see api_auth): the "theoretical arrival time" in seconds
+    # since the epoch, and the number of requests accepted; one conditional UPDATE per request.
+    rate_tat = models.FloatField(default=0)
+    request_count = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

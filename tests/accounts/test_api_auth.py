@@ -74,17 +74,50 @@ def test_only_administrators_manage_tokens(pharmacist: Any, prescriber: Any, pha
     assert not PharmacyApiToken.objects.exists()
 
 
-@override_settings(CLEARCOURSE_API_RATE_LIMIT=3, CLEARCOURSE_API_RATE_WINDOW=60)
-def test_a_token_is_limited_per_fixed_window(admin_user: Any, pharmacy: Any) -> None:
+def _accepted(token: Any, at: dt.datetime) -> bool:
+    try:
+        return token_count_request(token, now=at)
+    except RateLimitedError:
+        return False
+
+
+@override_settings(CLEARCOURSE_API_RATE_LIMIT=120, CLEARCOURSE_API_RATE_WINDOW=60)
+def test_requests_straddling_a_minute_boundary_cannot_exceed_the_limit(admin_user: Any, pharmacy: Any) -> None:
+    """Issue 14, finding 9: the fixed window let 240 requests through in 6 s across a minute boundary
+    (120 just before it, 120 just after). Now no span of 60 s holds more than 120, wherever it starts."""
+    token, _ = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
+    boundary = dt.datetime(2026, 11, 26, 10, 1, 0, tzinfo=dt.UTC)
+    accepted: list[dt.datetime] = []
+    # A client hammering the API: 40 tries a second from 3 s before the boundary to 3 s after it,
+    # then on for two more minutes.
+    at = boundary - dt.timedelta(seconds=3)
+    while at < boundary + dt.timedelta(minutes=2):
+        if _accepted(token, at):
+            accepted.append(at)
+        at += dt.timedelta(milliseconds=25)
+    around = [a for a in accepted if boundary - dt.timedelta(seconds=3) <= a < boundary + dt.timedelta(seconds=3)]
+    assert len(around) <= 120
+    for i, first in enumerate(accepted):
+        in_window = [a for a in accepted[i:] if a - first < dt.timedelta(seconds=60)]
+        assert len(in_window) <= 120, f"{len(in_window)} requests in the 60 s from {first:%H:%M:%S.%f}"
+    # Not a lock-out either: the burst (half the limit) at once, then the other half per minute.
+    assert len(accepted) >= 60 + 2 * 60
+
+
+@override_settings(CLEARCOURSE_API_RATE_LIMIT=4, CLEARCOURSE_API_RATE_WINDOW=60, CLEARCOURSE_API_RATE_BURST=2)
+def test_a_burst_then_one_request_per_interval_with_the_wait_in_the_answer(admin_user: Any, pharmacy: Any) -> None:
     token, _ = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
     start = dt.datetime(2026, 11, 26, 10, 0, 0, tzinfo=dt.UTC)
-    for second in range(3):
-        token_count_request(token, now=start + dt.timedelta(seconds=second))
+    assert token_count_request(token, now=start) and token_count_request(token, now=start)
     with pytest.raises(RateLimitedError) as exc:
         token_count_request(token, now=start + dt.timedelta(seconds=10))
-    assert exc.value.status == 429 and exc.value.extra["retry_after"] == 50
-    # The next window starts afresh.
-    token_count_request(token, now=start + dt.timedelta(seconds=61))
+    # Two more per 60 s: one every 30 s.
+    assert exc.value.status == 429 and exc.value.extra["retry_after"] == 20
+    assert token_count_request(token, now=start + dt.timedelta(seconds=30))
+    assert not _accepted(token, start + dt.timedelta(seconds=31))
+    assert token_count_request(token, now=start + dt.timedelta(seconds=60))
+    # A refused request takes nothing from the bucket.
+    assert PharmacyApiToken.objects.get(pk=token.pk).request_count == 4
 
 
 def test_another_tokens_use_does_not_count_against_this_one(admin_user: Any, pharmacy: Any,
@@ -147,8 +180,7 @@ def test_through_the_api_a_revoked_token_gets_401_and_a_busy_one_429(client: Any
     url = reverse("api:pharmacy_prescription_lookup")
     token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
-    # Frozen mid-window, so the three requests cannot straddle a window boundary.
-    with override_settings(CLEARCOURSE_API_RATE_LIMIT=2), \
+    with override_settings(CLEARCOURSE_API_RATE_LIMIT=4), \
             time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, 30, tzinfo=dt.UTC), tick=False):
         assert client.get(url, **headers).status_code != 401
         assert client.get(url, **headers).status_code != 401
@@ -177,4 +209,4 @@ def test_each_request_is_counted_in_the_tokens_row(admin_user: Any, pharmacy: An
     token, plain = api_token_create(actor=admin_user, pharmacy=pharmacy, name="POS")
     for _ in range(3):
         assert PharmacyTokenAuth()(bearer(plain)) == pharmacy
-    assert PharmacyApiToken.objects.get(pk=token.pk).window_count == 3
+    assert PharmacyApiToken.objects.get(pk=token.pk).request_count == 3

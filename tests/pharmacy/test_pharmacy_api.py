@@ -319,7 +319,7 @@ def test_a_token_request_commits_once_and_a_refused_one_is_still_counted(
     response = _post(client, "/authorizations", _body(ready_prescription, birth_date="1999-01-01"),
                      HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == 404
-    assert PharmacyApiToken.objects.get(pk=token.pk).window_count == 2
+    assert PharmacyApiToken.objects.get(pk=token.pk).request_count == 2
     assert Authorization.objects.count() == 1
 
 

@@ -11,17 +11,44 @@ from typing import Any, TypeVar
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
 from clearcourse.core.errors import DomainError, PermissionDeniedError
+from clearcourse.core.plausibility import CODE_UNUSUAL, CONFIRM_FIELD, CONFIRM_LABEL
 
 T = TypeVar("T")
 
 
+def confirm_unusual_field() -> django_forms.BooleanField:
+    """The "I have checked the unusual value" box of a form that stores clinical numbers: hidden until a
+    service finds a value outside its usual range (``core.plausibility``), then shown under the warning."""
+    return django_forms.BooleanField(label=CONFIRM_LABEL, required=False, widget=django_forms.HiddenInput)
+
+
+def show_confirm_unusual(form: django_forms.Form) -> None:
+    field = form.fields[CONFIRM_FIELD]
+    field.widget = django_forms.CheckboxInput()
+    field.widget.attrs["data-confirm-unusual"] = "1"
+
+
+def _clear_confirmation(form: django_forms.Form) -> None:
+    # A confirmation is given for the values it was shown with: after any other refusal it is asked again.
+    if form.is_bound and CONFIRM_FIELD in form.data:
+        data: Any = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
+        data[CONFIRM_FIELD] = ""
+        form.data = data
+
+
 def show_domain_error(form: django_forms.Form, exc: DomainError) -> None:
-    """Attach a service's refusal to the field it names, or to the whole form if the form lacks that field."""
+    """Attach a service's refusal to the field it names, or to the whole form if the form lacks that field.
+    An unusual value (``needs_confirmation``) also shows the form's confirm box."""
     field = exc.field if exc.field and exc.field in form.fields else None
+    if CONFIRM_FIELD in form.fields:
+        if exc.code == CODE_UNUSUAL:
+            show_confirm_unusual(form)
+        else:
+            _clear_confirmation(form)
     form.add_error(field, exc.message)
 
 

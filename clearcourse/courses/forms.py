@@ -11,8 +11,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.core.forms_flow import confirm_unusual_field
 from clearcourse.courses.models import CourseStatus, Patient, Product, Sex
 from clearcourse.rules import dosing, eligibility, severity
+from clearcourse.rules.plausibility import REASON_MAX_LENGTH
 
 GAGS_INCOMPLETE = _("Grade every GAGS region (0 for no lesions), or leave them all empty.")
 
@@ -106,6 +108,7 @@ class PatientForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     preferred_language = forms.ChoiceField(label=_("Preferred language"),
                                            choices=[("en", "English"), ("de", "Deutsch")])
+    confirm_unusual = confirm_unusual_field()
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -196,17 +199,21 @@ class DosePlanForm(forms.Form):
                                    widget=forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
                                    help_text=_("Usually 0.5-1.0 mg/kg/day; outside 0.1-2.0 a reason is required."))
     target_mg_per_kg = forms.ChoiceField(label=_("Cumulative target"), choices=TARGET_CHOICES)
-    out_of_range_reason = forms.CharField(label=_("Reason for a dose outside 0.1-2.0 mg/kg"), required=False,
-                                          max_length=500)
+    out_of_range_reason = forms.CharField(
+        label=_("Reason for a dose outside 0.1-2.0 mg/kg"), required=False, max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "long-text", "maxlength": REASON_MAX_LENGTH}),
+        help_text=_("In words, at most 500 characters."))
     corrects_current = forms.BooleanField(
         label=_("This corrects an error in the current plan (it is not a dose change)"), required=False)
     correction_reason = forms.CharField(label=_("Reason for the correction"), required=False, max_length=500)
+    confirm_unusual = confirm_unusual_field()
 
 
 class WeightForm(forms.Form):
     measured_on = forms.DateField(label=_("Measured on"), widget=DateInput())
     weight_kg = forms.DecimalField(label=_("Weight (kg)"), max_digits=6, decimal_places=1,
                                    widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}))
+    confirm_unusual = confirm_unusual_field()
 
 
 class MissedDoseForm(forms.Form):

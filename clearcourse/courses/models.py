@@ -173,6 +173,8 @@ class Prescription(ClinicalRecord):
     # The iPLEDGE confirmation of the prescriber's monthly step, where the US program applies.
     ipledge_confirmation = models.CharField(_("iPLEDGE confirmation number"), max_length=40, blank=True)
     voided = models.BooleanField(default=False)
+    # Why the daily dose is above the dose plan's (rules.plausibility.within_dose_plan); empty when it is not.
+    dose_reason = models.CharField(_("reason for a dose above the dose plan"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["issued_on", "id"]

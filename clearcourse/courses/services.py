@@ -14,6 +14,7 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core import numbers
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.plausibility import Value, confirmed_json, reason_error, require_plausible
 from clearcourse.courses.models import (
     Assessment,
     Course,
@@ -25,7 +26,7 @@ from clearcourse.courses.models import (
     WeightMeasurement,
 )
 from clearcourse.courses.signals import course_record_changed_after_commit
-from clearcourse.rules import dosing, eligibility, severity
+from clearcourse.rules import dosing, eligibility, plausibility, severity
 from clearcourse.rules import sources as source_register
 from clearcourse.rules.sources import Source
 
@@ -75,7 +76,10 @@ def patient_create(
     email: str = "",
     phone: str = "",
     preferred_language: str = "en",
+    confirm_unusual: bool = False,
 ) -> Patient:
+    """A new patient. The date of birth must give a plausible age today (the course starts from today at
+    the earliest): a newborn or a birth in 1900 is refused, a child under 12 needs a confirmation."""
     require_clinic_staff(actor)
     if prescriber.role != Role.PRESCRIBER or prescriber.clinic_id != actor.clinic_id:
         raise DomainError(_("Choose a prescriber of your clinic."), field="prescriber", code="bad_prescriber")
@@ -83,6 +87,7 @@ def patient_create(
         raise DomainError(_("You do not act for this prescriber."), field="prescriber", code="bad_prescriber")
     if birth_date > today:
         raise DomainError(_(BIRTH_DATE_IN_FUTURE), field="birth_date", code="in_future")
+    confirmed = check_age(birth_date, today, field="birth_date", confirmed=confirm_unusual)
     if Patient.objects.filter(clinic_id=actor.clinic_id or 0, record_number=record_number).exists():
         raise DomainError(_(RECORD_NUMBER_TAKEN), field="record_number", code="duplicate")
     try:
@@ -94,8 +99,16 @@ def patient_create(
             )
     except IntegrityError:
         raise DomainError(_(RECORD_NUMBER_TAKEN), field="record_number", code="duplicate") from None
-    audit_record(actor=actor, action="patient.create", patient_id=patient.pk, obj=patient)
+    audit_record(actor=actor, action="patient.create", patient_id=patient.pk, obj=patient,
+                 detail={"confirmed_unusual": confirmed_json(confirmed)} if confirmed else None)
     return patient
+
+
+def check_age(birth_date: dt.date, on: dt.date, *, field: str, confirmed: bool) -> list[plausibility.Check]:
+    """The age on ``on`` (the course's start, or today for a course still to start) against the table."""
+    age = plausibility.age_in_years(birth_date, on)
+    return require_plausible([Value(plausibility.Quantity.AGE_AT_START, age, plausibility.YEARS, field)],
+                             confirmed=confirmed)
 
 
 @transaction.atomic
@@ -121,10 +134,11 @@ def course_create(
 
 @transaction.atomic
 def weight_record(*, actor: User, patient: Patient, measured_on: dt.date, weight_kg: float | Decimal, today: dt.date,
-                  supersedes: WeightMeasurement | None = None, correction_reason: str = "") -> WeightMeasurement:
+                  supersedes: WeightMeasurement | None = None, correction_reason: str = "",
+                  confirm_unusual: bool = False) -> WeightMeasurement:
+    """A weight: refused outside the plausibility table's hard range, confirmed outside its usual one."""
     require_clinic_staff(actor)
-    if not 0 < weight_kg <= 350:
-        raise DomainError(_(WEIGHT_OUT_OF_RANGE), field="weight_kg", code="out_of_range")
+    confirmed = check_weight(weight_kg, confirmed=confirm_unusual)
     check_event_date(measured_on, patient=patient, today=today, field="measured_on")
     if supersedes is not None and not correction_reason.strip():
         raise DomainError(_("Give a reason for the correction."), field="correction_reason", code="required")
@@ -133,7 +147,8 @@ def weight_record(*, actor: User, patient: Patient, measured_on: dt.date, weight
         supersedes=supersedes, correction_reason=correction_reason,
     )
     audit_record(actor=actor, action="weight.record", patient_id=patient.pk, obj=record,
-                 detail={"weight_kg": str(weight_kg), "measured_on": measured_on.isoformat()})
+                 detail={"weight_kg": str(weight_kg), "measured_on": measured_on.isoformat(),
+                         **({"confirmed_unusual": confirmed_json(confirmed)} if confirmed else {})})
     return record
 
 
@@ -151,6 +166,9 @@ CORRECTION_WRONG_RECORD = "Only a current record of this course can be corrected
 DOSE_NOT_POSITIVE = "Enter a daily dose above 0 mg/kg."
 DOSE_OUT_OF_RANGE = ("A daily dose outside 0.1-2.0 mg/kg needs a stated reason; enter the reason or change "
                      "the dose.")
+DOSE_NOT_REACHABLE = ("%(per_kg)s mg/kg/day at %(weight)s kg is %(wanted)s mg a day, but whole capsules of this "
+                      "product make %(low)s to %(high)s mg a day (at most 3 capsules): nothing was saved. Change "
+                      "the daily dose per kg.")
 TARGET_OUT_OF_RANGE = "Enter a cumulative target above 0 and at most 400 mg/kg."
 PLAN_START_TOO_LATE = "A dose plan can start at most one year from today."
 MISSED_DAYS_OUT_OF_RANGE = "Enter from 1 to 90 missed days."
@@ -331,9 +349,11 @@ def _decimal(value: Decimal | float | int | str, field: str, message: str) -> De
         raise DomainError(_(text), field=field, code="invalid") from None
 
 
-def check_weight(weight_kg: Decimal, *, field: str = "weight_kg") -> None:
-    if not Decimal(0) < weight_kg <= dosing.MAX_WEIGHT_KG:
-        raise DomainError(_(WEIGHT_OUT_OF_RANGE), field=field, code="out_of_range")
+def check_weight(weight_kg: Decimal | float | int | str, *, field: str = "weight_kg",
+                 confirmed: bool = False) -> list[plausibility.Check]:
+    """A weight against the plausibility table: refused outside 2-350 kg, confirmed outside the usual range."""
+    return require_plausible([Value(plausibility.Quantity.WEIGHT, weight_kg, plausibility.KG, field)],
+                             confirmed=confirmed)
 
 
 @transaction.atomic
@@ -349,21 +369,38 @@ def dose_plan_record(
     out_of_range_reason: str = "",
     supersedes: DosePlan | None = None,
     correction_reason: str = "",
+    confirm_unusual: bool = False,
 ) -> DosePlan:
     """Set a dose plan: the nearest whole-capsule daily dose of the course's product (rules.dosing).
 
-    A daily dose outside 0.1-2.0 mg/kg is refused unless ``out_of_range_reason`` states why.
+    The weight and the daily dose per kg are checked against the plausibility table (refused outside the
+    hard range; outside the usual range only with ``confirm_unusual``). A daily dose outside 0.1-2.0 mg/kg
+    is refused unless ``out_of_range_reason`` states why in words. A dose whole capsules cannot come near
+    (more than half the smallest capsule outside what 1-3 capsules make) is refused, never rounded silently.
     """
     require_clinic_staff(actor, prescriber_only=True)
     _require_course_in_scope(actor, course)
     weight = _decimal(weight_kg, "weight_kg", WEIGHT_OUT_OF_RANGE)
-    check_weight(weight)
     per_kg = _decimal(mg_per_kg, "mg_per_kg", DOSE_NOT_POSITIVE)
     if per_kg <= 0:
         raise DomainError(_(DOSE_NOT_POSITIVE), field="mg_per_kg", code="out_of_range")
-    dose_range = dosing.check_daily_mg_per_kg(per_kg, out_of_range_reason)
-    if not dose_range.accepted:
-        raise DomainError(_(DOSE_OUT_OF_RANGE), field="out_of_range_reason", code="reason_required")
+    reason = (out_of_range_reason or "").strip()
+    if len(reason) > plausibility.REASON_MAX_LENGTH:
+        raise DomainError(_(plausibility.REASON_TOO_LONG), field="out_of_range_reason", code="too_long")
+    values = [Value(plausibility.Quantity.WEIGHT, weight, plausibility.KG, "weight_kg"),
+              Value(plausibility.Quantity.DAILY_DOSE_PER_KG, per_kg, plausibility.MG_PER_KG_PER_DAY, "mg_per_kg")]
+    # Impossible values first, then the reason the range asks for, then what needs a confirmation.
+    confirmed = require_plausible(values, confirmed=True)
+    dose_range = dosing.check_daily_mg_per_kg(per_kg, reason)
+    if not dose_range.within:
+        # Outside 0.1-2.0 mg/kg/day the reason must say why, in words a reader can check later.
+        if not reason:
+            raise DomainError(_(DOSE_OUT_OF_RANGE), field="out_of_range_reason", code="reason_required")
+        problem = reason_error(reason, field="out_of_range_reason")
+        if problem is not None:
+            raise problem
+    if confirmed and not confirm_unusual:
+        require_plausible(values)
     target = _decimal(target_mg_per_kg if target_mg_per_kg is not None else course.target_mg_per_kg,
                       "target_mg_per_kg", TARGET_OUT_OF_RANGE)
     if not Decimal(0) < target <= MAX_TARGET_MG_PER_KG:
@@ -377,6 +414,13 @@ def dose_plan_record(
     if product is None:
         raise DomainError(_(NO_PRODUCT_STRENGTHS), field=None, code="unknown_product")
     choice = dosing.nearest_daily_dose(weight, per_kg, product.strengths_mg)
+    made = dosing.achievable_doses(product.strengths_mg)
+    if abs(choice.daily_dose_mg - choice.wanted_mg) > min(product.strengths_mg) / 2:
+        raise DomainError(_(DOSE_NOT_REACHABLE) % {
+            "per_kg": dosing.format_mg(per_kg), "weight": dosing.format_mg(weight),
+            "wanted": dosing.format_mg(dosing.round_one_decimal(choice.wanted_mg)),
+            "low": dosing.format_mg(min(made)), "high": dosing.format_mg(max(made))},
+            field="mg_per_kg", code="not_reachable")
     record = DosePlan.objects.create(
         course=course, starts_on=starts_on, weight_kg=weight, mg_per_kg=per_kg,
         daily_dose_mg=int(choice.daily_dose_mg),
@@ -393,7 +437,8 @@ def dose_plan_record(
                  detail={"course_id": course.pk, "weight_kg": str(weight), "mg_per_kg": str(per_kg),
                          "daily_dose_mg": record.daily_dose_mg, "target_mg_per_kg": str(target),
                          "out_of_range_reason": record.out_of_range_reason,
-                         "supersedes": supersedes.pk if supersedes else None})
+                         "supersedes": supersedes.pk if supersedes else None,
+                         **({"confirmed_unusual": confirmed_json(confirmed)} if confirmed else {})})
     return record
 
 

@@ -103,6 +103,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             given_name=data["given_name"].strip(), family_name=data["family_name"].strip(),
             birth_date=data["birth_date"], sex=data["sex"], email=data["email"], phone=data["phone"],
             preferred_language=data["preferred_language"], today=_today(),
+            confirm_unusual=data.get("confirm_unusual", False),
         )
 
     done = run_form(request, form, create,
@@ -133,7 +134,8 @@ def weight_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = WeightForm(request.POST or None, initial={"measured_on": _today()})
     done = run_form(request, form,
                     lambda data: services.weight_record(actor=actor, patient=patient, measured_on=data["measured_on"],
-                                                        weight_kg=data["weight_kg"], today=_today()),
+                                                        weight_kg=data["weight_kg"], today=_today(),
+                                                        confirm_unusual=data.get("confirm_unusual", False)),
                     success_message=_("Weight recorded."), redirect_to=back)
     return done or render(request, "courses/weight_form.html",
                           {"form": form, "patient": patient, "back": back, "course_id": course_id or ""},
@@ -377,6 +379,7 @@ def dose_plan(request: HttpRequest, course_id: int) -> HttpResponse:
                 out_of_range_reason=data["out_of_range_reason"], today=today,
                 supersedes=current if data["corrects_current"] else None,
                 correction_reason=data["correction_reason"] if data["corrects_current"] else "",
+                confirm_unusual=data.get("confirm_unusual", False),
             )
         except DomainError as exc:
             # The reason field is hidden unless correcting, so its refusal belongs to the whole form then.

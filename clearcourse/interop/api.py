@@ -77,17 +77,19 @@ def course_fhir(request: HttpRequest, course_id: int) -> dict[str, Any]:
                                         422: ImportRefusedSchema}, url_name="interop_lab_import",
              summary="Import lab results (CSV or FHIR JSON)")
 def lab_import(request: HttpRequest, file: File[UploadedFile], partial: Form[bool] = False,
-               format: Form[str] = "auto") -> Any:
+               format: Form[str] = "auto", confirm_unusual: Form[bool] = False) -> Any:
     """Every row goes through the same checks as a form entry. Without ``partial`` nothing is written
     unless every row is good; with it the good rows are written. 200 with the report when something
     (or nothing, for an empty file) was written; 422 with the report under ``error.report`` when the
-    file or a row was refused and nothing was written."""
+    file or a row was refused and nothing was written. A value outside its test's usual range (the
+    plausibility table) is a row problem unless ``confirm_unusual`` is true; a value that cannot be right
+    (triglycerides of 0 mg/dL) is always one."""
     data = file.read(MAX_BYTES + 1)
     fmt = services.detect_format(file.name or "", data) if format == "auto" else format
     if fmt not in services.FORMATS:
         raise DomainError(services.FORMAT_UNKNOWN, field="format", code="invalid")
     report = services.lab_import(actor=api_actor(request), data=data, fmt=fmt, today=clock.today(),
-                                 partial=partial, filename=file.name or "")
+                                 partial=partial, filename=file.name or "", confirm_unusual=confirm_unusual)
     if not report.ok and not report.written:
         return Status(422, {"error": {"code": "import_refused", "message": report.file_error or IMPORT_REFUSED,
                                 "field": "file", "report": report.as_json()}})

@@ -14,3 +14,7 @@ class LabImportForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial="auto")
     partial = forms.BooleanField(label=_("Import the good rows even if some rows are bad"), required=False,
                                  help_text=_("Without this, nothing is imported unless every row is good."))
+    confirm_unusual = forms.BooleanField(
+        label=_("I have checked the unusual values in this file"), required=False,
+        help_text=_("Values outside the usual range are refused as row errors unless you tick this after checking "
+                    "them; values that cannot be right are always refused."))

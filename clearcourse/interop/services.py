@@ -107,7 +107,8 @@ def _row_key(row: LabRow) -> tuple[Any, ...]:
             row.setting)
 
 
-def _record(*, actor: User, row: LabRow, today: dt.date, patients: dict[tuple[str, dt.date], Patient | None]) -> None:
+def _record(*, actor: User, row: LabRow, today: dt.date, patients: dict[tuple[str, dt.date], Patient | None],
+            confirm_unusual: bool = False) -> None:
     """Write one row or raise DomainError naming the field at fault."""
     key = (row.record_number, row.birth_date)
     if key not in patients:
@@ -126,11 +127,12 @@ def _record(*, actor: User, row: LabRow, today: dt.date, patients: dict[tuple[st
                               result=row.result or "", today=today)
     else:
         lab_result_record(actor=actor, course=course, loinc=row.loinc, value=row.value or "", unit=row.unit,
-                          collected_on=row.collected_on, today=today, uln=row.uln, source=EntrySource.IMPORT)
+                          collected_on=row.collected_on, today=today, uln=row.uln, source=EntrySource.IMPORT,
+                          confirm_unusual=confirm_unusual)
 
 
 def lab_import(*, actor: User, data: bytes, fmt: str, today: dt.date, partial: bool = False,
-               filename: str = "") -> ImportReport:
+               filename: str = "", confirm_unusual: bool = False) -> ImportReport:
     """Import a file of lab results; see the module docstring for what is written when."""
     if actor.role not in (Role.PRESCRIBER, Role.DELEGATE):
         raise PermissionDeniedError(_(STAFF_ONLY), code="not_clinic_staff")
@@ -152,7 +154,7 @@ def lab_import(*, actor: User, data: bytes, fmt: str, today: dt.date, partial: b
             try:
                 # Each row in its own savepoint, so a refused row leaves no trace and the others stay.
                 with transaction.atomic():
-                    _record(actor=actor, row=row, today=today, patients=patients)
+                    _record(actor=actor, row=row, today=today, patients=patients, confirm_unusual=confirm_unusual)
             except DomainError as exc:
                 report.problems.append(RowProblem(row.where, row.line, exc.field or "", exc.message))
                 continue
@@ -166,5 +168,5 @@ def lab_import(*, actor: User, data: bytes, fmt: str, today: dt.date, partial: b
         report.written = report.imported > 0
         audit_record(actor=actor, action="interop.lab_import", detail={
             "file": filename[:100], "format": fmt, "rows": report.rows, "imported": report.imported,
-            "problems": len(report.problems), "partial": partial})
+            "problems": len(report.problems), "partial": partial, "confirm_unusual": confirm_unusual})
     return report

@@ -39,7 +39,8 @@ def lab_import(request: HttpRequest) -> HttpResponse:
                 fmt = services.detect_format(upload.name or "", data)
             try:
                 report = services.lab_import(actor=user, data=data, fmt=fmt, today=clock.today(),
-                                             partial=form.cleaned_data["partial"], filename=upload.name or "")
+                                             partial=form.cleaned_data["partial"], filename=upload.name or "",
+                                             confirm_unusual=form.cleaned_data["confirm_unusual"])
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             if report is not None and not report.written and not report.ok:

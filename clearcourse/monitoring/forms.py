@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.core.citations import cite_text
+from clearcourse.core.forms_flow import confirm_unusual_field
 from clearcourse.monitoring import services
 from clearcourse.monitoring.models import CompletedBy, SexualFunctionOutcome
 from clearcourse.rules import labs, mood, side_effects
@@ -39,6 +40,7 @@ class LabResultForm(forms.Form):
     uln = forms.DecimalField(label=_("Lab's upper limit of normal (U/L)"), required=False, max_digits=15,
                              decimal_places=3, help_text=_("Needed for ALT and AST; leave empty for lipids."))
     collected_on = forms.DateField(label=_("Collected on"), widget=DATE_INPUT)
+    confirm_unusual = confirm_unusual_field()
 
 
 def answer_choices() -> list[tuple[int, str]]:

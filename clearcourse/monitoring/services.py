@@ -26,6 +26,7 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core import numbers
 from clearcourse.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.plausibility import Value, confirmed_json, require_plausible
 from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import courses_visible_to
 from clearcourse.courses.services import check_event_date, require_clinic_staff
@@ -46,7 +47,7 @@ from clearcourse.monitoring.models import (
     SideEffectReport,
     render_message,
 )
-from clearcourse.rules import labs, mood, side_effects
+from clearcourse.rules import labs, mood, plausibility, side_effects
 from clearcourse.rules import monitoring as rules_monitoring
 from clearcourse.rules import sources as source_register
 from clearcourse.rules.sources import Source
@@ -188,8 +189,12 @@ def lab_result_record(
     source: str = EntrySource.MANUAL,
     supersedes: LabResult | None = None,
     correction_reason: str = "",
+    confirm_unusual: bool = False,
 ) -> LabResult:
     """Record a numeric lab result and raise the clinic's threshold alert it meets (the most specific).
+
+    The value is checked against the plausibility table for its test and unit: refused outside the hard
+    range (triglycerides of 0 or 999,999 mg/dL), saved outside the usual range only with ``confirm_unusual``.
 
     The unit must fit the test (mg/dL or mmol/L for lipids, U/L for ALT/AST), the value must not be
     negative, and ALT/AST need the lab's upper limit of normal: the core checks all three.
@@ -214,6 +219,8 @@ def lab_result_record(
                                  date=collected_on)
     except labs.LabInputError as exc:
         raise _lab_error(exc, analyte=analyte, unit=unit) from None
+    confirmed = require_plausible([Value(plausibility.LAB_QUANTITIES[analyte], number, result.unit.value, "value")],
+                                  confirmed=confirm_unusual)
     check_event_date(collected_on, patient=course.patient, today=today, field="collected_on")
     if source not in EntrySource.values:
         source = EntrySource.MANUAL
@@ -243,7 +250,8 @@ def lab_result_record(
     audit_record(actor=actor, action="lab.record", patient_id=course.patient_id, obj=record,
                  detail={"loinc": record.loinc, "value": str(record.value), "unit": record.unit,
                          "collected_on": collected_on.isoformat(),
-                         "alert": alert.code if alert else None})
+                         "alert": alert.code if alert else None,
+                         **({"confirmed_unusual": confirmed_json(confirmed)} if confirmed else {})})
     return record
 
 

@@ -23,7 +23,7 @@ from clearcourse.accounts.decorators import role_required, signed_in_user
 from clearcourse.accounts.models import Role
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from clearcourse.core.forms_flow import form_status, run_form
+from clearcourse.core.forms_flow import form_status, run_form, show_domain_error
 from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import course_get_for_user
 from clearcourse.monitoring import charts, forms, ical, selectors, services
@@ -59,8 +59,7 @@ def _render_error(request: HttpRequest, template: str, context: dict[str, Any], 
         raise PermissionDenied(exc.message)
     if isinstance(exc, NotFoundError):
         raise Http404
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+    show_domain_error(form, exc)
     return render(request, template, {**context, "form": form}, status=400)
 
 
@@ -121,6 +120,7 @@ def lab_record(request: HttpRequest, course_id: int) -> HttpResponse:
             record = services.lab_result_record(
                 actor=signed_in_user(request), course=course, loinc=data["loinc"], value=data["value"],
                 unit=data["unit"], uln=data["uln"], collected_on=data["collected_on"], today=_today(),
+                confirm_unusual=data.get("confirm_unusual", False),
             )
         except DomainError as exc:
             return _render_error(request, "monitoring/lab_form.html", context, form, exc)

@@ -155,7 +155,8 @@ class DispenseIn(StrictSchema):
 
 
 class ReverseIn(StrictSchema):
-    reason: StrictStr = Field("", max_length=500)
+    reason: StrictStr = Field("", max_length=500, description="why the authorization is given back (required, at "
+                              "least 5 characters), for example \"Not picked up\"")
 
 
 class LookupQuery(StrictSchema):
@@ -249,8 +250,8 @@ def authorization_detail(request: HttpRequest, authorization_id: int) -> Authori
              url_name="pharmacy_reverse", summary="Reverse an unused authorization")
 @decorate_view(one_transaction)
 def authorization_reverse(request: HttpRequest, authorization_id: int, payload: ReverseIn) -> AuthorizationOut:
-    """The patient did not pick the prescription up. Repeating the call changes nothing; a refused or
-    dispensed authorization answers 409."""
+    """The patient did not pick the prescription up. A reason is required (422 without one). Repeating the call
+    changes nothing; a refused or dispensed authorization answers 409."""
     actor = _actor(request)
     today = clock.today()
     services.authorization_reverse(actor=actor, authorization_id=authorization_id, today=today, reason=payload.reason)

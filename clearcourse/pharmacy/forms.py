@@ -7,7 +7,11 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clearcourse.pharmacy.services import MAX_DAYS_SUPPLY
+from clearcourse.pharmacy.services import (
+    MAX_DAYS_SUPPLY,
+    REVERSAL_REASON_MIN_LENGTH,
+    REVERSAL_REASON_REQUIRED,
+)
 
 
 class LookupForm(forms.Form):
@@ -40,5 +44,12 @@ class DispenseForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False,
-                             initial=_("Not picked up"))
+    """A reversal needs a reason and an explicit confirmation (the checkbox): it cannot be undone."""
+
+    reason = forms.CharField(
+        label=_("Reason for the reversal"), min_length=REVERSAL_REASON_MIN_LENGTH, max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Not picked up"), "class": "long-text"}),
+        error_messages={"required": _(REVERSAL_REASON_REQUIRED), "min_length": _(REVERSAL_REASON_REQUIRED)})
+    confirm = forms.BooleanField(
+        label=_("I confirm: reverse this authorization. It cannot be used for a dispense afterwards."),
+        error_messages={"required": _("Tick the box to confirm the reversal.")})

@@ -55,6 +55,8 @@ PRESCRIPTION_SUPERSEDED = "Prescription {reference} was replaced by a corrected 
 #: they are answered with 422 on ``days_supply`` and nothing is stored.
 SUPPLY_CODES = frozenset({"days_supply_exceeds_limit", "days_supply_exceeds_prescription"})
 
+REVERSAL_REASON_MIN_LENGTH = 5
+REVERSAL_REASON_REQUIRED = "Give the reason for the reversal (at least 5 characters), for example \"Not picked up\"."
 MAX_DAYS_SUPPLY = 90  # the prescription model's own bound; the program's limit is the core's business
 _RMA = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
@@ -287,14 +289,17 @@ class ReversalResult:
 def authorization_reverse(*, actor: User, authorization_id: int, today: dt.date, reason: str = "") -> ReversalResult:
     """Give back an unused authorization (the patient did not pick the prescription up). Reversing an
     already reversed authorization returns the first reversal and writes nothing; a refused or
-    dispensed one cannot be reversed. An expired one can, so the record shows it was not picked up."""
+    dispensed one cannot be reversed. An expired one can, so the record shows it was not picked up. The
+    reason is required (at least 5 characters, at most 500): the record says why the fill was given back."""
     pharmacy_id = selectors.require_pharmacist(actor)
-    reason = (reason or "").strip()
-    if len(reason) > 500:
-        raise UnprocessableError(_("Keep the reason under 500 characters."), code="invalid", field="reason")
     authorization = Authorization.objects.filter(pk=authorization_id, pharmacy_id=pharmacy_id).first()
     if authorization is None:
         raise NotFoundError(_(AUTHORIZATION_NOT_FOUND), code="authorization_not_found", field="authorization")
+    reason = (reason or "").strip()
+    if len(reason) < REVERSAL_REASON_MIN_LENGTH:
+        raise UnprocessableError(_(REVERSAL_REASON_REQUIRED), code="reason_required", field="reason")
+    if len(reason) > 500:
+        raise UnprocessableError(_("Keep the reason under 500 characters."), code="invalid", field="reason")
     _lock_prescription(authorization.prescription_id)
     existing = AuthorizationReversal.objects.filter(authorization_id=authorization.pk).first()
     if existing is not None:

@@ -704,3 +704,15 @@ __all__ = [
     "renewals_for",
     "risk_category_assigned",
 ]
+
+
+def prescription_preview(course: Course, *, on: dt.date, days_supply: int, prescriber_id: int) -> list[Any]:
+    """What the program still needs before a prescription written on ``on`` may be dispensed: the unmet
+    conditions of the core's evaluation for a prescription not yet written (the pharmacy asks the same core
+    later). Empty when everything is met. The prescribe page lists these before saving; whether writing the
+    prescription is allowed is the prescribing service's rule, not this list's."""
+    try:
+        evaluation = course_evaluation(course, on=on, days_supply=days_supply, prescriber_id=prescriber_id)
+    except DomainError as exc:
+        return [exc]
+    return list(evaluation.reasons)

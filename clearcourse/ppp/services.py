@@ -27,11 +27,13 @@ from django.utils.translation import gettext as _
 from clearcourse.accounts.models import Pharmacy, ProgramFamily, Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core.errors import DomainError, PermissionDeniedError
+from clearcourse.core.plausibility import Value, confirmed_json, reason_error, require_plausible
 from clearcourse.courses.models import Assessment, Course, Prescription, Product
+from clearcourse.courses.selectors import current_dose_plan
 from clearcourse.courses.services import check_event_date, require_clinic_staff
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.signals import program_record_written_after_commit
-from clearcourse.rules import programs
+from clearcourse.rules import plausibility, programs
 from clearcourse.rules.dosing import achievable_doses, format_mg, product
 from clearcourse.rules.interactions import check_interactions
 from clearcourse.rules.programs import comprehension as bank
@@ -88,6 +90,8 @@ DAYS_SUPPLY_POSITIVE = "Enter at least 1 day."
 NO_REFILLS = "Isotretinoin prescriptions have no refills; write a new prescription each month."
 PRODUCT_MISMATCH = "This course uses {product}; products are not interchangeable. Start a new course to switch."
 DOSE_POSITIVE = "Enter a daily dose above 0 mg."
+DOSE_ABOVE_PLAN = ("{dose} mg a day is more than the dose plan's {plan} mg a day. Lower the dose, or give the reason "
+                   "for the higher dose (the dose plan is not changed).")
 DOSE_NOT_MADE_BY_CAPSULES = "{dose} mg a day cannot be made with at most three capsules of this product."
 ACKNOWLEDGE_WARNINGS = "Read the interaction warnings and confirm that you have considered them."
 ALREADY_DISPENSED = "This prescription has been dispensed and cannot be voided."
@@ -451,10 +455,14 @@ def _capsules_for(product_code: str, dose_mg: int) -> dict[str, int] | None:
 @transaction.atomic
 def prescription_create(*, actor: User, course: Course, issued_on: dt.date, product: str, daily_dose_mg: int,
                         days_supply: int, today: dt.date, refills: int = 0, ipledge_confirmation: str = "",
-                        acknowledge_warnings: bool = False) -> Prescription:
+                        acknowledge_warnings: bool = False, dose_reason: str = "",
+                        confirm_unusual: bool = False) -> Prescription:
     """A prescription: at most the program's days of supply, no refills (fact sheet 1.3, 6.1); the
     course's product only (products are not interchangeable, fact sheet 2.4); interaction warnings must
-    be acknowledged (fact sheet 4.4); the iPLEDGE confirmation number where the US program applies."""
+    be acknowledged (fact sheet 4.4); the iPLEDGE confirmation number where the US program applies.
+
+    The daily dose and the days of supply are checked against the plausibility table (1,000 mg a day is
+    refused), and the daily dose may exceed the current dose plan's only with a ``dose_reason`` in words."""
     require_course_staff(actor, course, prescriber_only=True, message=ONLY_PRESCRIBER_PRESCRIBE)
     if course.status in ("closed", "stopped"):
         raise DomainError(_(COURSE_CLOSED), code="course_closed")
@@ -469,15 +477,38 @@ def prescription_create(*, actor: User, course: Course, issued_on: dt.date, prod
     limit = supply_limit_days(course, issued_on)
     if days_supply < 1:
         raise DomainError(_(DAYS_SUPPLY_POSITIVE), field="days_supply", code="invalid")
+    if daily_dose_mg <= 0:
+        raise DomainError(_(DOSE_POSITIVE), field="daily_dose_mg", code="invalid")
+    dose_reason = (dose_reason or "").strip()
+    if len(dose_reason) > plausibility.REASON_MAX_LENGTH:
+        raise DomainError(_(plausibility.REASON_TOO_LONG), field="dose_reason", code="too_long")
+    # Refusals first (impossible values), then the program's supply limit, then what needs a confirmation.
+    confirmed = require_plausible([
+        Value(plausibility.Quantity.DAILY_DOSE, daily_dose_mg, plausibility.MG_PER_DAY, "daily_dose_mg"),
+        Value(plausibility.Quantity.DAYS_SUPPLY, days_supply, plausibility.DAYS, "days_supply"),
+    ], confirmed=True)
     if days_supply > limit:
         raise DomainError(_(DAYS_SUPPLY_LIMIT).format(limit=limit), field="days_supply",
                           code="days_supply_exceeds_limit")
-    if daily_dose_mg <= 0:
-        raise DomainError(_(DOSE_POSITIVE), field="daily_dose_mg", code="invalid")
     capsules = _capsules_for(product, daily_dose_mg)
     if capsules is None:
         raise DomainError(_(DOSE_NOT_MADE_BY_CAPSULES).format(dose=daily_dose_mg), field="daily_dose_mg",
                           code="not_achievable")
+    plan = current_dose_plan(course, as_of=issued_on)
+    bound = plausibility.within_dose_plan(Decimal(daily_dose_mg), Decimal(plan.daily_dose_mg) if plan else None,
+                                          dose_reason)
+    if bound.needs_reason:
+        if dose_reason:
+            problem = reason_error(dose_reason, field="dose_reason")
+            if problem is not None:
+                raise problem
+        raise DomainError(_(DOSE_ABOVE_PLAN).format(dose=daily_dose_mg, plan=bound.plan_daily_mg),
+                          field="dose_reason", code="dose_above_plan")
+    if not confirm_unusual:
+        require_plausible([
+            Value(plausibility.Quantity.DAILY_DOSE, daily_dose_mg, plausibility.MG_PER_DAY, "daily_dose_mg"),
+            Value(plausibility.Quantity.DAYS_SUPPLY, days_supply, plausibility.DAYS, "days_supply"),
+        ])
     ipledge_confirmation = ipledge_confirmation.strip()
     if ipledge_confirmation:
         if course.program != ProgramCode.US_IPLEDGE:
@@ -491,10 +522,13 @@ def prescription_create(*, actor: User, course: Course, issued_on: dt.date, prod
     rx = Prescription.objects.create(
         course=course, prescriber=actor, issued_on=issued_on, product=product, daily_dose_mg=daily_dose_mg,
         capsules=capsules, days_supply=days_supply, ipledge_confirmation=ipledge_confirmation, recorded_by=actor,
+        dose_reason=dose_reason if not bound.within else "",
     )
     _audit(actor, "prescription.create", course, rx, {
         "issued_on": issued_on.isoformat(), "days_supply": days_supply, "daily_dose_mg": daily_dose_mg,
         "warnings_acknowledged": [w.code for w in warnings],
+        **({"dose_reason": dose_reason, "dose_plan_mg": str(bound.plan_daily_mg)} if not bound.within else {}),
+        **({"confirmed_unusual": confirmed_json(confirmed)} if confirmed else {}),
     })
     return rx
 
@@ -516,7 +550,7 @@ def prescription_void(*, actor: User, prescription: Prescription, reason: str) -
     void = Prescription.objects.create(
         course=course, prescriber=locked.prescriber, issued_on=locked.issued_on, product=locked.product,
         daily_dose_mg=locked.daily_dose_mg, capsules=locked.capsules, days_supply=locked.days_supply,
-        ipledge_confirmation=locked.ipledge_confirmation, voided=True, supersedes=locked,
+        ipledge_confirmation=locked.ipledge_confirmation, dose_reason=locked.dose_reason, voided=True, supersedes=locked,
         correction_reason=reason[:500], recorded_by=actor,
     )
     _audit(actor, "prescription.void", course, void, {"voided": locked.pk})

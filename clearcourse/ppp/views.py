@@ -31,7 +31,7 @@ from clearcourse.core.errors import NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.courses.models import Course, prescription_reference
 from clearcourse.courses.models import Prescription as PrescriptionRow
-from clearcourse.courses.selectors import course_get_for_user, courses_visible_to
+from clearcourse.courses.selectors import course_get_for_user, courses_visible_to, current_dose_plan
 from clearcourse.rules.programs import comprehension as bank
 
 from . import forms, labels, selectors, services
@@ -239,15 +239,21 @@ def prescribe(request: HttpRequest, course_id: int) -> HttpResponse:
     _require_prescriber(request)
     warnings = services.prescription_warnings(course)
     today = _today()
+    plan = current_dose_plan(course, as_of=today)
+    limit = services.supply_limit_days(course, today)
     form = forms.PrescriptionForm(request.POST or None, course=course, has_warnings=bool(warnings),
-                                  initial={"issued_on": today, "days_supply": 30})
+                                  initial={"issued_on": today, "days_supply": limit,
+                                           "daily_dose_mg": plan.daily_dose_mg if plan else None})
     return _record_page(request, course, form, lambda d: services.prescription_create(
         actor=_user(request), course=course, issued_on=d["issued_on"], product=d["product"],
         daily_dose_mg=d["daily_dose_mg"], days_supply=d["days_supply"],
         ipledge_confirmation=d.get("ipledge_confirmation", ""),
         acknowledge_warnings=bool(d.get("acknowledge_warnings")), today=today,
+        dose_reason=d.get("dose_reason", ""), confirm_unusual=d.get("confirm_unusual", False),
     ), title=_("Write a prescription"), template="ppp/prescribe.html", extra={
-        "warnings": warnings, "supply_limit": services.supply_limit_days(course, today),
+        "warnings": warnings, "supply_limit": limit, "plan": plan,
+        "still_needed": selectors.prescription_preview(course, on=today, days_supply=limit,
+                                                       prescriber_id=_user(request).pk),
     })
 
 

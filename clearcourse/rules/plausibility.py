@@ -225,7 +225,7 @@ def entry(quantity: Quantity | str, unit: str) -> Entry:
         raise PlausibilityError(f"no plausibility entry for {quantity!r} in {unit!r}") from None
 
 
-def _number(value: Decimal | int | float | str) -> Decimal | None:
+def as_number(value: Decimal | int | float | str) -> Decimal | None:
     if isinstance(value, bool):
         return None
     try:
@@ -240,7 +240,7 @@ def check(quantity: Quantity | str, value: Decimal | int | float | str, unit: st
     needs_confirmation (inside the hard range, outside the soft one). A value that is not a finite number
     is refused."""
     found = entry(quantity, unit)
-    number = _number(value)
+    number = as_number(value)
     if number is None or not found.hard.contains(number):
         return Check(Outcome.REFUSED, found, number if number is not None else Decimal(0))
     if not found.soft.contains(number):

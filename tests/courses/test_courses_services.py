@@ -127,31 +127,57 @@ def test_it_refuses_an_impossible_plan_weight_and_writes_nothing(course: Any, pr
     with pytest.raises(DomainError) as exc:
         services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=weight,
                                   mg_per_kg="0.5", today=today)
-    assert exc.value.field == "weight_kg" and exc.value.message == services.WEIGHT_OUT_OF_RANGE
+    assert exc.value.field == "weight_kg" and exc.value.code == "implausible"
+    assert "2 to 350 kg" in exc.value.message
     assert _counts() == before
 
 
-@pytest.mark.parametrize("mg_per_kg", ["0.05", "2.01", "3"])
+@pytest.mark.parametrize(("mg_per_kg", "weight"), [("0.09", 70), ("2.01", 55), ("3", 40)])
 def test_a_dose_outside_the_range_needs_a_stated_reason(course: Any, prescriber: Any, today: dt.date,
-                                                        mg_per_kg: str) -> None:
+                                                        mg_per_kg: str, weight: int) -> None:
     before = _counts()
     for reason in ("", "   "):
         with pytest.raises(DomainError) as exc:
-            services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=70,
+            services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=weight,
                                       mg_per_kg=mg_per_kg, out_of_range_reason=reason, today=today)
         assert exc.value.field == "out_of_range_reason" and exc.value.message == services.DOSE_OUT_OF_RANGE
+    for junk in ("x", "asdfasdfasdf", "x" * 501):
+        with pytest.raises(DomainError) as exc:
+            services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=weight,
+                                      mg_per_kg=mg_per_kg, out_of_range_reason=junk, today=today,
+                                      confirm_unusual=True)
+        assert exc.value.field == "out_of_range_reason"
+    # A stated reason: the unusual dose still asks for a confirmation, then it is saved.
+    with pytest.raises(DomainError) as exc:
+        services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=weight,
+                                  mg_per_kg=mg_per_kg, out_of_range_reason="low-dose regimen", today=today)
+    assert exc.value.code == "needs_confirmation" and exc.value.field == "mg_per_kg"
     assert _counts() == before
-    plan = services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=70,
+    plan = services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=weight,
                                      mg_per_kg=mg_per_kg, out_of_range_reason="  low-dose regimen  ",
-                                     today=today)
+                                     today=today, confirm_unusual=True)
     assert plan.out_of_range_reason == "low-dose regimen"
 
 
-@pytest.mark.parametrize("mg_per_kg", ["0.1", "2.0"])
-def test_the_range_ends_need_no_reason(course: Any, prescriber: Any, today: dt.date, mg_per_kg: str) -> None:
-    plan = services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=100,
-                                     mg_per_kg=mg_per_kg, today=today)
+@pytest.mark.parametrize(("mg_per_kg", "weight"), [("0.1", 100), ("2.0", 60)])
+def test_the_range_ends_need_no_reason(course: Any, prescriber: Any, today: dt.date, mg_per_kg: str,
+                                       weight: int) -> None:
+    plan = services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=weight,
+                                     mg_per_kg=mg_per_kg, today=today, confirm_unusual=True)
     assert plan.out_of_range_reason == ""
+
+
+def test_a_dose_whole_capsules_cannot_reach_is_refused_not_capped(course: Any, prescriber: Any,
+                                                                  today: dt.date) -> None:
+    """Issue 13: 3 mg/kg/day at 57 kg with a reason was saved as 120 mg (2.1 mg/kg/day) without a word."""
+    before = _counts()
+    with pytest.raises(DomainError) as exc:
+        services.dose_plan_record(actor=prescriber, course=course, starts_on=today, weight_kg=57, mg_per_kg="3",
+                                  out_of_range_reason="Very severe truncal disease", today=today,
+                                  confirm_unusual=True)
+    assert exc.value.field == "mg_per_kg" and exc.value.code == "not_reachable"
+    assert "171 mg a day" in exc.value.message and "10 to 120 mg a day" in exc.value.message
+    assert _counts() == before
 
 
 @pytest.mark.parametrize("mg_per_kg", ["0", "-1"])

@@ -139,21 +139,31 @@ def test_reverse_answers_200_and_repeats_safely(api: Client, ready_prescription:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "reversed" and body["reversal"]["reason"] == "not picked up"
-    assert _post(api, f"/authorizations/{authorization_id}/reverse", {}).status_code == 200
+    assert _post(api, f"/authorizations/{authorization_id}/reverse", {"reason": "not picked up"}).status_code == 200
     assert AuthorizationReversal.objects.count() == 1
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "no"}])
+def test_reverse_without_a_reason_answers_422_and_writes_nothing(api: Client, ready_prescription: Any,
+                                                                 body: dict[str, str]) -> None:
+    authorization_id = _authorize(api, ready_prescription)["id"]
+    response = _post(api, f"/authorizations/{authorization_id}/reverse", body)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "reason"
+    assert AuthorizationReversal.objects.count() == 0
 
 
 def test_reverse_of_a_dispensed_authorization_answers_409(api: Client, ready_prescription: Any) -> None:
     authorization_id = _authorize(api, ready_prescription)["id"]
     assert _dispense(api, authorization_id).status_code == 201
-    response = _post(api, f"/authorizations/{authorization_id}/reverse", {})
+    response = _post(api, f"/authorizations/{authorization_id}/reverse", {"reason": "not picked up"})
     assert response.status_code == 409 and response.json()["error"]["code"] == "already_dispensed"
 
 
 def test_reverse_of_another_pharmacys_authorization_answers_404(
         api: Client, ready_prescription: Any, login: Callable[[Any], Client], other_pharmacist: Any) -> None:
     authorization_id = _authorize(api, ready_prescription)["id"]
-    response = _post(login(other_pharmacist), f"/authorizations/{authorization_id}/reverse", {})
+    response = _post(login(other_pharmacist), f"/authorizations/{authorization_id}/reverse", {"reason": "not picked up"})
     assert response.status_code == 404
     assert AuthorizationReversal.objects.count() == 0
 

@@ -92,7 +92,8 @@ def test_a_reversal_racing_dispenses_leaves_one_consistent_outcome(
 
     def attempt(i: int) -> Any:
         if i % 2:
-            return services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today)
+            return services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today,
+                                                  reason="Not picked up")
         return services.dispense_record(actor=pharmacist, authorization_id=authorization.pk,
                                         idempotency_key=f"k-{i}", days_supply=30, today=today)
 

@@ -292,7 +292,7 @@ def test_an_expired_authorization_cannot_be_dispensed(ready_prescription: Any, a
 def test_a_reversed_authorization_cannot_be_dispensed(ready_prescription: Any, authorize: Callable[..., Any],
                                                      pharmacist: Any, today: dt.date) -> None:
     authorization = authorize(ready_prescription)
-    services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today)
+    services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today, reason="Not picked up")
     with pytest.raises(ConflictError) as exc:
         _dispense(authorization, pharmacist, today)
     assert exc.value.code == "authorization_reversed"
@@ -306,7 +306,7 @@ def test_another_pharmacys_authorization_is_not_found(ready_prescription: Any, a
     with pytest.raises(NotFoundError):
         _dispense(authorization, other_pharmacist, today)
     with pytest.raises(NotFoundError):
-        services.authorization_reverse(actor=other_pharmacist, authorization_id=authorization.pk, today=today)
+        services.authorization_reverse(actor=other_pharmacist, authorization_id=authorization.pk, today=today, reason="Not picked up")
     with pytest.raises(NotFoundError):
         selectors.authorization_get(actor=other_pharmacist, authorization_id=authorization.pk)
     assert _counts() == before
@@ -353,7 +353,7 @@ def test_an_unused_authorization_can_be_reversed_once(ready_prescription: Any, a
     assert not result.replayed and result.reversal.reason == "not picked up"
     assert AuditEntry.objects.order_by("-seq").first().action == "pharmacy.reverse"  # type: ignore[union-attr]
     before = _counts()
-    again = services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today)
+    again = services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today, reason="Not picked up")
     assert again.replayed and again.reversal.pk == result.reversal.pk
     assert _counts() == before
     authorization = selectors.authorization_get(actor=pharmacist, authorization_id=authorization.pk, audit=None)
@@ -366,7 +366,7 @@ def test_an_expired_authorization_can_still_be_reversed(ready_prescription: Any,
                                                        pharmacist: Any, today: dt.date) -> None:
     authorization = authorize(ready_prescription)
     later = authorization.valid_through + 3 * DAY
-    result = services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=later)
+    result = services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=later, reason="Not picked up")
     assert result.reversal.reversed_on == later
 
 
@@ -376,12 +376,22 @@ def test_a_dispensed_or_refused_authorization_cannot_be_reversed(
     used = authorize(ready_prescription)
     _dispense(used, pharmacist, today)
     with pytest.raises(ConflictError) as exc:
-        services.authorization_reverse(actor=pharmacist, authorization_id=used.pk, today=today)
+        services.authorization_reverse(actor=pharmacist, authorization_id=used.pk, today=today, reason="Not picked up")
     assert exc.value.code == "already_dispensed"
     with pytest.raises(ConflictError) as exc:
         services.authorization_reverse(actor=pharmacist, authorization_id=authorize(bare_prescription).pk,
-                                       today=today)
+                                       today=today, reason="Not picked up")
     assert exc.value.code == "authorization_refused"
+    assert AuthorizationReversal.objects.count() == 0
+
+
+@pytest.mark.parametrize("reason", ["", "    ", "no", "x" * 501])
+def test_a_reversal_without_a_reason_is_refused_and_writes_nothing(
+        ready_prescription: Any, authorize: Callable[..., Any], pharmacist: Any, today: dt.date, reason: str) -> None:
+    authorization = authorize(ready_prescription)
+    with pytest.raises(DomainError) as exc:
+        services.authorization_reverse(actor=pharmacist, authorization_id=authorization.pk, today=today, reason=reason)
+    assert exc.value.field == "reason"
     assert AuthorizationReversal.objects.count() == 0
 
 

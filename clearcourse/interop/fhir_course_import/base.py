@@ -40,10 +40,13 @@ from clearcourse.rules.programs.comprehension import family_of
 class ImportBase:
     """The bundle's entries, references between them, and the bookkeeping every resource's writer uses."""
 
-    def __init__(self, *, actor: User, today: dt.date, report: CourseImportReport) -> None:
+    def __init__(self, *, actor: User, today: dt.date, report: CourseImportReport,
+                 confirm_unusual: bool = False) -> None:
         self.actor = actor
         self.today = today
         self.report = report
+        # Values outside the plausibility table's usual range are accepted only when the caller confirms them.
+        self.confirm_unusual = confirm_unusual
         self.entries: list[_Entry] = []
         self.by_ref: dict[str, _Entry] = {}
         self.failed: set[int] = set()

@@ -66,7 +66,8 @@ class CarePlanImport(ImportBase):
                 weight_kg=decimal_at(weight.get("value"), "activity.detail.extension"),
                 mg_per_kg=decimal_at(per_kg, "activity.detail.extension"), today=self.today,
                 target_mg_per_kg=_mg_per_kg(plan_ext.get(codes.EXT_TARGET_MG_PER_KG), "activity.detail.extension"),
-                out_of_range_reason=str(plan_ext.get(codes.EXT_PLAN_REASON, {}).get("valueString") or ""))
+                out_of_range_reason=str(plan_ext.get(codes.EXT_PLAN_REASON, {}).get("valueString") or ""),
+                confirm_unusual=self.confirm_unusual)
             amount = detail.get("dailyAmount")
             if isinstance(amount, dict) and amount.get("value") is not None and \
                     decimal_at(amount["value"], "activity.detail.dailyAmount") != plan.daily_dose_mg:

@@ -80,8 +80,11 @@ class Importer(PeopleImport, ProgrammeImport, MedicationImport, ObservationImpor
                 self.run(entry, handler, fields)
 
 
-def course_import(*, actor: User, data: bytes, today: dt.date, filename: str = "") -> CourseImportReport:
-    """Import the course bundle in ``data`` into the actor's clinic; see the module docstring."""
+def course_import(*, actor: User, data: bytes, today: dt.date, filename: str = "",
+                  confirm_unusual: bool = False) -> CourseImportReport:
+    """Import the course bundle in ``data`` into the actor's clinic; see the module docstring. A weight, age,
+    lab value, dose or supply outside the plausibility table's usual range is a problem of its entry unless
+    ``confirm_unusual``; outside the hard range it always is."""
     try:
         require_clinic_staff(actor, prescriber_only=True)
     except PermissionDeniedError:
@@ -91,7 +94,7 @@ def course_import(*, actor: User, data: bytes, today: dt.date, filename: str = "
     if error:
         report.file_error = error
         return report
-    importer = Importer(actor=actor, today=today, report=report)
+    importer = Importer(actor=actor, today=today, report=report, confirm_unusual=confirm_unusual)
     if not importer.read(doc):
         return report
     with transaction.atomic():
@@ -107,6 +110,7 @@ def course_import(*, actor: User, data: bytes, today: dt.date, filename: str = "
         audit_record(actor=actor, action="interop.course_import", patient_id=report.patient_id,
                      obj=importer.course, detail={
                          "file": filename[:100], "entries": report.entries, "imported": dict(report.imported),
-                         "skipped": dict(report.skipped), "created": report.created, "direct": importer.direct})
+                         "skipped": dict(report.skipped), "created": report.created, "direct": importer.direct,
+                         "confirm_unusual": confirm_unusual})
         report.written = True
     return report

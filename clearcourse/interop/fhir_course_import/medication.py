@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from clearcourse.core.plausibility import Value, require_plausible
 from clearcourse.courses.models import Prescription
 from clearcourse.courses.services import check_event_date
 from clearcourse.interop import codes
@@ -38,6 +39,7 @@ from clearcourse.interop.fhir_course_import.reading import (
 from clearcourse.interop.fhir_course_import.report import _Bad
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.models import ProgramCode
+from clearcourse.rules.plausibility import DAYS, MG_PER_DAY, Quantity
 
 
 class MedicationImport(ImportBase):
@@ -72,6 +74,9 @@ class MedicationImport(ImportBase):
             raise _Bad("identifier", _(IPLEDGE_FORMAT))
         if any(isinstance(x, dict) and x.get("url") == codes.EXT_SECOND_PRESCRIBER for x in res.get("extension") or []):
             self.note(_(NOTE_SECOND_PRESCRIBER).format(index=entry.index))
+        require_plausible([Value(Quantity.DAILY_DOSE, dose, MG_PER_DAY, "dosageInstruction"),
+                           Value(Quantity.DAYS_SUPPLY, days, DAYS, "dispenseRequest.expectedSupplyDuration")],
+                          confirmed=self.confirm_unusual)
         prescriber = self.user_or_prescriber(res.get("requester"), "requester")
         check_event_date(issued, patient=self.c.patient, today=self.today, field="authoredOn")
         # Import path: the service would make the importing user the prescriber and judge the supply

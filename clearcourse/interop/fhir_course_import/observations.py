@@ -54,7 +54,7 @@ class ObservationImport(ImportBase):
         lab_result_record(actor=self.actor, course=self.c, loinc=_code(res.get("code"), codes.LOINC) or "",
                           value=str(quantity["value"]), unit=codes.UNITS_FROM_UCUM.get(raw_unit, raw_unit),
                           collected_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"), today=self.today,
-                          uln=uln, source=EntrySource.IMPORT)
+                          uln=uln, source=EntrySource.IMPORT, confirm_unusual=self.confirm_unusual)
 
     def write_mood(self, entry: _Entry) -> None:
         res = entry.resource
@@ -105,7 +105,8 @@ class ObservationImport(ImportBase):
         if (quantity.get("code") or quantity.get("unit")) != "kg":
             raise _Bad("valueQuantity", _(WEIGHT_NOT_KG))
         weight_record(actor=self.actor, patient=self.c.patient, weight_kg=decimal_at(quantity["value"], "valueQuantity"),
-                      measured_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"), today=self.today)
+                      measured_on=_date(res.get("effectiveDateTime"), "effectiveDateTime"), today=self.today,
+                      confirm_unusual=self.confirm_unusual)
 
     def write_side_effects(self, entry: _Entry) -> None:
         res = entry.resource

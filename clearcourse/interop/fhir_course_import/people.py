@@ -157,7 +157,8 @@ class PeopleImport(ImportBase):
                 self.note(_(NOTE_CLINIC_NAME).format(name=name_in_bundle, clinic=self.actor.clinic.name))
         self.patient = patient_create(actor=self.actor, prescriber=prescriber, record_number=record_number,
                                       given_name=given, family_name=family, birth_date=birth_date, sex=sex,
-                                      today=self.today, email=email, phone=phone, preferred_language=language)
+                                      today=self.today, email=email, phone=phone, preferred_language=language,
+                                      confirm_unusual=self.confirm_unusual)
         product = self.course_product()
         self.course = course_create(actor=self.actor, patient=self.patient, product=product, program=self.program)
         self.report.patient_id, self.report.course_id = self.patient.pk, self.course.pk

@@ -30,6 +30,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the FHIR JSON Bundle, or - for standard input")
+        parser.add_argument("--confirm-unusual", action="store_true",
+                            help="accept values outside the usual range (weights, labs, doses) after checking them")
         parser.add_argument("--as", dest="username", required=True,
                             help="the prescriber importing (the course lands in their clinic)")
 
@@ -47,7 +49,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {source}: {exc.strerror}") from None
         try:
-            report = course_import(actor=actor, data=data, today=clock.today(), filename=Path(source).name)
+            report = course_import(actor=actor, data=data, today=clock.today(), filename=Path(source).name,
+                                   confirm_unusual=options["confirm_unusual"])
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(json.dumps(report.as_json(), indent=2, ensure_ascii=False))

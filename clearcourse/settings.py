@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The site's own error pages even with DEBUG on (make run): never Django's URL list (core/error_pages.py).
+    "clearcourse.core.error_pages.SiteErrorPagesMiddleware",
     # Token-authenticated /api/v1/ requests take a lean path with the security middleware only (its
     # docstring lists what they keep); everything else takes the stack below.
     "clearcourse.core.lean_api.BearerApiMiddleware",
@@ -253,6 +255,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Django's technical error pages (URL list, traceback) instead of the site's, for a developer who asks.
+CLEARCOURSE_TECHNICAL_ERRORS = env_bool("CLEARCOURSE_TECHNICAL_ERRORS", False)
 
 # Every role but patients must sign in with a second factor (TOTP).
 CLEARCOURSE_REQUIRE_2FA = env_bool("CLEARCOURSE_REQUIRE_2FA", True)

@@ -115,7 +115,7 @@ def test_make_run_serves_the_sites_404_page_not_the_url_list(tmp_path: Any) -> N
         deadline = time.monotonic() + 90
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)
                 raise AssertionError("a missing page answered 200")
             except urllib.error.HTTPError as answer:
                 status, html = answer.code, answer.read().decode()

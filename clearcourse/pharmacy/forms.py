@@ -50,6 +50,7 @@ class ReverseForm(forms.Form):
         label=_("Reason for the reversal"), min_length=REVERSAL_REASON_MIN_LENGTH, max_length=500,
         widget=forms.TextInput(attrs={"placeholder": _("Not picked up"), "class": "long-text"}),
         error_messages={"required": _(REVERSAL_REASON_REQUIRED), "min_length": _(REVERSAL_REASON_REQUIRED)})
-    confirm = forms.BooleanField(
+    # Not "confirm": the dispense form on the same page has a field of that name (ids must be unique).
+    confirm_reversal = forms.BooleanField(
         label=_("I confirm: reverse this authorization. It cannot be used for a dispense afterwards."),
         error_messages={"required": _("Tick the box to confirm the reversal.")})

@@ -159,17 +159,17 @@ def test_a_pharmacist_reverses_an_unused_authorization(page: Client, ready_presc
                                                        today: dt.date) -> None:
     authorization = _authorization(ready_prescription, pharmacist, today)
     response = page.post(f"/pharmacy/authorizations/{authorization.pk}/reverse/",
-                         {"reason": "not picked up", "confirm": "on"}, follow=True)
+                         {"reason": "not picked up", "confirm_reversal": "on"}, follow=True)
     assert response.status_code == 200 and views.REVERSED in response.content.decode()
     assert AuthorizationReversal.objects.get().reason == "not picked up"
     assert response.context["status"] == "reversed" and not response.context["can_dispense"]
 
 
 @pytest.mark.parametrize(("post", "field"), [
-    ({"reason": "", "confirm": "on"}, "reason"),
-    ({"reason": "no", "confirm": "on"}, "reason"),
-    ({"reason": "x" * 501, "confirm": "on"}, "reason"),
-    ({"reason": "Not picked up"}, "confirm"),
+    ({"reason": "", "confirm_reversal": "on"}, "reason"),
+    ({"reason": "no", "confirm_reversal": "on"}, "reason"),
+    ({"reason": "x" * 501, "confirm_reversal": "on"}, "reason"),
+    ({"reason": "Not picked up"}, "confirm_reversal"),
 ])
 def test_a_reversal_needs_a_reason_and_a_confirmation(page: Client, ready_prescription: Any, pharmacist: Any,
                                                       today: dt.date, post: dict[str, str], field: str) -> None:
@@ -179,7 +179,8 @@ def test_a_reversal_needs_a_reason_and_a_confirmation(page: Client, ready_prescr
     assert field in response.context["reverse_form"].errors
     assert AuthorizationReversal.objects.count() == 0
     html = response.content.decode()
-    assert 'name="confirm"' in html and 'class="long-text"' in html
+    assert 'name="confirm_reversal"' in html and 'class="long-text"' in html
+    assert html.count('id="id_confirm_reversal"') == 1
 
 
 def test_the_home_page_lists_open_authorizations_and_those_to_reverse(

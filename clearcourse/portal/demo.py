@@ -35,10 +35,15 @@ def build(ctx: dict[str, Any]) -> None:
                 document = services.consent_document_for(course, language=patient.preferred_language)
             except services.DomainError:
                 continue  # no risk category recorded: nothing can be signed
+            minor = services.consent_needs_guardian(course, today)
             signed.append(services.consent_sign(
                 actor=patient.user, course=course, text_version=document.version_id, text_sha256=document.sha256,
                 typed_name=patient.full_name, signed_on=today, risks=document.risk_codes,
                 language=document.language, today=today, now=now, ip="127.0.0.1",
+                # A demo patient under 18 signs with a parent (the program's rule).
+                guardian_name=f"Alex {patient.family_name}" if minor else "",
+                guardian_relationship="parent" if minor else "", guardian_confirmed=minor,
+                guardian_signed_on=today if minor else None,
             ))
         elif patient.given_name == INVITED and patient.user_id is None and patient.email:
             invitation, link = services.invitation_create(actor=entry["prescriber"], patient=patient, now=now,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clearcourse.portal import services
 from clearcourse.portal.consent import ConsentDocument
+from clearcourse.portal.models import GuardianRelationship
 from clearcourse.ppp.models import CONTRACEPTION_CHOICES
 from clearcourse.rules import mood, side_effects
 from clearcourse.rules.programs import comprehension as bank
@@ -37,9 +38,22 @@ class ConsentForm(forms.Form):
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
     signed_on = forms.DateField(label=_("Today's date"), widget=DATE_INPUT)
 
-    def __init__(self, *args: Any, document: ConsentDocument, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, document: ConsentDocument, needs_guardian: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document = document
+        self.needs_guardian = needs_guardian
+        if needs_guardian:
+            self.fields["guardian_name"] = forms.CharField(
+                label=_("Full name of the parent or guardian"), max_length=200, required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+            self.fields["guardian_relationship"] = forms.ChoiceField(
+                label=_("Relationship to the patient"), required=False,
+                choices=[("", _("Choose")), *GuardianRelationship.choices])
+            self.fields["guardian_confirmed"] = forms.BooleanField(
+                label=_("I am the patient's parent or guardian. I have read this text with the patient and I "
+                        "consent to the treatment."), required=False)
+            self.fields["guardian_signed_on"] = forms.DateField(label=_("Date (parent or guardian)"),
+                                                                widget=DATE_INPUT, required=False)
         self.fields["text_version"].initial = document.version_id
         self.fields["text_sha256"].initial = document.sha256
         for number, risk in enumerate(document.risks, start=1):
@@ -47,6 +61,12 @@ class ConsentForm(forms.Form):
                 label=_("I have read and understood statement %(number)s.") % {"number": number},
                 error_messages={"required": _(services.RISK_NOT_ACKNOWLEDGED)},
             )
+
+    def guardian_fields(self) -> list[forms.BoundField]:
+        if not self.needs_guardian:
+            return []
+        return [self[name] for name in ("guardian_name", "guardian_relationship", "guardian_confirmed",
+                                        "guardian_signed_on")]
 
     def risk_fields(self) -> list[tuple[Any, forms.BoundField]]:
         return [(risk, self[f"risk_{risk.code}"]) for risk in self.document.risks]

@@ -47,6 +47,11 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None
 
 
+class GuardianRelationship(models.TextChoices):
+    PARENT = "parent", _("Parent")
+    LEGAL_GUARDIAN = "legal_guardian", _("Legal guardian")
+
+
 class ConsentSignature(ClinicalRecord):
     """The patient's signed consent and acknowledgement of risk for one course (append-only).
 
@@ -65,6 +70,13 @@ class ConsentSignature(ClinicalRecord):
     risks = models.JSONField(_("risks acknowledged"), default=list)
     signed_at = models.DateTimeField(_("signed at"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # A patient under the program's age for consenting alone signs with a parent or guardian
+    # (rules.programs.guardian_consent_under_age); empty for an adult.
+    guardian_name = models.CharField(_("parent or guardian"), max_length=200, blank=True)
+    guardian_relationship = models.CharField(_("relationship to the patient"), max_length=20, blank=True,
+                                             choices=GuardianRelationship.choices)
+    guardian_confirmed = models.BooleanField(_("parent or guardian confirmed"), default=False)
+    guardian_signed_on = models.DateField(_("parent or guardian signed on"), null=True, blank=True)
 
     class Meta:
         ordering = ["signed_at", "id"]

@@ -35,8 +35,9 @@ from clearcourse.courses.models import Course, CourseStatus, Patient
 from clearcourse.courses.selectors import patients_visible_to
 from clearcourse.courses.services import require_clinic_staff
 from clearcourse.portal.consent import ConsentDocument, consent_document
-from clearcourse.portal.models import ConsentSignature, Invitation
+from clearcourse.portal.models import ConsentSignature, GuardianRelationship, Invitation
 from clearcourse.ppp.services import current_risk_category
+from clearcourse.rules import plausibility, programs
 
 # --- messages (tests assert these constants) ------------------------------------------------------
 
@@ -57,6 +58,12 @@ TEXT_CHANGED = N_("The consent text has changed since you opened this page. Read
 NAME_MISMATCH = N_("Type your full name exactly as your clinic recorded it: %(name)s.")
 NAME_REQUIRED = N_("Type your full name.")
 DATE_NOT_TODAY = N_("Enter today's date (%(today)s).")
+DEFAULT_GUARDIAN_AGE = 18
+GUARDIAN_NAME_REQUIRED = N_("A patient under %(age)s signs with a parent or guardian: type their full name.")
+GUARDIAN_NOT_THE_PATIENT = N_("The parent or guardian must be another person than the patient.")
+GUARDIAN_RELATIONSHIP_REQUIRED = N_("Choose how the parent or guardian is related to the patient.")
+GUARDIAN_NOT_CONFIRMED = N_("The parent or guardian must tick this box to give their consent too.")
+GUARDIAN_DATE_NOT_TODAY = N_("Enter today's date (%(today)s) for the parent or guardian.")
 RISK_NOT_ACKNOWLEDGED = N_("Tick this box to confirm that you have read and understood this statement.")
 LANGUAGE_UNKNOWN = N_("Choose English or German.")
 
@@ -206,10 +213,13 @@ def consent_document_for(course: Course, *, language: str) -> ConsentDocument:
 @transaction.atomic
 def consent_sign(*, actor: User, course: Course, text_version: str, text_sha256: str, typed_name: str,
                  signed_on: dt.date, risks: Iterable[str], language: str, today: dt.date, now: dt.datetime,
-                 ip: str | None = None) -> ConsentSignature:
+                 ip: str | None = None, guardian_name: str = "", guardian_relationship: str = "",
+                 guardian_confirmed: bool = False, guardian_signed_on: dt.date | None = None) -> ConsentSignature:
     """The patient signs the consent text they were shown. Stored append-only with that exact text and
     its hash; refused (nothing stored) when the name does not match the record, the date is not
-    today, any risk is unticked, or the text changed since it was shown."""
+    today, any risk is unticked, or the text changed since it was shown. A patient under the program's
+    age for consenting alone (``consent_needs_guardian``) signs with a parent or guardian: their name (not
+    the patient's), relationship, confirmation and today's date are required and stored."""
     _require_own_course(actor, course)
     if course.status in (CourseStatus.CLOSED, CourseStatus.STOPPED):
         raise DomainError(_(COURSE_CLOSED), code="course_closed")
@@ -228,12 +238,50 @@ def consent_sign(*, actor: User, course: Course, text_version: str, text_sha256:
     for code in document.risk_codes:
         if code not in ticked:
             raise DomainError(_(RISK_NOT_ACKNOWLEDGED), field=f"risk_{code}", code="risk_not_acknowledged")
+    guardian: dict[str, object] = {}
+    if consent_needs_guardian(course, today):
+        guardian = _check_guardian(course, today, name=guardian_name, relationship=guardian_relationship,
+                                   confirmed=guardian_confirmed, signed_on=guardian_signed_on)
     signature = ConsentSignature.objects.create(
         course=course, text_version=document.version_id, text_sha256=document.sha256, text=document.text,
         language=document.language, typed_name=" ".join(typed_name.split()), signed_on=signed_on,
-        risks=list(document.risk_codes), signed_at=now, ip=ip or None, recorded_by=actor,
+        risks=list(document.risk_codes), signed_at=now, ip=ip or None, recorded_by=actor, **guardian,
     )
     audit_record(actor=actor, action="portal.consent.sign", patient_id=course.patient_id, obj=signature,
                  detail={"course": course.pk, "text_version": document.version_id,
-                         "text_sha256": document.sha256})
+                         "text_sha256": document.sha256,
+                         **({"guardian_relationship": guardian["guardian_relationship"]} if guardian else {})})
     return signature
+
+
+def guardian_age(course: Course, on: dt.date) -> int:
+    """The age from which the patient consents alone, for the course's program on ``on``."""
+    try:
+        return programs.guardian_consent_under_age(course.program, on)
+    except programs.ProgramNotFound:
+        return DEFAULT_GUARDIAN_AGE
+
+
+def consent_needs_guardian(course: Course, on: dt.date) -> bool:
+    """Is the patient under the program's age for consenting alone on ``on`` (rules.programs)?"""
+    # No version in force: the versions' own default age (18), the safer reading.
+    return plausibility.age_in_years(course.patient.birth_date, on) < guardian_age(course, on)
+
+
+def _check_guardian(course: Course, today: dt.date, *, name: str, relationship: str, confirmed: bool,
+                    signed_on: dt.date | None) -> dict[str, object]:
+    name = " ".join((name or "").split())
+    if not name:
+        age = guardian_age(course, today)
+        raise DomainError(_(GUARDIAN_NAME_REQUIRED) % {"age": age}, field="guardian_name", code="guardian_required")
+    if normalise_name(name) == normalise_name(course.patient.full_name):
+        raise DomainError(_(GUARDIAN_NOT_THE_PATIENT), field="guardian_name", code="guardian_is_patient")
+    if relationship not in GuardianRelationship.values:
+        raise DomainError(_(GUARDIAN_RELATIONSHIP_REQUIRED), field="guardian_relationship", code="required")
+    if not confirmed:
+        raise DomainError(_(GUARDIAN_NOT_CONFIRMED), field="guardian_confirmed", code="guardian_not_confirmed")
+    if signed_on != today:
+        raise DomainError(_(GUARDIAN_DATE_NOT_TODAY) % {"today": today.isoformat()}, field="guardian_signed_on",
+                          code="not_today")
+    return {"guardian_name": name[:200], "guardian_relationship": relationship, "guardian_confirmed": True,
+            "guardian_signed_on": signed_on}

@@ -166,7 +166,12 @@ def consent(request: HttpRequest, course_id: int) -> HttpResponse:
     if document is None:
         return render(request, "portal/consent.html", context)
     today = clock.today()
-    form = forms.ConsentForm(request.POST if request.method == "POST" else None, document=document, initial={"signed_on": today})
+    needs_guardian = services.consent_needs_guardian(course, today)
+    form = forms.ConsentForm(request.POST if request.method == "POST" else None, document=document,
+                             needs_guardian=needs_guardian,
+                             initial={"signed_on": today, "guardian_signed_on": today})
+    context["needs_guardian"] = needs_guardian
+    context["guardian_age"] = services.guardian_age(course, today)
     context["form"] = form
     if request.method == "POST":
         if not form.is_valid():
@@ -178,6 +183,10 @@ def consent(request: HttpRequest, course_id: int) -> HttpResponse:
                 typed_name=data["typed_name"], signed_on=data["signed_on"], risks=form.ticked(),
                 language=document.language, today=today, now=clock.now(),
                 ip=request.META.get("REMOTE_ADDR") or None,
+                guardian_name=data.get("guardian_name") or "",
+                guardian_relationship=data.get("guardian_relationship") or "",
+                guardian_confirmed=bool(data.get("guardian_confirmed")),
+                guardian_signed_on=data.get("guardian_signed_on"),
             )
         except DomainError as exc:
             _show_error(form, exc)

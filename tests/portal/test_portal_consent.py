@@ -184,3 +184,92 @@ def test_a_new_signature_is_asked_for_when_the_category_changes(patient_client: 
     set_category(can_course, False, on=dt.date(2026, 11, 20))
     page = patient_client.get(reverse("portal:consent", args=[can_course.pk])).content.decode()
     assert "The consent text has changed since you signed" in page
+
+
+# --- a patient under 18 signs with a parent or guardian (issue 13) --------------------------------------------
+
+GUARDIAN = {"guardian_name": "Pat Miller", "guardian_relationship": "parent", "guardian_confirmed": "on",
+            "guardian_signed_on": "2026-11-26"}
+
+
+@pytest.fixture
+def minor_course(can_course: Any) -> Any:
+    """The patient turns 18 on 27 Nov 2026: 17 years old on the frozen day (26 Nov 2026)."""
+    import datetime as dt
+
+    patient = can_course.patient
+    patient.birth_date = dt.date(2008, 11, 27)
+    patient.save(update_fields=["birth_date"])
+    return can_course
+
+
+def test_a_17_year_old_cannot_sign_alone(patient_client: Any, minor_course: Any, document: Any) -> None:
+    url = reverse("portal:consent", args=[minor_course.pk])
+    page = patient_client.get(url).content.decode()
+    assert 'id="guardian"' in page and "You are under 18" in page
+    response = patient_client.post(url, _post_data(document))
+    assert response.status_code == 400
+    assert response.context["form"].errors["guardian_name"] == [
+        "A patient under 18 signs with a parent or guardian: type their full name."]
+    assert not ConsentSignature.objects.exists()
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"guardian_name": "Jordan Miller"}, "guardian_name"),
+    ({"guardian_relationship": ""}, "guardian_relationship"),
+    ({"guardian_confirmed": None}, "guardian_confirmed"),
+    ({"guardian_signed_on": "2026-11-25"}, "guardian_signed_on"),
+])
+def test_every_part_of_the_guardians_signature_is_needed(patient_client: Any, minor_course: Any, document: Any,
+                                                         changes: dict[str, Any], field: str) -> None:
+    data = {**_post_data(document), **GUARDIAN}
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key)
+        else:
+            data[key] = value
+    response = patient_client.post(reverse("portal:consent", args=[minor_course.pk]), data)
+    assert response.status_code == 400 and field in response.context["form"].errors
+    assert not ConsentSignature.objects.exists()
+
+
+def test_a_17_year_old_signs_with_a_parent_and_the_record_keeps_them(patient_client: Any, minor_course: Any,
+                                                                     document: Any) -> None:
+    response = patient_client.post(reverse("portal:consent", args=[minor_course.pk]),
+                                   {**_post_data(document), **GUARDIAN})
+    assert response.status_code == 302
+    signature = ConsentSignature.objects.get()
+    assert (signature.guardian_name, signature.guardian_relationship, signature.guardian_confirmed) == (
+        "Pat Miller", "parent", True)
+    assert signature.guardian_signed_on.isoformat() == "2026-11-26"
+    page = patient_client.get(reverse("portal:consent", args=[minor_course.pk])).content.decode()
+    assert "With Pat Miller (Parent)." in page
+
+
+def test_an_adult_signs_alone_and_sees_no_guardian_fields(patient_client: Any, can_course: Any) -> None:
+    page = patient_client.get(reverse("portal:consent", args=[can_course.pk])).content.decode()
+    assert 'id="guardian"' not in page
+
+
+def test_the_age_for_signing_alone_is_a_rule_of_every_program_version() -> None:
+    import datetime as dt
+
+    from clearcourse.rules import programs
+    from clearcourse.rules.programs.registry import ALL_VERSIONS
+    from clearcourse.rules.sources import DEFAULT_GUARDIAN_CONSENT
+
+    for version in ALL_VERSIONS:
+        assert version.guardian_consent_under_age.value == 18
+        assert version.guardian_consent_under_age.source is DEFAULT_GUARDIAN_CONSENT
+    on = dt.date(2026, 11, 26)
+    assert programs.needs_guardian("eu-ppp", dt.date(2008, 11, 27), on)
+    assert not programs.needs_guardian("eu-ppp", dt.date(2008, 11, 26), on)
+
+
+def test_the_german_page_asks_for_the_guardian_in_german(client: Any, login: Callable[[Any], Any],
+                                                         patient_user: Any, minor_course: Any) -> None:
+    client = login(patient_user)
+    client.get(reverse("portal:home"))  # the first page applies the preferred language (English) once
+    client.cookies["django_language"] = "de"
+    page = client.get(reverse("portal:consent", args=[minor_course.pk]), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Elternteil oder erziehungsberechtigte Person" in page and "Sie sind unter 18 Jahre alt" in page

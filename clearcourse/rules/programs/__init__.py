@@ -28,7 +28,8 @@ from clearcourse.rules.programs.facts import (
 from clearcourse.rules.programs.registry import ProgramNotFound, resolve
 
 __all__ = ["DEFAULT_SUPPLY_LIMIT_DAYS", "NO_PARTICIPANTS", "Decision", "Evaluation", "Participants",
-           "ProgramNotFound", "ProgramVersion", "decide", "evaluate_on", "resolve", "supply_limit_days"]
+           "ProgramNotFound", "ProgramVersion", "decide", "evaluate_on", "guardian_consent_under_age", "needs_guardian",
+           "resolve", "supply_limit_days"]
 
 #: The supply limit when the program version sets none for this patient (or the program is unknown): the 30
 #: days of iPLEDGE (fact sheet 1.3) and of the EU/UK PPP (6.1), the safer reading.
@@ -64,3 +65,15 @@ def supply_limit_days(program: str, on: dt.date, *, can_get_pregnant: bool) -> i
         return DEFAULT_SUPPLY_LIMIT_DAYS
     rule = version.supply_limit_days_can if can_get_pregnant else version.supply_limit_days_cannot
     return min(rule.value, DEFAULT_SUPPLY_LIMIT_DAYS) if rule.value is not None else DEFAULT_SUPPLY_LIMIT_DAYS
+
+
+def guardian_consent_under_age(program: str, on: dt.date) -> int:
+    """The age under which a patient's consent also needs a parent or guardian, for the version in force on
+    ``on`` (a labelled clinic default of 18 in every version; see ``ProgramVersion.guardian_consent_under_age``)."""
+    return resolve(program, on).guardian_consent_under_age.value
+
+
+def needs_guardian(program: str, birth_date: dt.date, on: dt.date) -> bool:
+    """True when a patient born on ``birth_date`` is under the version's age for consenting alone on ``on``."""
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return age < guardian_consent_under_age(program, on)

@@ -8,11 +8,11 @@ and lets ``docs/rules.md`` and the tests list every rule with its source.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from clearcourse.rules.sources import Source
+from clearcourse.rules.sources import DEFAULT_GUARDIAN_CONSENT, Source
 
 T = TypeVar("T")
 
@@ -43,6 +43,11 @@ class LeadInUntil(StrEnum):
 
     CONFIRMATION_TEST = "confirmation_test"  # and so also to the first dose, which comes later
     FIRST_DOSE = "first_dose"
+
+
+GUARDIAN_CONSENT_SUMMARY = "A patient under 18 signs the consent together with a parent or guardian."
+GUARDIAN_CONSENT_NOTE = ("Clinic default: the iPLEDGE patient consent forms (with their parent/guardian line) are "
+                         "not in the register, and the register has no EU/UK rule on the age of consent.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,10 @@ class ProgramVersion:
     #: A pharmacy's staff training for the program, attested yearly: one attestation covers this many days
     #: (the day it was made is day 1). None: the version asks for no such attestation.
     pharmacy_training_days: Rule[int | None]
+    #: A patient younger than this on the day of signing consents together with a parent or guardian.
+    #: The same for every version until a register document says otherwise (a labelled clinic default).
+    guardian_consent_under_age: Rule[int] = field(default_factory=lambda: Rule(
+        18, DEFAULT_GUARDIAN_CONSENT, GUARDIAN_CONSENT_SUMMARY, GUARDIAN_CONSENT_NOTE))
 
     def rules(self) -> list[tuple[str, Rule[object]]]:
         """Every rule of this version, by field name, in declaration order."""

@@ -494,6 +494,9 @@ def course_status_change(*, actor: User, course: Course, status: str, on: dt.dat
     check_event_date(on, patient=course.patient, today=today, field="on")
     changes: dict[str, Any] = {"status": status}
     if status == CourseStatus.ACTIVE and locked.started_on is None:
+        # The age at the start of the course: impossible ages are refused here too (an unusual one was
+        # confirmed when the patient was recorded).
+        check_age(course.patient.birth_date, on, field="on", confirmed=True)
         changes["started_on"] = on
     if status in (CourseStatus.COMPLETED, CourseStatus.STOPPED) and locked.ended_on is None:
         start = locked.started_on

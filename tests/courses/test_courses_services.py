@@ -11,7 +11,7 @@ import pytest
 from clearcourse.audit.models import AuditEntry
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses import services
-from clearcourse.courses.models import Assessment, Course, DosePlan, MissedDoseReport
+from clearcourse.courses.models import Assessment, Course, DosePlan, MissedDoseReport, Patient
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +270,14 @@ def test_an_impossible_status_change_is_refused(course: Any, prescriber: Any, de
     assert exc.value.code == "in_future"
     assert _counts() == before
     assert Course.objects.get(pk=course.pk).status == "planned"
+
+
+def test_a_course_cannot_start_for_a_patient_whose_age_cannot_be_right(course: Any, prescriber: Any,
+                                                                        today: dt.date) -> None:
+    """Issue 13: a patient recorded as born in 1900 (before the plausibility check) cannot start a course."""
+    Patient.objects.filter(pk=course.patient_id).update(birth_date=dt.date(1900, 1, 1))
+    course.patient.refresh_from_db()
+    with pytest.raises(DomainError) as exc:
+        services.course_status_change(actor=prescriber, course=course, status="active", on=today, today=today)
+    assert exc.value.code == "implausible" and "from 1 to 120 years" in exc.value.message
+    assert Course.objects.get(pk=course.pk).started_on is None

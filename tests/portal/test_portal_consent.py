@@ -268,8 +268,14 @@ def test_the_age_for_signing_alone_is_a_rule_of_every_program_version() -> None:
 
 def test_the_german_page_asks_for_the_guardian_in_german(client: Any, login: Callable[[Any], Any],
                                                          patient_user: Any, minor_course: Any) -> None:
+    from django.utils import translation
+
     client = login(patient_user)
     client.get(reverse("portal:home"))  # the first page applies the preferred language (English) once
     client.cookies["django_language"] = "de"
-    page = client.get(reverse("portal:consent", args=[minor_course.pk]), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    try:
+        page = client.get(reverse("portal:consent", args=[minor_course.pk]),
+                          HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    finally:
+        translation.activate("en")  # the page left German active in this thread; later tests read English
     assert "Elternteil oder erziehungsberechtigte Person" in page and "Sie sind unter 18 Jahre alt" in page

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core import numbers
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -40,8 +42,8 @@ class AuditSearchForm(forms.Form):
                               max_length=150)
     actor = forms.CharField(label=_("Who (name or username)"), required=False, max_length=150)
     action = ActionField(label=_("What"), required=False, choices=FAMILIES)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    date_from = numbers.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = numbers.DateField(label=_("To"), required=False, widget=DateInput)
 
     def __init__(self, *args: Any, actions: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -473,6 +473,7 @@ STRINGS = (
     gettext_noop('US label: severe recalcitrant nodular acne (many nodules of 5 mm or more) in patients 12 years and older who did not respond to conventional therapy including systemic antibiotics.'),
     gettext_noop('Upload a JPEG or PNG image.'),
     gettext_noop('Urine hCG (pregnancy test)'),
+    gettext_noop('Use the digits 0-9.'),
     gettext_noop('Vaginal ring'),
     gettext_noop('Vaginal sponge'),
     gettext_noop("Verify the patient's home pregnancy test."),

@@ -25,8 +25,8 @@ NPI_PREFIX = "80840"
 NPI_INVALID = _("Enter the 10-digit NPI; its last digit is a check digit, so a typing error is caught.")
 NCPDP_INVALID = _("Enter the pharmacy's 7-digit NCPDP Provider ID.")
 
-_DIGITS = re.compile(r"^\d+$")
-_NDC_HYPHENATED = re.compile(r"^(\d{4,5})-(\d{3,4})-(\d{1,2})$")
+_DIGITS = re.compile(r"^\d+$", re.ASCII)  # "１２" is not 12 (issue 14, finding 10)
+_NDC_HYPHENATED = re.compile(r"^(\d{4,5})-(\d{3,4})-(\d{1,2})$", re.ASCII)
 
 
 def luhn_check_digit(digits: str) -> int:

@@ -5,7 +5,8 @@ Python's ``Decimal()`` takes "NaN", "Infinity", "1e999" and 30-digit values that
 ("１２") and Arabic-Indic ("١٢") digits as ASCII numbers. A clinical number is read here instead: plain
 decimal notation only (an optional sign, digits 0-9, at most one decimal point), finite, and at most
 :data:`MAX_DIGITS` digits. Anything else raises :class:`NumberInputError` with a code the caller turns into
-a message on its field; nothing is silently reinterpreted.
+a message on its field; nothing is silently reinterpreted. The form fields at the end apply the same policy
+to every number and date field of the pages (``numbers.IntegerField`` etc. instead of ``forms.IntegerField``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 #: More digits than any clinical value or count needs; enough that a parsed value can always be rounded
@@ -101,3 +106,32 @@ def parse_int(value: object) -> int:
         raise NumberInputError("not_a_number", NOT_A_NUMBER)
     _check_digits(text.lstrip("+-"))
     return int(text)
+
+
+# --- form fields: the same policy for every number and date a page reads -----------------------------------
+
+
+class _AsciiDigitsOnly:
+    """Refuses text holding digits other than 0-9 before the field reads it (Django's fields read "１２" as 12
+    through ``int()``/``Decimal()``/``strptime``)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and has_non_ascii_digits(value):
+            raise ValidationError(_(USE_ASCII_DIGITS), code="non_ascii_digits")
+        return super().to_python(value)  # type: ignore[misc]
+
+
+class IntegerField(_AsciiDigitsOnly, forms.IntegerField):
+    pass
+
+
+class DecimalField(_AsciiDigitsOnly, forms.DecimalField):
+    pass
+
+
+class FloatField(_AsciiDigitsOnly, forms.FloatField):
+    pass
+
+
+class DateField(_AsciiDigitsOnly, forms.DateField):
+    pass

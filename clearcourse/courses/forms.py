@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.core import numbers
 from clearcourse.core.forms_flow import confirm_unusual_field
 from clearcourse.courses.models import CourseStatus, Patient, Product, Sex
 from clearcourse.rules import dosing, eligibility, severity
@@ -101,7 +102,7 @@ class PatientForm(forms.Form):
     record_number = forms.CharField(label=_("Record number"), max_length=40)
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
-    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    birth_date = numbers.DateField(label=_("Date of birth"), widget=DateInput())
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     prescriber = PrescriberChoiceField(label=_("Prescriber"), queryset=User.objects.none())
     email = forms.EmailField(label=_("Email"), required=False)
@@ -129,7 +130,7 @@ class CourseForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
-    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
+    assessed_on = numbers.DateField(label=_("Assessed on"), widget=DateInput())
     iga = forms.TypedChoiceField(label=_("IGA (Investigator's Global Assessment)"), required=False, coerce=int,
                                  empty_value=None,
                                  choices=[("", _("not graded")), *IGA_LABELS.items()])
@@ -192,10 +193,10 @@ class AssessmentForm(forms.Form):
 
 
 class DosePlanForm(forms.Form):
-    starts_on = forms.DateField(label=_("Plan starts on"), widget=DateInput())
-    weight_kg = forms.DecimalField(label=_("Weight (kg)"), max_digits=6, decimal_places=1,
+    starts_on = numbers.DateField(label=_("Plan starts on"), widget=DateInput())
+    weight_kg = numbers.DecimalField(label=_("Weight (kg)"), max_digits=6, decimal_places=1,
                                    widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}))
-    mg_per_kg = forms.DecimalField(label=_("Daily dose (mg/kg)"), max_digits=5, decimal_places=2,
+    mg_per_kg = numbers.DecimalField(label=_("Daily dose (mg/kg)"), max_digits=5, decimal_places=2,
                                    widget=forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
                                    help_text=_("Usually 0.5-1.0 mg/kg/day; outside 0.1-2.0 a reason is required."))
     target_mg_per_kg = forms.ChoiceField(label=_("Cumulative target"), choices=TARGET_CHOICES)
@@ -210,21 +211,21 @@ class DosePlanForm(forms.Form):
 
 
 class WeightForm(forms.Form):
-    measured_on = forms.DateField(label=_("Measured on"), widget=DateInput())
-    weight_kg = forms.DecimalField(label=_("Weight (kg)"), max_digits=6, decimal_places=1,
+    measured_on = numbers.DateField(label=_("Measured on"), widget=DateInput())
+    weight_kg = numbers.DecimalField(label=_("Weight (kg)"), max_digits=6, decimal_places=1,
                                    widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}))
     confirm_unusual = confirm_unusual_field()
 
 
 class MissedDoseForm(forms.Form):
-    first_day = forms.DateField(label=_("First missed day"), widget=DateInput())
-    days = forms.IntegerField(label=_("Days missed"))
+    first_day = numbers.DateField(label=_("First missed day"), widget=DateInput())
+    days = numbers.IntegerField(label=_("Days missed"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
 class CourseStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=CourseStatus.choices)
-    on = forms.DateField(label=_("Effective on"), widget=DateInput())
+    on = numbers.DateField(label=_("Effective on"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
     def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:

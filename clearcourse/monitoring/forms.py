@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core import numbers
 from clearcourse.core.citations import cite_text
 from clearcourse.core.forms_flow import confirm_unusual_field
 from clearcourse.monitoring import services
@@ -35,11 +36,11 @@ UNIT_CHOICES = [(u.value, u.value) for u in (labs.Unit.MG_DL, labs.Unit.MMOL_L, 
 class LabResultForm(forms.Form):
     loinc = forms.ChoiceField(label=_("Test"), choices=lab_test_choices)
     # No bounds here: the service gives the clear message ("cannot be negative") and writes nothing.
-    value = forms.DecimalField(label=_("Value"), max_digits=15, decimal_places=3)
+    value = numbers.DecimalField(label=_("Value"), max_digits=15, decimal_places=3)
     unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES)
-    uln = forms.DecimalField(label=_("Lab's upper limit of normal (U/L)"), required=False, max_digits=15,
+    uln = numbers.DecimalField(label=_("Lab's upper limit of normal (U/L)"), required=False, max_digits=15,
                              decimal_places=3, help_text=_("Needed for ALT and AST; leave empty for lipids."))
-    collected_on = forms.DateField(label=_("Collected on"), widget=DATE_INPUT)
+    collected_on = numbers.DateField(label=_("Collected on"), widget=DATE_INPUT)
     confirm_unusual = confirm_unusual_field()
 
 
@@ -50,7 +51,7 @@ def answer_choices() -> list[tuple[int, str]]:
 class MoodScreenForm(forms.Form):
     """One radio group per item (0-3). An answer outside 0-3 is a field error with the clear message."""
 
-    screened_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    screened_on = numbers.DateField(label=_("Date"), widget=DATE_INPUT)
     completed_by = forms.ChoiceField(label=_("Completed by"), choices=CompletedBy.choices,
                                      initial=CompletedBy.PATIENT,
                                      help_text=_("Choose patient when you enter a form the patient filled in."))
@@ -71,7 +72,7 @@ class MoodScreenForm(forms.Form):
 
 
 class SexualFunctionForm(forms.Form):
-    assessed_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    assessed_on = numbers.DateField(label=_("Date"), widget=DATE_INPUT)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=SexualFunctionOutcome.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -80,8 +81,8 @@ GRADE_CHOICES = [("", _("not reported"))] + [(g.value, _(g.value.capitalize())) 
 
 
 class SideEffectForm(forms.Form):
-    reported_on = forms.DateField(label=_("Reported on"), widget=DATE_INPUT)
-    onset = forms.DateField(label=_("Started on"), required=False, widget=DATE_INPUT)
+    reported_on = numbers.DateField(label=_("Reported on"), widget=DATE_INPUT)
+    onset = numbers.DateField(label=_("Started on"), required=False, widget=DATE_INPUT)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,21 +104,21 @@ class AlertAcknowledgeForm(forms.Form):
 
 
 class MonitoringConfigForm(forms.Form):
-    first_recheck_days = forms.IntegerField(label=_("First lab recheck after starting (days)"), min_value=1, max_value=MAX_DAYS)
-    liver_interval_days = forms.IntegerField(label=_("Liver tests every (days)"), min_value=1, max_value=MAX_DAYS)
-    lipid_interval_days = forms.IntegerField(label=_("Lipids every (days; empty = at 1 month and at the end)"),
+    first_recheck_days = numbers.IntegerField(label=_("First lab recheck after starting (days)"), min_value=1, max_value=MAX_DAYS)
+    liver_interval_days = numbers.IntegerField(label=_("Liver tests every (days)"), min_value=1, max_value=MAX_DAYS)
+    lipid_interval_days = numbers.IntegerField(label=_("Lipids every (days; empty = at 1 month and at the end)"),
                                              min_value=1, max_value=MAX_DAYS, required=False)
-    high_risk_interval_days = forms.IntegerField(label=_("Higher-risk patients: labs every (days)"), min_value=1, max_value=MAX_DAYS)
-    peak_recheck_days = forms.IntegerField(label=_("Recheck after reaching the peak dose (days)"), min_value=1, max_value=MAX_DAYS)
-    baseline_max_age_days = forms.IntegerField(label=_("A baseline result may be this old (days)"), min_value=0, max_value=MAX_DAYS)
-    end_of_treatment_window_days = forms.IntegerField(label=_("End-of-treatment lipids window (days)"),
+    high_risk_interval_days = numbers.IntegerField(label=_("Higher-risk patients: labs every (days)"), min_value=1, max_value=MAX_DAYS)
+    peak_recheck_days = numbers.IntegerField(label=_("Recheck after reaching the peak dose (days)"), min_value=1, max_value=MAX_DAYS)
+    baseline_max_age_days = numbers.IntegerField(label=_("A baseline result may be this old (days)"), min_value=0, max_value=MAX_DAYS)
+    end_of_treatment_window_days = numbers.IntegerField(label=_("End-of-treatment lipids window (days)"),
                                                       min_value=1, max_value=MAX_DAYS)
-    mood_interval_days = forms.IntegerField(label=_("Mood screen every (days)"), min_value=1, max_value=MAX_DAYS)
+    mood_interval_days = numbers.IntegerField(label=_("Mood screen every (days)"), min_value=1, max_value=MAX_DAYS)
     assess_sexual_function = forms.BooleanField(label=_("Assess sexual function (UK MHRA 2023)"), required=False)
     routine_cbc = forms.BooleanField(label=_("Order blood counts routinely"), required=False,
                                      help_text=_("The AAD 2024 guideline, as summarised, does not require them "
                                                  "in healthy patients."))
-    reminder_days_before = forms.IntegerField(label=_("Remind patients this many days before"), min_value=0,
+    reminder_days_before = numbers.IntegerField(label=_("Remind patients this many days before"), min_value=0,
                                               max_value=30)
     signed_off = forms.BooleanField(
         label=_("A clinician has reviewed these intervals and thresholds and signs them off"), required=False)
@@ -127,7 +128,7 @@ class MonitoringConfigForm(forms.Form):
         for threshold in labs.DEFAULT_THRESHOLDS:
             unit = "x ULN" if threshold.unit == labs.Unit.X_ULN else threshold.unit.value
             comparison = ">=" if threshold.inclusive else ">"
-            self.fields[f"threshold_{threshold.code}"] = forms.FloatField(
+            self.fields[f"threshold_{threshold.code}"] = numbers.FloatField(
                 label=f"{_(labs.ANALYTE_NAMES[threshold.analyte])} {comparison} ({unit}) - "
                       f"{_(threshold.severity.value)}",
                 # Ten times the shipped default bounds typing errors (1e308 would switch the alert off).

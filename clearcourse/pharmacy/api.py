@@ -35,7 +35,7 @@ PREFIX = "/pharmacy/"
 IDEMPOTENCY_KEYS_DIFFER = "The Idempotency-Key header and the body's idempotency_key differ."
 IDEMPOTENCY_KEY_MISSING = "Send an Idempotency-Key header (or an idempotency_key field)."
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def _iso_date(value: Any) -> Any:

@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core import numbers
 from clearcourse.pharmacy.services import (
     MAX_DAYS_SUPPLY,
     REVERSAL_REASON_MIN_LENGTH,
@@ -17,21 +18,21 @@ from clearcourse.pharmacy.services import (
 class LookupForm(forms.Form):
     reference = forms.CharField(label=_("Prescription reference"), max_length=40,
                                 help_text=_("As printed on the prescription, for example RX-1234."))
-    birth_date = forms.DateField(label=_("Patient's date of birth"), widget=forms.DateInput(attrs={"type": "date"}),
+    birth_date = numbers.DateField(label=_("Patient's date of birth"), widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text=_("Ask the patient; it must match the prescription."))
 
 
 class AuthorizeForm(forms.Form):
     reference = forms.CharField(widget=forms.HiddenInput, max_length=40)
-    birth_date = forms.DateField(widget=forms.HiddenInput)
-    days_supply = forms.IntegerField(label=_("Days of supply to dispense"), min_value=1, max_value=MAX_DAYS_SUPPLY)
+    birth_date = numbers.DateField(widget=forms.HiddenInput)
+    days_supply = numbers.IntegerField(label=_("Days of supply to dispense"), min_value=1, max_value=MAX_DAYS_SUPPLY)
     ipledge_rma = forms.CharField(label=_("iPLEDGE RMA number"), max_length=40, required=False,
                                   help_text=_("US only: the Risk Management Authorization from iPLEDGE, if you "
                                               "already have it."))
 
 
 class DispenseForm(forms.Form):
-    days_supply = forms.IntegerField(label=_("Days of supply handed over"), min_value=1, max_value=MAX_DAYS_SUPPLY)
+    days_supply = numbers.IntegerField(label=_("Days of supply handed over"), min_value=1, max_value=MAX_DAYS_SUPPLY)
     ipledge_rma = forms.CharField(label=_("iPLEDGE RMA number"), max_length=40, required=False)
     confirm = forms.BooleanField(label=_("I am handing this prescription to the patient now."), required=True)
     # A fresh key per rendered form: submitting the same form twice records one dispense.

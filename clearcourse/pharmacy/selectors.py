@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Pharmacy, Role, User
 from clearcourse.audit.services import audit_read
+from clearcourse.core import numbers
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses import state
 from clearcourse.courses.models import Course, Patient, Prescription
@@ -36,7 +37,7 @@ PRESCRIPTION_NOT_FOUND = "No prescription matches this reference and date of bir
 AUTHORIZATION_NOT_FOUND = "There is no such authorization at your pharmacy."
 
 #: "RX-1234", "rx 1234", "RX1234" or "1234"; the number is the prescription's record id.
-_REFERENCE = re.compile(r"^\s*(?:RX[\s-]?)?(\d{1,18})\s*$", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\s*(?:RX[\s-]?)?(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
 
 
 class UnprocessableError(DomainError):
@@ -51,6 +52,9 @@ def prescription_reference(prescription: Prescription | int) -> str:
 
 
 def parse_reference(reference: str) -> int:
+    if numbers.has_non_ascii_digits(reference or ""):
+        # "RX-９５" is not RX-95: say so rather than look up another prescription or answer "malformed".
+        raise UnprocessableError(_(numbers.USE_ASCII_DIGITS), code="non_ascii_digits", field="reference")
     match = _REFERENCE.match(reference or "")
     if match is None:
         raise UnprocessableError(_(REFERENCE_MALFORMED), code="invalid_reference", field="reference")

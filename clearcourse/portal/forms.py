@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core import numbers
 from clearcourse.portal import services
 from clearcourse.portal.consent import ConsentDocument
 from clearcourse.portal.models import GuardianRelationship
@@ -36,7 +37,7 @@ class ConsentForm(forms.Form):
                                  help_text=_("Type your first and last name as your clinic recorded them."),
                                  error_messages={"required": _(services.NAME_REQUIRED)},
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    signed_on = forms.DateField(label=_("Today's date"), widget=DATE_INPUT)
+    signed_on = numbers.DateField(label=_("Today's date"), widget=DATE_INPUT)
 
     def __init__(self, *args: Any, document: ConsentDocument, needs_guardian: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -135,7 +136,7 @@ GRADE_CHOICES = [("", _("No")), ("mild", _("Mild")), ("moderate", _("Moderate"))
 
 
 class SideEffectForm(forms.Form):
-    onset = forms.DateField(label=_("When did it start? (optional)"), required=False, widget=DATE_INPUT)
+    onset = numbers.DateField(label=_("When did it start? (optional)"), required=False, widget=DATE_INPUT)
     note = forms.CharField(label=_("Anything else your dermatologist should know (optional)"), required=False,
                            max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -156,8 +157,8 @@ class SideEffectForm(forms.Form):
 
 
 class MissedDoseForm(forms.Form):
-    first_day = forms.DateField(label=_("First day without a dose"), widget=DATE_INPUT)
-    days = forms.IntegerField(label=_("Number of days missed"), min_value=1, max_value=90)
+    first_day = numbers.DateField(label=_("First day without a dose"), widget=DATE_INPUT)
+    days = numbers.IntegerField(label=_("Number of days missed"), min_value=1, max_value=90)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
 
 

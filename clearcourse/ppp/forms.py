@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.core import numbers
 from clearcourse.core.forms_flow import confirm_unusual_field
 from clearcourse.courses.models import Course, Product
 from clearcourse.rules.plausibility import REASON_MAX_LENGTH
@@ -27,7 +28,7 @@ class DateInput(forms.DateInput):
 
 
 def _date(label: Any, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=DateInput(format="%Y-%m-%d"), **kwargs)
+    return numbers.DateField(label=label, widget=DateInput(format="%Y-%m-%d"), **kwargs)
 
 
 class EnrollmentForm(forms.Form):
@@ -121,13 +122,13 @@ class PrescriptionForm(forms.Form):
     product = forms.ChoiceField(label=_("Product"), choices=Product.choices,
                                 help_text=_("Isotretinoin products are not interchangeable."))
     # No bounds here: the service names the accepted range (the plausibility table) and writes nothing.
-    daily_dose_mg = forms.IntegerField(label=_("Daily dose (mg)"),
+    daily_dose_mg = numbers.IntegerField(label=_("Daily dose (mg)"),
                                        help_text=_("Starts from the dose plan's daily dose."))
     dose_reason = forms.CharField(
         label=_("Reason for a dose above the dose plan"), required=False, max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "long-text", "maxlength": REASON_MAX_LENGTH}),
         help_text=_("Only when the daily dose is above the dose plan's; in words, at most 500 characters."))
-    days_supply = forms.IntegerField(label=_("Days of supply"), initial=30,
+    days_supply = numbers.IntegerField(label=_("Days of supply"), initial=30,
                                      help_text=_("At most 30 days; no refills."))
     ipledge_confirmation = forms.CharField(label=_("iPLEDGE confirmation number"), max_length=40, required=False)
     acknowledge_warnings = forms.BooleanField(label=_("I have considered the interaction warnings above"),

@@ -33,8 +33,8 @@ from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.models import Enrollment
 
 CASE_PREFIX = "CC-"
-_CASE = re.compile(r"^\s*CC-(\d{1,18})\s*$", re.IGNORECASE)
-_RX = re.compile(r"^\s*RX[\s-]?(\d{1,18})\s*$", re.IGNORECASE)
+_CASE = re.compile(r"^\s*CC-(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
+_RX = re.compile(r"^\s*RX[\s-]?(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
 ALL_PRODUCTS = frozenset(codes.PRODUCT_NAMES)
 
 

@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 from django.db import IntegrityError, transaction
 
 from clearcourse.accounts.models import PharmacyApiToken, User
-from clearcourse.core import clock
+from clearcourse.core import clock, numbers
 from clearcourse.core.errors import DomainError
 from clearcourse.courses.models import Course, Prescription, prescription_reference
 from clearcourse.courses.selectors import audit_read
@@ -108,8 +108,8 @@ def _days_supply(medication: Element | None, default: int) -> int:
     if not raw:
         return default
     try:
-        return int(raw)
-    except ValueError:
+        return numbers.parse_int(raw)
+    except numbers.NumberInputError:
         raise Refusal("DaysSupply is not a whole number.", code=UNABLE) from None
 
 

@@ -270,6 +270,8 @@ CLEARCOURSE_API_RATE_BURST = int(os.environ.get("CLEARCOURSE_API_RATE_BURST", "0
 # The Ed25519 key that signs audit checkpoints (`audit checkpoint`); a file outside the database, never in a
 # backup of it (docs/security.md, "Anchoring the audit trail").
 CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE", "")
+# The key that encrypts backups (`backup_key FILE` makes one); unset: backups are not encrypted.
+CLEARCOURSE_BACKUP_KEY_FILE = os.environ.get("CLEARCOURSE_BACKUP_KEY_FILE", "")
 
 # The API's OpenAPI schema and docs page: open to anyone in development, only to signed-in
 # administrators (second factor done) in production (core/api.py).

@@ -4,6 +4,9 @@ PostgreSQL, in the native format (SQLite file / pg_dump archive) and the portabl
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +82,12 @@ def test_a_round_trip_keeps_every_record_and_a_valid_chain(records: None, tmp_pa
 
 @pytest.mark.django_db(transaction=True)
 def test_restore_reports_a_broken_chain_in_the_backup(records: None, tmp_path: Path) -> None:
+    """An older backup (a bare XML dump, no manifest) with a changed entry: the chain check still catches it."""
+    from django.core.management import call_command as django_command
+
     target = tmp_path / "backup.xml"
-    run("backup", str(target), "--format", "portable")
+    django_command("dumpdata", format="xml", natural_foreign=True, output=str(target), verbosity=0,
+                   exclude=["contenttypes", "auth.permission", "sessions"])
     text = target.read_text()
     assert "test.note" in text
     target.write_text(text.replace("test.note", "test.harmless"))
@@ -99,3 +106,116 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_unknown_files(tmp_path:
         run("restore", str(existing), "--yes")
 
 
+
+
+# --- issue 14, finding 5: media files, mode 0600, encryption, a manifest ---------------------------------------
+
+
+def _png_bytes() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def photo_test(course: Any, delegate: Any, login: Any, media: Path, today: Any) -> Any:
+    """A home test with its photo, uploaded on the page as a delegate does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from clearcourse.ppp.models import PregnancyTest
+
+    photo = SimpleUploadedFile("x.png", _png_bytes(), content_type="image/png")
+    response = login(delegate).post(reverse("ppp:pregnancy_test_create", args=[course.pk]), {
+        "collected_on": today.isoformat(), "setting": "home", "result": "negative", "photo": photo})
+    assert response.status_code == 302
+    return PregnancyTest.objects.get()
+
+
+@pytest.fixture
+def open_umask() -> Any:
+    previous = os.umask(0o022)  # what most servers run with: new files world-readable
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fmt", ["native", "portable"])
+def test_a_backup_file_is_readable_by_its_owner_only(records: None, tmp_path: Path, fmt: str, open_umask: Any) -> None:
+    target = tmp_path / "backup.bin"
+    run("backup", str(target), "--format", fmt)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    # Overwriting an existing, world-readable file leaves it private too.
+    target.chmod(0o644)
+    run("backup", str(target), "--format", fmt, "--force")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_brings_the_home_test_photos_back(photo_test: Any, media: Path, tmp_path: Path, login: Any,
+                                                    delegate: Any) -> None:
+    from django.urls import reverse
+
+    photo_url = reverse("ppp:home_test_photo", args=[photo_test.pk])
+    target = tmp_path / "backup.bin"
+    out = run("backup", str(target))
+    assert "1 media files" in out
+    shutil.rmtree(media)  # the server's disk is lost; the database is restored from the backup
+    out = run("restore", str(target), "--yes")
+    assert "1 media files" in out
+    response = login(delegate).get(photo_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == _png_bytes()
+    restored = next(p for p in media.rglob("*") if p.is_file())
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_encrypted_backup_cannot_be_read_or_restored_without_its_key(photo_test: Any, media: Path,
+                                                                         tmp_path: Path) -> None:
+    key = tmp_path / "backup.key"
+    run("backup_key", str(key))
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    target = tmp_path / "backup.enc"
+    assert "encrypted" in run("backup", str(target), "--key-file", str(key))
+    data = target.read_bytes()
+    assert b"test.note" not in data and b"SQLite format" not in data and _png_bytes() not in data
+    assert b"manifest" not in data and b"pregnancy" not in data
+    with pytest.raises(CommandError, match="encrypted: give --key-file"):
+        run("restore", str(target), "--yes")
+    other = tmp_path / "other.key"
+    run("backup_key", str(other))
+    with pytest.raises(CommandError, match="cannot be decrypted with this key"):
+        run("restore", str(target), "--yes", "--key-file", str(other))
+    cut = tmp_path / "cut.enc"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CommandError, match="cannot be decrypted"):
+        run("restore", str(cut), "--yes", "--key-file", str(key))
+    shutil.rmtree(media)
+    assert "1 media files" in run("restore", str(target), "--yes", "--key-file", str(key))
+    assert any(p.is_file() for p in media.rglob("*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_backup_is_refused_before_anything_is_replaced(records: None, tmp_path: Path,
+                                                                 prescriber: Any) -> None:
+    target = tmp_path / "backup.bin"
+    run("backup", str(target), "--format", "portable")
+    data = bytearray(target.read_bytes())
+    at = data.index(b"test.note")
+    data[at:at + 9] = b"test.nope"
+    target.write_bytes(bytes(data))
+    with transaction.atomic():
+        audit_record(actor=prescriber, action="test.after_backup")
+    with pytest.raises(CommandError, match="does not match its manifest"):
+        run("restore", str(target), "--yes")
+    assert AuditEntry.objects.filter(action="test.after_backup").exists()  # nothing was replaced

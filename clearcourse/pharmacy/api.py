@@ -217,7 +217,7 @@ def _authorization_out(authorization: Authorization, *, today: dt.date) -> Autho
     )
 
 
-ERRORS: dict[int, Any] = {401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema}
+ERRORS: dict[int, Any] = {401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema}
 ERRORS_409: dict[int, Any] = {**ERRORS, 409: ErrorSchema}
 
 router = Router(tags=["pharmacy"], auth=_auth())

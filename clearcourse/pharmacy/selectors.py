@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import Field, Model, QuerySet
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Pharmacy, Role, User
-from clearcourse.audit.services import audit_read
-from clearcourse.core import numbers
+from clearcourse.audit.models import AuditEntry
+from clearcourse.audit.services import audit_read, audit_record
+from clearcourse.core import clock, numbers
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.courses import state
 from clearcourse.courses.models import Course, Patient, Prescription
@@ -34,10 +36,32 @@ from clearcourse.rules.programs.facts import Decision
 ONLY_PHARMACISTS = "Only a pharmacist of a registered pharmacy can do this."
 REFERENCE_MALFORMED = "Enter the prescription reference as printed on the prescription, for example RX-1234."
 PRESCRIPTION_NOT_FOUND = "No prescription matches this reference and date of birth."
+LOOKUP_THROTTLED = ("Too many look-ups that found nothing: wait %(minutes)d minutes before the next one. Check the "
+                    "reference and the date of birth with the patient.")
+PRESCRIPTION_LOCKED = ("This prescription is locked for look-ups after %(count)d tries with a wrong date of birth "
+                       "or reference within %(hours)d hours. Check both with the patient and ask the prescribing "
+                       "clinic; the lock ends on its own after %(hours)d hours.")
+
+#: Look-up guard (issue 14, finding 3). **Clinic defaults, not program rules** (no source sets them; chosen so
+#: that a pharmacist's typing errors pass and guessing a date of birth does not): a user may fail this many
+#: look-ups within the window before further look-ups are refused for the rest of it ...
+LOOKUP_FAILURES_PER_USER = 10
+LOOKUP_USER_WINDOW = dt.timedelta(minutes=15)
+#: ... and a prescription is locked for look-ups (by anyone) once this many tries on it failed within the lock
+#: window. Settings ``CLEARCOURSE_LOOKUP_FAILURES_PER_USER`` / ``CLEARCOURSE_LOOKUP_FAILURES_PER_PRESCRIPTION``.
+LOOKUP_FAILURES_PER_PRESCRIPTION = 5
+LOOKUP_LOCK_WINDOW = dt.timedelta(hours=24)
+LOOKUP_FAILED = "pharmacy.prescription.lookup_failed"
 AUTHORIZATION_NOT_FOUND = "There is no such authorization at your pharmacy."
 
 #: "RX-1234", "rx 1234", "RX1234" or "1234"; the number is the prescription's record id.
 _REFERENCE = re.compile(r"^\s*(?:RX[\s-]?)?(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
+
+
+class LookupRefusedError(DomainError):
+    """Look-ups refused for a while (too many failures by this user, or on this prescription): HTTP 429."""
+
+    status = 429
 
 
 class UnprocessableError(DomainError):
@@ -145,12 +169,32 @@ def prescription_lookup(*, actor: User, reference: str, birth_date: dt.date,
     patient's record and is audited unless ``audit`` is None (a write that audits itself).
     """
     pharmacy_id = require_pharmacist(actor)
-    pk = parse_reference(reference)
+    try:
+        pk: int | None = parse_reference(reference)
+    except DomainError:
+        pk = None
+    user_failures, rx_failures = _recent_failures(actor, pk)
+    if user_failures >= _limit("CLEARCOURSE_LOOKUP_FAILURES_PER_USER", LOOKUP_FAILURES_PER_USER):
+        _record_failure(actor, pk, "throttled")
+        raise LookupRefusedError(_(LOOKUP_THROTTLED) % {"minutes": LOOKUP_USER_WINDOW.seconds // 60},
+                                 code="lookup_throttled", field="reference")
+    rx_limit = _limit("CLEARCOURSE_LOOKUP_FAILURES_PER_PRESCRIPTION", LOOKUP_FAILURES_PER_PRESCRIPTION)
+    if pk is not None and rx_failures >= rx_limit:
+        _record_failure(actor, pk, "locked")
+        raise LookupRefusedError(_(PRESCRIPTION_LOCKED) % {"count": rx_limit,
+                                                           "hours": LOOKUP_LOCK_WINDOW.seconds // 3600
+                                                           + LOOKUP_LOCK_WINDOW.days * 24},
+                                 code="prescription_locked", field="reference")
+    if pk is None:
+        _record_failure(actor, None, "malformed")
+        parse_reference(reference)  # raises the reader's own message
+        raise AssertionError  # pragma: no cover
     sql, (rx_fields, course_fields, patient_fields) = _lookup_sql(connection.vendor, with_first_dispense)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pharmacy_id, pk, birth_date])
         row = cursor.fetchone()
     if row is None:
+        _record_failure(actor, pk, "no_match")
         raise NotFoundError(_(PRESCRIPTION_NOT_FOUND), code="prescription_not_found", field="reference")
     n_rx, n_course = len(rx_fields), len(course_fields)
     n_patient = len(patient_fields)
@@ -172,6 +216,32 @@ def prescription_lookup(*, actor: User, reference: str, birth_date: dt.date,
     if audit:
         audit_read(actor=actor, patient_id=course.patient_id, action=audit, obj=prescription)
     return prescription
+
+
+def _limit(setting: str, default: int) -> int:
+    return int(getattr(settings, setting, default))
+
+
+def _recent_failures(actor: User, pk: int | None) -> tuple[int, int]:
+    """Failed look-ups by ``actor`` within the user window, and on prescription ``pk`` (by anyone) within the
+    lock window, counted in the audit trail (which every failure is written to): one query, shared by every
+    web process and the API, and kept across restarts."""
+    now = clock.now()
+    user_since, rx_since = now - LOOKUP_USER_WINDOW, now - LOOKUP_LOCK_WINDOW
+    failures = AuditEntry.objects.filter(action=LOOKUP_FAILED, at__gte=min(user_since, rx_since))
+    counts = failures.aggregate(
+        user=Count("id", filter=Q(actor_id=actor.pk, at__gte=user_since)),
+        rx=Count("id", filter=Q(object_type="Prescription", object_id=str(pk) if pk is not None else "-",
+                                at__gte=rx_since)))
+    return int(counts["user"] or 0), int(counts["rx"] or 0)
+
+
+def _record_failure(actor: User, pk: int | None, why: str) -> None:
+    """Every failed look-up is in the hash-chained trail (its own transaction, or a savepoint of the caller's,
+    which the API commits with its error answer). The date of birth tried is not written anywhere."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=LOOKUP_FAILED, obj=Prescription(pk=pk) if pk is not None else None,
+                     detail={"why": why})
 
 
 def current_successor(prescription: Prescription) -> Prescription | None:

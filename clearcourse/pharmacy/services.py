@@ -116,7 +116,6 @@ def _supply_error(decision: Decision) -> UnprocessableError | None:
                               extra={"reasons": [r.as_json() for r in decision.reasons]})
 
 
-@transaction.atomic
 def authorization_request(*, actor: User, reference: str, birth_date: dt.date, days_supply: int,
                           today: dt.date, ipledge_rma: str = "") -> Authorization:
     """Ask whether the prescription may be dispensed today, and store the answer (allowed or refused,
@@ -132,8 +131,17 @@ def authorization_request(*, actor: User, reference: str, birth_date: dt.date, d
     pharmacy_id = selectors.require_pharmacist(actor)
     days_supply = _check_days_supply(days_supply)
     ipledge_rma = _check_rma(ipledge_rma)
+    # The look-up comes first, outside this service's transaction: a failed one is audited (and counts towards
+    # the look-up guard) even though nothing else is written.
     prescription = selectors.prescription_lookup(actor=actor, reference=reference, birth_date=birth_date,
                                                  audit=None, with_first_dispense=False)
+    return _authorization_store(actor=actor, prescription=prescription, pharmacy_id=pharmacy_id,
+                                days_supply=days_supply, ipledge_rma=ipledge_rma, today=today)
+
+
+@transaction.atomic
+def _authorization_store(*, actor: User, prescription: Prescription, pharmacy_id: int, days_supply: int,
+                         ipledge_rma: str, today: dt.date) -> Authorization:
     decision = decision_for(prescription, days_supply=days_supply, today=today, pharmacy_id=pharmacy_id)
     error = _supply_error(decision)
     if error is not None:

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
@@ -48,14 +48,20 @@ def _show_error(form: django_forms.Form, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @pharmacist_only
 def home(request: HttpRequest) -> HttpResponse:
-    """The look-up form, and, once a prescription is found, what the rules core says about it today."""
+    """The look-up form, and, once a prescription is found, what the rules core says about it today.
+
+    The look-up is a POST: a date of birth never goes into a URL (browser history, proxy and server logs). A
+    GET carrying look-up fields (an old bookmark or link) is sent to the bare page, nothing looked up."""
     today = clock.today()
     context: dict[str, Any] = {"today": today}
-    if {"reference", "birth_date"} & set(request.GET):
-        form = forms.LookupForm(request.GET)
+    if request.method == "GET" and request.GET:
+        return redirect("pharmacy:home")
+    if request.method == "POST":
+        form = forms.LookupForm(request.POST)
+        status = 200
         if form.is_valid():
             try:
                 prescription = selectors.prescription_lookup(actor=_user(request), **form.cleaned_data)
@@ -63,8 +69,10 @@ def home(request: HttpRequest) -> HttpResponse:
                                         pharmacy_id=selectors.require_pharmacist(_user(request))))
             except DomainError as exc:
                 _show_error(form, exc)
+                status = 429 if exc.status == 429 else 400
+        else:
+            status = 400
         context["form"] = form
-        status = 200 if form.is_valid() else 400
     else:
         context["form"], status = forms.LookupForm(), 200
     context["worklist"] = selectors.pharmacy_worklist(actor=_user(request), today=today)
@@ -98,6 +106,16 @@ def authorize(request: HttpRequest) -> HttpResponse:
         try:
             authorization = services.authorization_request(actor=_user(request), today=today, **form.cleaned_data)
         except DomainError as exc:
+            if exc.field == "reference" or isinstance(exc, NotFoundError | selectors.LookupRefusedError):
+                # The look-up itself failed (and was counted): show that, without looking up again.
+                lookup = forms.LookupForm({"reference": request.POST.get("reference", ""),
+                                           "birth_date": request.POST.get("birth_date", "")})
+                lookup.is_valid()
+                lookup.add_error("reference", exc.message)
+                return render(request, "pharmacy/home.html", {
+                    "today": today, "form": lookup,
+                    "worklist": selectors.pharmacy_worklist(actor=_user(request), today=today)},
+                    status=exc.status if exc.status == 429 else 400)
             _show_error(form, exc)
         else:
             return redirect("pharmacy:authorization", authorization_id=authorization.pk)

@@ -117,7 +117,7 @@ def test_the_pharmacists_refusal_shows_only_register_sources(login: Callable[[An
     rx = Prescription.objects.create(course=course, prescriber=prescriber, issued_on=today - dt.timedelta(days=1),
                                      product=course.product, daily_dose_mg=40, capsules={"40": 1}, days_supply=30,
                                      recorded_by=prescriber)
-    html = login(pharmacist).get("/pharmacy/", {"reference": f"RX-{rx.pk}", "birth_date": "2004-03-01"}).content.decode()
+    html = login(pharmacist).post("/pharmacy/", {"reference": f"RX-{rx.pk}", "birth_date": "2004-03-01"}).content.decode()
     assert check_page(html, "refusal") >= 3
 
 

@@ -95,7 +95,7 @@ def test_the_pharmacist_page_shows_the_refusal_before_asking(
         ready_prescription: Any, login: Callable[[Any], Any], pharmacist: Any, pharmacy: Any,
         today: dt.date) -> None:
     _lapse(pharmacy=pharmacy, last_day=today - DAY)
-    page = login(pharmacist).get("/pharmacy/", {"reference": f"RX-{ready_prescription.pk}",
+    page = login(pharmacist).post("/pharmacy/", {"reference": f"RX-{ready_prescription.pk}",
                                                 "birth_date": "2004-03-01"})
     assert page.status_code == 200
     assert "The pharmacy is not enrolled and active in the program" in page.content.decode()

@@ -22,7 +22,7 @@ def page(login: Callable[[Any], Client], pharmacist: Any) -> Client:
 
 
 def _lookup(client: Client, prescription: Any, birth_date: str = "2004-03-01") -> Any:
-    return client.get(HOME, {"reference": f"RX-{prescription.pk}", "birth_date": birth_date})
+    return client.post(HOME, {"reference": f"RX-{prescription.pk}", "birth_date": birth_date})
 
 
 def _authorization(prescription: Any, pharmacist: Any, today: dt.date) -> Authorization:

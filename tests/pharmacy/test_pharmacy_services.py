@@ -94,14 +94,15 @@ def test_an_impossible_supply_is_refused_before_anything_is_read(
     assert Authorization.objects.count() == 0
 
 
-def test_a_wrong_birth_date_finds_nothing_and_writes_nothing(
+def test_a_wrong_birth_date_finds_nothing_and_writes_only_the_failed_try_to_the_trail(
         ready_prescription: Any, authorize: Callable[..., Any]) -> None:
     before = _counts()
     with pytest.raises(NotFoundError) as exc:
         authorize(ready_prescription, birth_date=dt.date(2004, 3, 2))
     assert exc.value.field == "reference"
     assert exc.value.message == selectors.PRESCRIPTION_NOT_FOUND
-    assert _counts() == before
+    assert _counts() == (*before[:3], before[3] + 1)
+    assert AuditEntry.objects.order_by("-id").first().action == selectors.LOOKUP_FAILED  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("reference", ["", "RX-", "ABC-12", "12.5", "RX-1 OR 1=1"])

@@ -125,12 +125,13 @@ def make_tokens() -> dict[str, list[str]]:
 
 def open_targets(limit: int | None = None) -> list[dict[str, Any]]:
     """Every prescription waiting for pick-up (not dispensed, not voided), with what a pharmacy sends."""
-    from clearcourse.courses.models import Prescription
+    from clearcourse.courses.models import Prescription, prescription_reference
 
     qs = (Prescription.objects.filter(voided=False, dispenses__isnull=True, course__status__in=["planned", "active"])
-          .values_list("pk", "course__patient__birth_date", "course__program").order_by("pk"))
+          .values_list("pk", "lookup_code", "course__patient__birth_date", "course__program").order_by("pk"))
     rows = list(qs[:limit] if limit else qs)
-    return [{"reference": f"RX-{pk}", "birth_date": born.isoformat(), "family": family} for pk, born, family in rows]
+    return [{"reference": prescription_reference(pk, code=code), "birth_date": born.isoformat(), "family": family}
+            for pk, code, born, family in rows]
 
 
 def request_plan(targets: list[dict[str, Any]], tokens: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -153,11 +155,26 @@ class DosePlan(ClinicalRecord):
         ordering = ["starts_on", "id"]
 
 
-def prescription_reference(prescription: Prescription | int) -> str:
-    """The reference printed on a prescription, typed in by the pharmacist and shown on every page ("RX-95"):
-    the one format, made here only (pages, API, emails, PDFs and the rules' reasons all use it)."""
-    pk = prescription if isinstance(prescription, int) else prescription.pk
-    return f"RX-{pk}"
+def prescription_reference(prescription: Prescription | int, *, code: str | None = None) -> str:
+    """The reference printed on a prescription, typed in by the pharmacist and shown on every page
+    ("RX-95-K7Q3": the record id and its random check code, so that a reference cannot be guessed from the
+    sequential id; issue 14, finding 3): the one format, made here only (pages, API, emails, PDFs and the
+    rules' reasons all use it). Given an id without its ``code``, it reads the code (one query)."""
+    if isinstance(prescription, int):
+        if code is None:
+            code = Prescription.objects.filter(pk=prescription).values_list("lookup_code", flat=True).first() or ""
+        return f"RX-{prescription}-{code}"
+    return f"RX-{prescription.pk}-{prescription.lookup_code}"
+
+
+#: Letters and digits a pharmacist cannot misread (no 0/O, 1/I/L, 5/S, 8/B).
+LOOKUP_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY2345679"
+LOOKUP_CODE_LENGTH = 4
+
+
+def new_lookup_code() -> str:
+    """The random part of a prescription's reference: 27^4 = 531,441 values."""
+    return "".join(secrets.choice(LOOKUP_CODE_ALPHABET) for _ in range(LOOKUP_CODE_LENGTH))
 
 
 class Prescription(ClinicalRecord):
@@ -175,6 +192,8 @@ class Prescription(ClinicalRecord):
     voided = models.BooleanField(default=False)
     # Why the daily dose is above the dose plan's (rules.plausibility.within_dose_plan); empty when it is not.
     dose_reason = models.CharField(_("reason for a dose above the dose plan"), max_length=500, blank=True)
+    # The random part of the reference (prescription_reference): a reference cannot be guessed from the id.
+    lookup_code = models.CharField(_("reference check code"), max_length=8, default=new_lookup_code, editable=False)
 
     class Meta:
         ordering = ["issued_on", "id"]

@@ -95,7 +95,7 @@ def course_dose_summary(course: Course, *, as_of: dt.date) -> CourseDoseSummary:
 
 # --- the audit trail's words (plugged into clearcourse.audit.lookups by CoursesConfig.ready) ------------
 
-_RX_REFERENCE = re.compile(r"^\s*RX[\s-]?(\d{1,18})\s*$", re.IGNORECASE)
+_RX_REFERENCE = re.compile(r"^\s*RX[\s-]?(\d{1,18})(?:[\s-]?[A-Z0-9]{4})?\s*$", re.IGNORECASE | re.ASCII)
 
 
 def audit_patients_named(text: str) -> list[int]:

@@ -140,7 +140,7 @@ class PrescriptionLookupOut(Schema):
 
 
 class AuthorizationIn(StrictSchema):
-    reference: StrictStr = Field(max_length=40, description="the prescription reference printed on it, e.g. RX-1234")
+    reference: StrictStr = Field(max_length=40, description="the prescription reference printed on it, e.g. RX-1234-K7Q3")
     birth_date: IsoDate = Field(description="the patient's date of birth, YYYY-MM-DD")
     days_supply: StrictInt = Field(ge=1, le=services.MAX_DAYS_SUPPLY)
     ipledge_rma: StrictStr = Field("", max_length=40, description="iPLEDGE RMA number, when you have one")

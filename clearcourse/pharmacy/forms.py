@@ -17,7 +17,7 @@ from clearcourse.pharmacy.services import (
 
 class LookupForm(forms.Form):
     reference = forms.CharField(label=_("Prescription reference"), max_length=40,
-                                help_text=_("As printed on the prescription, for example RX-1234."))
+                                help_text=_("As printed on the prescription, for example RX-1234-K7Q3."))
     birth_date = numbers.DateField(label=_("Patient's date of birth"), widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text=_("Ask the patient; it must match the prescription."))
 

@@ -34,7 +34,8 @@ from clearcourse.pharmacy.models import Authorization, Dispense
 from clearcourse.rules.programs.facts import Decision
 
 ONLY_PHARMACISTS = "Only a pharmacist of a registered pharmacy can do this."
-REFERENCE_MALFORMED = "Enter the prescription reference as printed on the prescription, for example RX-1234."
+REFERENCE_MALFORMED = ("Enter the whole prescription reference as printed on the prescription, for example "
+                       "RX-1234-K7Q3.")
 PRESCRIPTION_NOT_FOUND = "No prescription matches this reference and date of birth."
 LOOKUP_THROTTLED = ("Too many look-ups that found nothing: wait %(minutes)d minutes before the next one. Check the "
                     "reference and the date of birth with the patient.")
@@ -54,8 +55,9 @@ LOOKUP_LOCK_WINDOW = dt.timedelta(hours=24)
 LOOKUP_FAILED = "pharmacy.prescription.lookup_failed"
 AUTHORIZATION_NOT_FOUND = "There is no such authorization at your pharmacy."
 
-#: "RX-1234", "rx 1234", "RX1234" or "1234"; the number is the prescription's record id.
-_REFERENCE = re.compile(r"^\s*(?:RX[\s-]?)?(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
+#: "RX-1234-K7Q3", "rx 1234 k7q3", "RX1234K7Q3" or "1234-K7Q3": the prescription's record id and its random
+#: check code (``Prescription.lookup_code``), which makes a reference impossible to guess from the sequential id.
+_REFERENCE = re.compile(r"^\s*(?:RX[\s-]?)?(\d{1,18})[\s-]?([A-Z0-9]{4})\s*$", re.IGNORECASE | re.ASCII)
 
 
 class LookupRefusedError(DomainError):
@@ -76,13 +78,19 @@ def prescription_reference(prescription: Prescription | int) -> str:
 
 
 def parse_reference(reference: str) -> int:
+    """The record id a reference names (with its check code: :func:`parse_reference_code`)."""
+    return parse_reference_code(reference)[0]
+
+
+def parse_reference_code(reference: str) -> tuple[int, str]:
+    """The record id and the check code (upper case) a reference names; raises on anything else."""
     if numbers.has_non_ascii_digits(reference or ""):
         # "RX-９５" is not RX-95: say so rather than look up another prescription or answer "malformed".
         raise UnprocessableError(_(numbers.USE_ASCII_DIGITS), code="non_ascii_digits", field="reference")
     match = _REFERENCE.match(reference or "")
     if match is None:
         raise UnprocessableError(_(REFERENCE_MALFORMED), code="invalid_reference", field="reference")
-    return int(match.group(1))
+    return int(match.group(1)), match.group(2).upper()
 
 
 def require_pharmacist(actor: User) -> int:
@@ -121,7 +129,7 @@ def _lookup_sql(vendor: str, with_first_dispense: bool) -> tuple[str, tuple[list
            f"JOIN {q(Course._meta.db_table)} c ON c.{q('id')} = rx.{q('course_id')} "
            f"JOIN {q(Patient._meta.db_table)} p ON p.{q('id')} = c.{q('patient_id')} "
            f"JOIN {q(Pharmacy._meta.db_table)} ph ON ph.{q('id')} = %s AND ph.{q('program')} = c.{q('program')} "
-           f"WHERE rx.{q('id')} = %s AND p.{q('birth_date')} = %s")
+           f"WHERE rx.{q('id')} = %s AND rx.{q('lookup_code')} = %s AND p.{q('birth_date')} = %s")
     return sql, (rx_fields, course_fields, patient_fields)
 
 
@@ -170,17 +178,18 @@ def prescription_lookup(*, actor: User, reference: str, birth_date: dt.date,
     """
     pharmacy_id = require_pharmacist(actor)
     try:
-        pk: int | None = parse_reference(reference)
+        pk: int | None
+        pk, code = parse_reference_code(reference)
     except DomainError:
-        pk = None
+        pk, code = None, ""
     user_failures, rx_failures = _recent_failures(actor, pk)
     if user_failures >= _limit("CLEARCOURSE_LOOKUP_FAILURES_PER_USER", LOOKUP_FAILURES_PER_USER):
-        _record_failure(actor, pk, "throttled")
+        _record_failure(actor, None, "throttled", tried=pk)
         raise LookupRefusedError(_(LOOKUP_THROTTLED) % {"minutes": LOOKUP_USER_WINDOW.seconds // 60},
                                  code="lookup_throttled", field="reference")
     rx_limit = _limit("CLEARCOURSE_LOOKUP_FAILURES_PER_PRESCRIPTION", LOOKUP_FAILURES_PER_PRESCRIPTION)
     if pk is not None and rx_failures >= rx_limit:
-        _record_failure(actor, pk, "locked")
+        _record_failure(actor, None, "locked", tried=pk)
         raise LookupRefusedError(_(PRESCRIPTION_LOCKED) % {"count": rx_limit,
                                                            "hours": LOOKUP_LOCK_WINDOW.seconds // 3600
                                                            + LOOKUP_LOCK_WINDOW.days * 24},
@@ -191,10 +200,16 @@ def prescription_lookup(*, actor: User, reference: str, birth_date: dt.date,
         raise AssertionError  # pragma: no cover
     sql, (rx_fields, course_fields, patient_fields) = _lookup_sql(connection.vendor, with_first_dispense)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pharmacy_id, pk, birth_date])
+        cursor.execute(sql, [pharmacy_id, pk, code, birth_date])
         row = cursor.fetchone()
     if row is None:
-        _record_failure(actor, pk, "no_match")
+        # Only a try with the whole reference right (someone holding the prescription, guessing the date of
+        # birth) counts towards the prescription's lock; guessing references counts against the guesser only,
+        # so nobody can lock prescriptions they never saw.
+        if Prescription.objects.filter(pk=pk, lookup_code=code).exists():
+            _record_failure(actor, pk, "no_match")
+        else:
+            _record_failure(actor, None, "no_reference", tried=pk)
         raise NotFoundError(_(PRESCRIPTION_NOT_FOUND), code="prescription_not_found", field="reference")
     n_rx, n_course = len(rx_fields), len(course_fields)
     n_patient = len(patient_fields)
@@ -236,12 +251,17 @@ def _recent_failures(actor: User, pk: int | None) -> tuple[int, int]:
     return int(counts["user"] or 0), int(counts["rx"] or 0)
 
 
-def _record_failure(actor: User, pk: int | None, why: str) -> None:
+def _record_failure(actor: User, pk: int | None, why: str, *, tried: int | None = None) -> None:
     """Every failed look-up is in the hash-chained trail (its own transaction, or a savepoint of the caller's,
-    which the API commits with its error answer). The date of birth tried is not written anywhere."""
+    which the API commits with its error answer). Only ``pk`` (a try with the whole reference right) counts
+    towards that prescription's lock; ``tried`` notes the id of any other try. The date of birth and the check
+    code tried are not written anywhere."""
+    detail: dict[str, Any] = {"why": why}
+    if tried is not None:
+        detail["tried"] = tried
     with transaction.atomic():
         audit_record(actor=actor, action=LOOKUP_FAILED, obj=Prescription(pk=pk) if pk is not None else None,
-                     detail={"why": why})
+                     detail=detail)
 
 
 def current_successor(prescription: Prescription) -> Prescription | None:

@@ -162,7 +162,8 @@ def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
     # Every prescription record, superseded ones too (to map a chain to its head); no date limit here.
     rx = PrescriptionRow
     add(_RX, rx, "issued_on", flag=truth(rx, "voided"), n1=col(rx, "id"), n2=col(rx, "supersedes"),
-        n3=col(rx, "days_supply"), s1=f"CAST({col(rx, 'daily_dose_mg')} AS TEXT)", date_limit=False,
+        n3=col(rx, "days_supply"), s1=f"CAST({col(rx, 'daily_dose_mg')} AS TEXT)", s2=col(rx, "lookup_code"),
+        date_limit=False,
         only_current=False)
     d = Dispense
     add(_DISPENSE, d, "dispensed_on", n1=col(d, "prescription"), n3=col(d, "days_supply"),
@@ -281,7 +282,7 @@ class _Gathered:
         self.events: list[facts.Event] = []
         self.born: dt.date | None = None
         self.risk: tuple[dt.date, int, bool] | None = None
-        self.rx_rows: list[tuple[int, int | None, bool, dt.date, int, float]] = []
+        self.rx_rows: list[tuple[int, int | None, bool, dt.date, int, float, str]] = []
         self.dispense_rows: list[tuple[int, dt.date, int]] = []
         self.agreed: dt.date | None = None  # the earliest current second prescriber's agreement
 
@@ -300,7 +301,7 @@ class _Gathered:
         elif kind == _COMPREHENSION:
             events.append(facts.Comprehension(date=day, passed=bool(flag)))
         elif kind == _RX:
-            self.rx_rows.append((int(n1), n2, bool(flag), day, int(n3), float(s1)))
+            self.rx_rows.append((int(n1), n2, bool(flag), day, int(n3), float(s1), str(s2 or "")))
         elif kind == _DISPENSE:
             self.dispense_rows.append((int(n1), day, int(n3)))
         elif kind == _ENROLLED:
@@ -321,7 +322,7 @@ class _Gathered:
         return Patient(birth_date=self.born, can_get_pregnant=can), History(events)
 
 
-def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, float]],
+def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, float, str]],
                          dispenses: list[tuple[int, dt.date, int]], as_of: dt.date | None,
                          agreed: dt.date | None = None) -> list[facts.Event]:
     successor = {sup: pk for pk, sup, *_ in rows if sup is not None}
@@ -336,8 +337,8 @@ def _prescription_events(rows: list[tuple[int, int | None, bool, dt.date, int, f
     out: list[facts.Event] = [
         facts.Prescription(id=str(pk), date=issued, days_supply=days, daily_dose_mg=dose,
                            second_prescriber_agreed=agreed is not None and agreed <= issued,
-                           reference=prescription_reference(pk))
-        for pk, _sup, voided, issued, days, dose in sorted(rows)
+                           reference=prescription_reference(pk, code=code))
+        for pk, _sup, voided, issued, days, dose, code in sorted(rows)
         if pk not in successor and not voided and (as_of is None or issued <= as_of)
     ]
     out.extend(facts.Dispense(prescription=str(head(rx)), date=day, days_supply=days) for rx, day, days in dispenses)

@@ -34,7 +34,7 @@ from clearcourse.ppp.models import Enrollment
 
 CASE_PREFIX = "CC-"
 _CASE = re.compile(r"^\s*CC-(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
-_RX = re.compile(r"^\s*RX[\s-]?(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
+_RX = re.compile(r"^\s*RX[\s-]?(\d{1,18})(?:[\s-]?[A-Z0-9]{4})?\s*$", re.IGNORECASE | re.ASCII)
 ALL_PRODUCTS = frozenset(codes.PRODUCT_NAMES)
 
 

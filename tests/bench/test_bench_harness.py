@@ -17,6 +17,8 @@ import common
 import floor
 import loadgen
 
+from clearcourse.courses.models import prescription_reference
+
 
 def test_percentile_is_nearest_rank() -> None:
     values = [float(x) for x in range(1, 101)]
@@ -92,7 +94,7 @@ def test_floor_captures_every_statement_of_an_authorization_request(
     admin = User.objects.create(username="bench-admin-test", role=Role.ADMIN, is_staff=True)
     _token, plain = api_token_create(actor=admin, pharmacy=pharmacy, name="bench")
     rx, born = ready_prescription_for_bench
-    plan = common.request_plan([{"reference": f"RX-{rx.pk}", "birth_date": born.isoformat(), "family": "us-ipledge"}],
+    plan = common.request_plan([{"reference": prescription_reference(rx), "birth_date": born.isoformat(), "family": "us-ipledge"}],
                                {"us-ipledge": [plain]})
     captured = floor.capture(plan, 1)
     sql = [s["sql"] for g in captured[0] for s in g["statements"]]

@@ -17,6 +17,8 @@ import pytest
 from browser_helpers import assert_every_field_labelled, sign_in, submit_with_keyboard
 from django.core import mail
 
+from clearcourse.courses.models import prescription_reference
+
 PASSWORD = "correct-horse-battery-staple"
 PATIENT_PASSWORD = "a-long-and-unusual-passphrase-42"
 EMAIL = "lena.vogel@example.org"
@@ -226,7 +228,7 @@ def test_the_main_journey_from_enrolment_to_dispense(page: Any, browser: Any, li
     rx_page = pharmacy_context.new_page()
     sign_in(rx_page, "pharm_lee", PASSWORD, user=staff["pharmacist"])
     assert rx_page.url.endswith("/pharmacy/")
-    rx_page.get_by_label("Prescription reference").fill(f"RX-{prescription.pk}")
+    rx_page.get_by_label("Prescription reference").fill(prescription_reference(prescription))
     rx_page.get_by_label("Patient's date of birth").fill("2001-05-02")
     rx_page.get_by_label("Patient's date of birth").focus()
     with rx_page.expect_navigation():

@@ -21,6 +21,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from clearcourse.courses.models import prescription_reference
 from clearcourse.monitoring import services as monitoring
 from clearcourse.monitoring.models import Alert
 from clearcourse.rules import sources as register
@@ -117,7 +118,7 @@ def test_the_pharmacists_refusal_shows_only_register_sources(login: Callable[[An
     rx = Prescription.objects.create(course=course, prescriber=prescriber, issued_on=today - dt.timedelta(days=1),
                                      product=course.product, daily_dose_mg=40, capsules={"40": 1}, days_supply=30,
                                      recorded_by=prescriber)
-    html = login(pharmacist).post("/pharmacy/", {"reference": f"RX-{rx.pk}", "birth_date": "2004-03-01"}).content.decode()
+    html = login(pharmacist).post("/pharmacy/", {"reference": prescription_reference(rx), "birth_date": "2004-03-01"}).content.decode()
     assert check_page(html, "refusal") >= 3
 
 
@@ -128,7 +129,7 @@ def test_the_pharmacy_api_names_register_sources(course: Any, prescriber: Any, p
     rx = Prescription.objects.create(course=course, prescriber=prescriber, issued_on=today - dt.timedelta(days=1),
                                      product=course.product, daily_dose_mg=40, capsules={"40": 1}, days_supply=30,
                                      recorded_by=prescriber)
-    authorization = services.authorization_request(actor=pharmacist, reference=f"RX-{rx.pk}",
+    authorization = services.authorization_request(actor=pharmacist, reference=prescription_reference(rx),
                                                    birth_date=course.patient.birth_date, days_supply=30, today=today)
     assert authorization.reasons
     for reason in authorization.reasons:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from clearcourse.courses.models import prescription_reference
+
 DAY = dt.timedelta(days=1)
 
 
@@ -47,7 +49,7 @@ def authorize(pharmacist: Any, patient: Any, today: dt.date) -> Callable[..., An
     def do(prescription: Any, *, actor: Any = None, days_supply: int = 30, on: dt.date | None = None,
            birth_date: dt.date | None = None, **extra: Any) -> Any:
         return services.authorization_request(
-            actor=actor or pharmacist, reference=f"RX-{prescription.pk}",
+            actor=actor or pharmacist, reference=prescription_reference(prescription),
             birth_date=birth_date or prescription.course.patient.birth_date, days_supply=days_supply,
             today=on or today, **extra)
 

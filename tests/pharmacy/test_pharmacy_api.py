@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from clearcourse.audit.models import AuditEntry
+from clearcourse.courses.models import prescription_reference
 from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
 
@@ -23,7 +24,7 @@ def api(login: Callable[[Any], Client], pharmacist: Any) -> Client:
 
 
 def _body(prescription: Any, **extra: Any) -> dict[str, Any]:
-    return {"reference": f"RX-{prescription.pk}", "birth_date": "2004-03-01", "days_supply": 30, **extra}
+    return {"reference": prescription_reference(prescription), "birth_date": "2004-03-01", "days_supply": 30, **extra}
 
 
 def _post(client: Client, path: str, body: dict[str, Any], **headers: Any) -> Any:
@@ -53,7 +54,7 @@ def test_an_allowed_request_answers_201_with_the_decision(api: Client, ready_pre
     assert body["ipledge_rma"] == "RMA-77"
     # Only what dispensing needs about the patient.
     assert body["patient"] == {"given_name": "Jordan", "family_name": "Miller", "birth_date": "2004-03-01"}
-    assert body["prescription"]["reference"] == f"RX-{ready_prescription.pk}"
+    assert body["prescription"]["reference"] == prescription_reference(ready_prescription)
     assert body["dispense"] is None and body["reversal"] is None
 
 
@@ -240,7 +241,7 @@ def test_dispensing_a_refusal_answers_409(api: Client, bare_prescription: Any) -
 def test_lookup_shows_the_prescription_and_only_the_patients_name_and_birth_date(
         api: Client, ready_prescription: Any) -> None:
     response = api.get(f"{BASE}/prescriptions/lookup",
-                       {"reference": f"RX-{ready_prescription.pk}", "birth_date": "2004-03-01"})
+                       {"reference": prescription_reference(ready_prescription), "birth_date": "2004-03-01"})
     assert response.status_code == 200
     body = response.json()
     assert set(body["patient"]) == {"given_name", "family_name", "birth_date"}
@@ -275,7 +276,7 @@ def test_only_pharmacists_and_pharmacy_tokens_may_call(
     assert response.status_code == status
     assert "error" in response.json()
     assert caller.get(f"{BASE}/prescriptions/lookup",
-                      {"reference": f"RX-{ready_prescription.pk}", "birth_date": "2004-03-01"}).status_code == status
+                      {"reference": prescription_reference(ready_prescription), "birth_date": "2004-03-01"}).status_code == status
     assert Authorization.objects.count() == 0
 
 

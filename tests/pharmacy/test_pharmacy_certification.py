@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from clearcourse.courses.models import prescription_reference
 from clearcourse.ppp.models import PharmacyTraining, ProgramCertification
 from clearcourse.rules.programs import messages as m
 
@@ -84,7 +85,7 @@ def test_the_api_and_the_service_give_the_same_refusal(
     _lapse(pharmacy=pharmacy, last_day=today - DAY)
     by_service = authorize(ready_prescription)
     response = login(pharmacist).post("/api/v1/pharmacy/authorizations", {
-        "reference": f"RX-{ready_prescription.pk}", "birth_date": "2004-03-01", "days_supply": 30},
+        "reference": prescription_reference(ready_prescription), "birth_date": "2004-03-01", "days_supply": 30},
         content_type="application/json")
     assert response.status_code == 201
     assert response.json()["allowed"] is False
@@ -95,7 +96,7 @@ def test_the_pharmacist_page_shows_the_refusal_before_asking(
         ready_prescription: Any, login: Callable[[Any], Any], pharmacist: Any, pharmacy: Any,
         today: dt.date) -> None:
     _lapse(pharmacy=pharmacy, last_day=today - DAY)
-    page = login(pharmacist).post("/pharmacy/", {"reference": f"RX-{ready_prescription.pk}",
+    page = login(pharmacist).post("/pharmacy/", {"reference": prescription_reference(ready_prescription),
                                                 "birth_date": "2004-03-01"})
     assert page.status_code == 200
     assert "The pharmacy is not enrolled and active in the program" in page.content.decode()

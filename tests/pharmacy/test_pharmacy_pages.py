@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from clearcourse.courses.models import prescription_reference
 from clearcourse.pharmacy import selectors, services, views
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
 
@@ -22,11 +23,11 @@ def page(login: Callable[[Any], Client], pharmacist: Any) -> Client:
 
 
 def _lookup(client: Client, prescription: Any, birth_date: str = "2004-03-01") -> Any:
-    return client.post(HOME, {"reference": f"RX-{prescription.pk}", "birth_date": birth_date})
+    return client.post(HOME, {"reference": prescription_reference(prescription), "birth_date": birth_date})
 
 
 def _authorization(prescription: Any, pharmacist: Any, today: dt.date) -> Authorization:
-    return services.authorization_request(actor=pharmacist, reference=f"RX-{prescription.pk}",
+    return services.authorization_request(actor=pharmacist, reference=prescription_reference(prescription),
                                           birth_date=prescription.course.patient.birth_date, days_supply=30,
                                           today=today)
 
@@ -106,7 +107,7 @@ def test_a_pharmacist_authorizes_and_dispenses_once(page: Client, ready_prescrip
                                                     today: dt.date) -> None:
     html = _lookup(page, ready_prescription).content.decode()
     assert 'action="/pharmacy/authorize/"' in html
-    response = page.post("/pharmacy/authorize/", {"reference": f"RX-{ready_prescription.pk}",
+    response = page.post("/pharmacy/authorize/", {"reference": prescription_reference(ready_prescription),
                                                   "birth_date": "2004-03-01", "days_supply": 30})
     assert response.status_code == 302
     authorization = Authorization.objects.get()
@@ -148,7 +149,7 @@ def test_a_second_dispense_is_refused_on_the_page(page: Client, ready_prescripti
 def test_a_supply_over_the_limit_is_a_field_error_and_stores_nothing(
         page: Client, course: Any, prescriber: Any, today: dt.date, make_ready: Callable[..., Any]) -> None:
     prescription = make_ready(course, prescriber, today, days_supply=35)
-    response = page.post("/pharmacy/authorize/", {"reference": f"RX-{prescription.pk}", "birth_date": "2004-03-01",
+    response = page.post("/pharmacy/authorize/", {"reference": prescription_reference(prescription), "birth_date": "2004-03-01",
                                                   "days_supply": 35})
     assert response.status_code == 400
     assert "days_supply" in response.context["authorize_form"].errors

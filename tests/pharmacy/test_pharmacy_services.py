@@ -114,11 +114,14 @@ def test_a_malformed_reference_is_refused_on_the_field(
     assert exc.value.field == "reference" and exc.value.status == 422
 
 
-@pytest.mark.parametrize("reference", ["RX-{pk}", "rx{pk}", "Rx {pk}", "{pk}", " RX-{pk} "])
-def test_the_reference_is_read_as_printed_or_as_a_number(
+@pytest.mark.parametrize("reference", ["RX-{pk}-{code}", "rx{pk}{lower}", "Rx {pk} {code}", "{pk}-{code}",
+                                       " RX-{pk}-{lower} "])
+def test_the_reference_is_read_as_printed_or_without_its_prefix(
         ready_prescription: Any, pharmacist: Any, today: dt.date, reference: str) -> None:
+    code = ready_prescription.lookup_code
     authorization = services.authorization_request(
-        actor=pharmacist, reference=reference.format(pk=ready_prescription.pk), birth_date=dt.date(2004, 3, 1),
+        actor=pharmacist, reference=reference.format(pk=ready_prescription.pk, code=code, lower=code.lower()),
+        birth_date=dt.date(2004, 3, 1),
         days_supply=30, today=today)
     assert authorization.prescription_id == ready_prescription.pk
 
@@ -157,7 +160,7 @@ def test_a_corrected_prescription_points_to_its_replacement(
     authorization = authorize(ready_prescription)
     assert not authorization.allowed
     assert authorization.reasons[0]["code"] == "prescription_superseded"
-    assert f"RX-{new.pk}" in authorization.reasons[0]["message"]
+    assert f"RX-{new.pk}-" in authorization.reasons[0]["message"]
     assert authorize(new).allowed
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from clearcourse.courses.models import prescription_reference
 from clearcourse.ppp.models import Enrollment, RiskCategory
 from clearcourse.ppp.selectors import course_decision, course_status
 
@@ -40,7 +41,7 @@ def test_the_demo_has_every_situation_and_its_ready_patients_may_be_dispensed(se
     ready = {r["situation"]: r for r in ppp["ready"]}
     assert {"ready_first_fill", "window_closes_in_2_days", "ready_cannot_get_pregnant"} <= set(ready)
     for item in ppp["ready"]:
-        assert item["allowed"] and item["reference"] == f"RX-{item['prescription'].pk}"
+        assert item["allowed"] and item["reference"] == prescription_reference(item['prescription'])
 
     # "window closes in 2 days"
     status = course_status(ppp["situations"]["window_closes_in_2_days"], on=TODAY)

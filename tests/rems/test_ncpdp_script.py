@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from clearcourse.audit.models import AuditEntry
+from clearcourse.courses.models import prescription_reference
 from clearcourse.pharmacy.models import Authorization, Dispense
 from clearcourse.rems import client
 from clearcourse.rems.client import Party
@@ -100,7 +101,7 @@ def test_a_patient_who_is_not_ready_is_denied_with_every_unmet_condition_as_api_
     _, reply, _ = _post(client.rems_request(party, case), token)
     assert reply.status == "DENIED" and reply.case == case and reply.reason_code == "EC"
     by_door = Authorization.objects.get()
-    api = Client().post("/api/v1/pharmacy/authorizations", {"reference": f"RX-{rx.pk}", "birth_date": "2004-03-01",
+    api = Client().post("/api/v1/pharmacy/authorizations", {"reference": prescription_reference(rx), "birth_date": "2004-03-01",
                                                             "days_supply": 30}, content_type="application/json",
                         HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api.status_code == 201
@@ -138,7 +139,7 @@ def test_the_order_number_may_be_the_rx_reference_or_the_exported_medication_req
     from clearcourse.interop.selectors import medication_request_id
 
     case = _open(party, token).case
-    for number in (f"RX-{ready.pk}", medication_request_id(ready)):
+    for number in (prescription_reference(ready), medication_request_id(ready)):
         reply = _post(client.rems_request(dataclasses.replace(party, order_number=number), case), token)[1]
         assert reply.status == "APPROVED", number
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from clearcourse.courses.models import prescription_reference
 from clearcourse.pharmacy.models import Authorization, Dispense
 from clearcourse.rems import client
 
@@ -37,9 +38,9 @@ def test_a_ready_patient_goes_through_the_whole_sequence(live_server: Any, party
     assert Dispense.objects.count() == 1
     # Asked again about that prescription (named by its RX reference: it is no longer open), the door and
     # /api/v1 give the same refusal for the same facts.
-    named = dataclasses.replace(party, order_number=f"RX-{ready.pk}")
+    named = dataclasses.replace(party, order_number=prescription_reference(ready))
     again = client.post(live_server.url, token, client.rems_request(named, steps[1]["case"]))
-    api = _api_decision(live_server.url, token, f"RX-{ready.pk}")
+    api = _api_decision(live_server.url, token, prescription_reference(ready))
     assert again.status == "DENIED" and api["allowed"] is False
     assert [r["message"] for r in api["reasons"]] == again.note.split(" | ")
 
@@ -54,7 +55,7 @@ def test_a_patient_who_is_not_ready_is_denied_with_every_reason_as_api_v1(
                                      product="conventional", daily_dose_mg=40, capsules={"40": 1}, days_supply=30)
     steps = client.run_sequence(live_server.url, token, dataclasses.replace(party, version="2017071"))
     assert [s["status"] for s in steps] == ["OPEN", "DENIED"]
-    api = _api_decision(live_server.url, token, f"RX-{rx.pk}")
+    api = _api_decision(live_server.url, token, prescription_reference(rx))
     assert steps[1]["note"].split(" | ") == [r["message"] for r in api["reasons"]]
     assert Authorization.objects.filter(allowed=False).count() == 2
     assert Dispense.objects.count() == 0

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from clearcourse.core import identifiers, numbers
 from clearcourse.core.errors import DomainError
+from clearcourse.courses.models import prescription_reference
 from clearcourse.interop import csv_import, services
 from clearcourse.monitoring.models import LabResult
 from clearcourse.pharmacy import selectors
@@ -41,7 +42,7 @@ def test_the_api_look_up_refuses_a_full_width_reference(course: Any, prescriber:
                                                         pharmacist: Any, login: Any) -> None:
     ready_prescription = make_ready(course, prescriber, today)
     birth = ready_prescription.course.patient.birth_date.isoformat()
-    reference = f"RX-{ready_prescription.pk}".translate(FULL_WIDTH)
+    reference = prescription_reference(ready_prescription).translate(FULL_WIDTH)
     response = login(pharmacist).get("/api/v1/pharmacy/prescriptions/lookup",
                                      {"reference": reference, "birth_date": birth})
     assert response.status_code == 422

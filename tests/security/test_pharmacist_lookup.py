@@ -125,3 +125,33 @@ def _verify() -> str:
     out = io.StringIO()
     call_command("audit", "verify", stdout=out)
     return out.getvalue()
+
+
+def test_a_reference_has_a_random_part_that_the_look_up_needs(rx: Any, pharmacist: Any, login: Any) -> None:
+    import re
+
+    from clearcourse.courses.models import LOOKUP_CODE_ALPHABET
+
+    reference = prescription_reference(rx)
+    assert re.fullmatch(rf"RX-{rx.pk}-[{LOOKUP_CODE_ALPHABET}]{{4}}", reference)
+    client = login(pharmacist)
+    # The sequential id alone, or with another code, finds nothing, even with the right date of birth.
+    wrong = next(c for c in ("AAAA", "CCCC") if c != rx.lookup_code)
+    for guess in (f"RX-{rx.pk}", f"RX-{rx.pk}-{wrong}"):
+        response = client.post(HOME, {"reference": guess, "birth_date": BIRTH.isoformat()})
+        assert response.status_code == 400
+        assert rx.course.patient.family_name not in response.content.decode()
+    assert _failures() == 2
+    assert client.post(HOME, {"reference": reference, "birth_date": BIRTH.isoformat()}).status_code == 200
+
+
+def test_guessing_codes_does_not_lock_the_prescription_for_its_pharmacy(rx: Any, pharmacist: Any, login: Any,
+                                                                        other_pharmacist: Any) -> None:
+    """Someone without the paper cannot lock a prescription they never saw: only tries with the whole reference
+    right count towards its lock (the guesser is throttled instead)."""
+    guesser = login(other_pharmacist)
+    for code in ("AAAA", "CCCC", "DDDD", "EEEE", "FFFF", "GGGG"):
+        if code != rx.lookup_code:
+            guesser.post(HOME, {"reference": f"RX-{rx.pk}-{code}", "birth_date": BIRTH.isoformat()})
+    response = login(pharmacist).post(HOME, {"reference": prescription_reference(rx), "birth_date": BIRTH.isoformat()})
+    assert response.status_code == 200

@@ -53,7 +53,7 @@ class ConsentForm(forms.Form):
             self.fields["guardian_confirmed"] = forms.BooleanField(
                 label=_("I am the patient's parent or guardian. I have read this text with the patient and I "
                         "consent to the treatment."), required=False)
-            self.fields["guardian_signed_on"] = forms.DateField(label=_("Date (parent or guardian)"),
+            self.fields["guardian_signed_on"] = numbers.DateField(label=_("Date (parent or guardian)"),
                                                                 widget=DATE_INPUT, required=False)
         self.fields["text_version"].initial = document.version_id
         self.fields["text_sha256"].initial = document.sha256

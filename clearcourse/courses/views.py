@@ -208,10 +208,16 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_for_user(user=user, course_id=course_id)
     today = _today()
     summary = selectors.course_dose_summary(course, as_of=today)
-    assessments = list(Assessment.objects.filter(course=course).order_by("-assessed_on", "-id"))
-    prescriptions = list(Prescription.objects.filter(course=course).order_by("-issued_on", "-id"))
-    missed = list(MissedDoseReport.objects.filter(course=course).order_by("-first_day", "-id"))
-    weights = list(WeightMeasurement.objects.filter(patient=course.patient).order_by("-measured_on", "-id"))
+    # Each record's correction (``is_current``) and each prescription's dispenses are read with the lists,
+    # so the page sends the same statements for a course of one month and of twelve.
+    assessments = list(Assessment.objects.filter(course=course).select_related("superseded_by")
+                       .order_by("-assessed_on", "-id"))
+    prescriptions = list(Prescription.objects.filter(course=course).select_related("superseded_by")
+                         .prefetch_related("dispenses").order_by("-issued_on", "-id"))
+    missed = list(MissedDoseReport.objects.filter(course=course).select_related("superseded_by")
+                  .order_by("-first_day", "-id"))
+    weights = list(WeightMeasurement.objects.filter(patient=course.patient).select_related("superseded_by")
+                   .order_by("-measured_on", "-id"))
     return render(request, "courses/course_detail.html", {
         "course": course, "patient": course.patient, "age": patient_age(course.patient, today),
         "summary": summary, "chart": _course_chart(course, summary), "assessments": assessments,

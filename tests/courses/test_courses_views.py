@@ -366,3 +366,35 @@ def test_a_course_status_change_from_the_page(login: Callable[[Any], Any], presc
                            {"status": "paused", "on": "2026-11-30"})
     assert response.status_code == 400 and response.context["form"].errors["on"] == [services.DATE_IN_FUTURE]
     assert _counts() == before
+
+
+def test_the_course_page_sends_the_same_statements_for_one_and_six_prescriptions(
+        prescriber: Any, course: Any) -> None:
+    """Each prescription's dispense and each record's correction are read with the lists (the page sent
+    two statements per prescription: 42 for a twelve-month course of the benchmark population)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from clearcourse.courses.models import Prescription, WeightMeasurement
+
+    client = Client()
+    client.force_login(prescriber, backend="django.contrib.auth.backends.ModelBackend")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            Prescription.objects.create(course=course, prescriber=prescriber, issued_on=TODAY - dt.timedelta(days=30 * i),
+                                        product=course.product, daily_dose_mg=40, capsules={"40": 1}, days_supply=30,
+                                        recorded_by=prescriber)
+            WeightMeasurement.objects.create(patient=course.patient, measured_on=TODAY - dt.timedelta(days=30 * i),
+                                             weight_kg=70, recorded_by=prescriber)
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(reverse("courses:course_detail", args=[course.pk])).status_code == 200
+        return len(seen)
+
+    add(1)
+    one = statements()
+    add(5)
+    assert statements() == one

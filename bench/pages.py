@@ -306,16 +306,16 @@ def measure(*, runs: int = 20, matrix: dict[str, Any] | None = None) -> dict[str
                 continue
             size = len(response.content) if not response.streaming else 0
             times: list[float] = []
-            cpu: list[float] = []
+            cpu_times: list[float] = []
             for _ in range(runs):
                 start, cpu0 = time.perf_counter(), time.process_time()
                 response = client.get(page.path, secure=True)
                 if response.streaming:
                     b"".join(response.streaming_content)  # type: ignore[arg-type]
                 times.append((time.perf_counter() - start) * 1000)
-                cpu.append((time.process_time() - cpu0) * 1000)
+                cpu_times.append((time.process_time() - cpu0) * 1000)
             times.sort()
-            cpu.sort()
+            cpu_times.sort()
             results.append({"page": page.name, "role": page.role, "path": page.path,
                             "queries": len(statements), "kb": round(size / 1024, 1),
                             "p50_ms": round(statistics.median(times), 1) if times else None,
@@ -323,7 +323,7 @@ def measure(*, runs: int = 20, matrix: dict[str, Any] | None = None) -> dict[str
                             "max_ms": round(times[-1], 1) if times else None,
                             # The server process's own CPU per request (Django and the driver, not
                             # PostgreSQL): steadier than the wall time when others share the cores.
-                            "cpu_p50_ms": round(statistics.median(cpu), 1) if cpu else None})
+                            "cpu_p50_ms": round(statistics.median(cpu_times), 1) if cpu_times else None})
     timed = [r for r in results if r["p95_ms"] is not None]
     worst = max(timed, key=lambda r: r["p95_ms"]) if timed else None
     return {

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.accounts.models import Clinic, ProgramFamily
@@ -52,7 +53,13 @@ class Patient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "record_number"], name="patient_record_number_unique"),
         ]
-        indexes = [models.Index(fields=["clinic", "family_name"])]
+        # The administrator's audit search names a patient by record number or name in any case
+        # (``selectors.audit_patients_named``: ``UPPER(...) = UPPER(...)``): an index each, so that look-up
+        # does not read every patient (188 ms at 100,000 patients without them, docs/performance.md).
+        indexes = [models.Index(fields=["clinic", "family_name"]),
+                   models.Index(Upper("record_number"), name="patient_record_number_upper"),
+                   models.Index(Upper("family_name"), name="patient_family_name_upper"),
+                   models.Index(Upper("given_name"), name="patient_given_name_upper")]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name}"

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_npi_ncpdp'),
-        ('courses', '0001_initial'),
+        ('courses', '0002_prescription_dose_reason'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -298,6 +298,7 @@ STRINGS = (
     gettext_noop('Required.'),
     gettext_noop('Retinoid-containing medicinal products, Article 31 referral'),
     gettext_noop('Roaccutane (Roche) prescribing information'),
+    gettext_noop('Saved, but these methods do not count for your pregnancy prevention program, so the pharmacy cannot fill your prescription on them: %(why)s Source: %(source)s. Talk to your dermatologist about a method that counts.'),
     gettext_noop('Saved. Thank you.'),
     gettext_noop('Say why the test is not accepted.'),
     gettext_noop('Send an idempotency key of 1 to 100 visible characters.'),

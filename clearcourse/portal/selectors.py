@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,10 +36,11 @@ from clearcourse.portal.consent import ConsentDocument
 from clearcourse.portal.models import ConsentSignature
 from clearcourse.ppp import selectors as ppp
 from clearcourse.ppp.services import current_risk_category
-from clearcourse.rules import dosing, eligibility, severity, side_effects
+from clearcourse.rules import dosing, eligibility, programs, severity, side_effects
 from clearcourse.rules import sources as src
 from clearcourse.rules.monitoring import Severity
 from clearcourse.rules.programs.base import Cadence, ContraceptionStandard, ProgramVersion
+from clearcourse.rules.programs.facts import Reason
 from clearcourse.rules.programs.registry import ProgramNotFound, resolve
 from clearcourse.rules.sources import Source
 
@@ -557,3 +559,13 @@ def progress_chart(summary: CourseDoseSummary, *, today: dt.date) -> str:
         # Month names in the page's language ("Dec 2026" / "Dez. 2026"), never a numeric month.
         date_format="YEAR_MONTH_FORMAT",
     )
+
+
+def contraception_shortfall(course: Course, *, today: dt.date, methods: Iterable[str],
+                            abstinence: bool = False) -> Reason | None:
+    """Why these methods do not count for the course's program today (the rules core's reason, with its
+    source), or None when they count or no program version is in force."""
+    try:
+        return programs.contraception_shortfall(course.program, today, methods, abstinence=abstinence)
+    except ProgramNotFound:
+        return None

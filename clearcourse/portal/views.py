@@ -28,8 +28,10 @@ from django.views.decorators.http import require_POST
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit import selectors as audit_selectors
 from clearcourse.core import clock
+from clearcourse.core.citations import source_text
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.core.paging import CappedPaginator
+from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course, Patient
 from clearcourse.courses.selectors import patient_get_for_user
 from clearcourse.courses.services import missed_dose_record
@@ -43,6 +45,9 @@ ViewFunc = Callable[..., HttpResponse]
 PENDING_LANGUAGE = "portal_pending_language"
 SIGNED = "Thank you. Your consent is signed and saved."
 SAVED = "Saved. Thank you."
+CONTRACEPTION_DOES_NOT_COUNT = ("Saved, but these methods do not count for your pregnancy prevention program, so the "
+                                "pharmacy cannot fill your prescription on them: %(why)s Source: %(source)s. Talk to "
+                                "your dermatologist about a method that counts.")
 
 
 def _user(request: HttpRequest) -> User:
@@ -220,7 +225,8 @@ def summary_pdf(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 def _duty_page(request: HttpRequest, course: Course, template: str, form: django_forms.Form,
-               save: Callable[[], object], extra: dict[str, Any] | None = None) -> HttpResponse:
+               save: Callable[[], object], extra: dict[str, Any] | None = None,
+               saved_message: Callable[[], tuple[int, str]] | None = None) -> HttpResponse:
     context = {"course": course, "form": form, "patient": course.patient, **(extra or {})}
     if request.method == "POST":
         if not form.is_valid():
@@ -230,7 +236,8 @@ def _duty_page(request: HttpRequest, course: Course, template: str, form: django
         except DomainError as exc:
             _show_error(form, exc)
             return render(request, template, context, status=400)
-        messages.success(request, _(SAVED))
+        level, text = saved_message() if saved_message is not None else (messages.SUCCESS, _(SAVED))
+        messages.add_message(request, level, text)
         return redirect("portal:course_home", course_id=course.pk)
     return render(request, template, context)
 
@@ -268,7 +275,19 @@ def contraception(request: HttpRequest, course_id: int) -> HttpResponse:
                                      today=clock.today(), methods=form.cleaned_data["methods"],
                                      abstinence=bool(form.cleaned_data.get("abstinence")))
 
-    return _duty_page(request, course, "portal/contraception.html", form, save, {"part": part})
+    def saved_message() -> tuple[int, str]:
+        """What the patient reads after saving: thanks when the methods count for the program; otherwise that
+        they do not, why (the rules core's sentence, the one the pharmacy gets) and its source."""
+        shortfall = selectors.contraception_shortfall(
+            course, today=clock.today(), methods=form.cleaned_data["methods"],
+            abstinence=bool(form.cleaned_data.get("abstinence")))
+        if shortfall is None:
+            return messages.SUCCESS, _(SAVED)
+        return messages.WARNING, _(CONTRACEPTION_DOES_NOT_COUNT) % {
+            "why": localize(shortfall.message), "source": source_text(shortfall.source)}
+
+    return _duty_page(request, course, "portal/contraception.html", form, save, {"part": part},
+                      saved_message=saved_message)
 
 
 @never_cache

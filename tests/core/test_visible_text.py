@@ -88,6 +88,10 @@ def catalogue(course: Any, patient: Any, other_patient: Any, prescriber: Any, ph
 
 
 def _client(user: Any, language: str) -> Client:
+    from clearcourse.courses.models import Patient
+
+    # A patient's sign-in applies their preferred language on the first portal page (portal/apps.py).
+    Patient.objects.filter(user=user).update(preferred_language=language)
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
@@ -108,6 +112,8 @@ def test_every_page_of_every_role_shows_dates_and_words(language: str, catalogue
             with translation.override(settings.LANGUAGE_CODE):
                 response = client.get(url)
             assert response.status_code == 200, f"{role} {url}: {response.status_code}"
+            if response.get("Content-Type", "").startswith("text/html"):
+                assert f'<html lang="{language}"' in response.content.decode(), f"{role} {url} not in {language}"
             kind = response.get("Content-Type", "")
             if kind.startswith("application/pdf"):
                 from pypdf import PdfReader

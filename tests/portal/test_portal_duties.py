@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -88,6 +89,37 @@ def test_the_patient_confirms_contraception(patient_client: Any, course: Any,
     record = ContraceptionConfirmation.objects.get(course=course)
     assert record.confirmed_by == "patient" and record.methods == ["iud_copper", "male_condom"]
     assert record.confirmed_on == D(2026, 11, 26)
+
+
+def test_methods_that_count_are_thanked(patient_client: Any, course: Any, set_category: Callable[..., Any]) -> None:
+    set_category(course, True)
+    response = patient_client.post(reverse("portal:contraception", args=[course.pk]),
+                                   {"methods": ["iud_copper", "male_condom"]}, follow=True)
+    assert "Saved. Thank you." in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ("do not count", "Progestin-only pill", "Source: US FDA")),
+    ("de", ("zählen für Ihr Schwangerschaftsverhütungsprogramm nicht", "Reine Gestagen-Pille", "Quelle: ")),
+])
+def test_a_method_that_does_not_count_is_saved_with_why_and_its_source(
+        login: Callable[[Any], Any], patient: Any, course: Any, set_category: Callable[..., Any], language: str,
+        words: tuple[str, ...]) -> None:
+    """It said "Saved. Thank you." for a progestin-only pill (issue 13), which the program does not count."""
+    from clearcourse.ppp.models import ContraceptionConfirmation
+
+    set_category(course, True)
+    patient.preferred_language = language
+    patient.save()
+    patient_client = login(patient.user)
+    with translation.override("en"):
+        response = patient_client.post(reverse("portal:contraception", args=[course.pk]),
+                                       {"methods": ["progestin_only_pill"]}, follow=True)
+    html = response.content.decode()
+    assert ContraceptionConfirmation.objects.filter(course=course).count() == 1  # the record is kept
+    assert "Saved. Thank you." not in html and "Gespeichert. Danke." not in html
+    for word in words:
+        assert word in html, word
 
 
 def test_contraception_needs_a_method_or_abstinence(patient_client: Any, course: Any,

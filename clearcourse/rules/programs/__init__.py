@@ -14,22 +14,26 @@ the request date, or a pinned version id (``us-ipledge-2026`` ...) applied as gi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from clearcourse.rules.programs.base import ProgramVersion
 from clearcourse.rules.programs.engine import Evaluation, evaluate
+from clearcourse.rules.programs.engine import contraception_shortfall as engine_shortfall
 from clearcourse.rules.programs.facts import (
     NO_PARTICIPANTS,
+    Contraception,
     Decision,
     History,
     Participants,
     Patient,
+    Reason,
     Request,
 )
 from clearcourse.rules.programs.registry import ProgramNotFound, resolve
 
 __all__ = ["DEFAULT_SUPPLY_LIMIT_DAYS", "NO_PARTICIPANTS", "Decision", "Evaluation", "Participants",
-           "ProgramNotFound", "ProgramVersion", "decide", "evaluate_on", "guardian_consent_under_age", "needs_guardian",
-           "resolve", "supply_limit_days"]
+           "ProgramNotFound", "ProgramVersion", "contraception_shortfall", "decide", "evaluate_on",
+           "guardian_consent_under_age", "needs_guardian", "resolve", "supply_limit_days"]
 
 #: The supply limit when the program version sets none for this patient (or the program is unknown): the 30
 #: days of iPLEDGE (fact sheet 1.3) and of the EU/UK PPP (6.1), the safer reading.
@@ -46,6 +50,15 @@ def decide(program: str, patient: Patient, history: History, request: Request,
     version = resolve(program, request.date)
     return evaluate(version, patient, history, request.date, request.prescription, request.days_supply,
                     participants).decision()
+
+
+def contraception_shortfall(program: str, on: dt.date, methods: Iterable[str], *,
+                            abstinence: bool = False) -> Reason | None:
+    """Why a contraception confirmation made on ``on`` does not count for the program in force that day
+    (the same test and the same sentence the pharmacy's answer uses), or None when it counts. The source is the
+    version's contraception rule."""
+    confirmation = Contraception(date=on, methods=tuple(methods), abstinence=abstinence)
+    return engine_shortfall(confirmation, resolve(program, on).contraception)
 
 
 def evaluate_on(program: str, patient: Patient, history: History, on: dt.date,

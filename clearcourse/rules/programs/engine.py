@@ -31,6 +31,7 @@ from clearcourse.rules.programs.base import (
     ContraceptionStandard,
     LeadInUntil,
     ProgramVersion,
+    Rule,
 )
 from clearcourse.rules.programs.facts import (
     NO_PARTICIPANTS,
@@ -126,6 +127,17 @@ def adequate(c: Contraception, standard: ContraceptionStandard) -> bool:
     if standard is ContraceptionStandard.TWO_METHODS_ONE_PRIMARY:
         return c.abstinence or (primary >= 1 and primary + c.secondary_count >= 2)
     return c.user_independent_count >= 1 or c.complementary_user_dependent
+
+
+def contraception_shortfall(c: Contraception, rule: Rule[ContraceptionStandard]) -> Reason | None:
+    """Why a confirmation does not meet the program's contraception standard (with the rule's source), or
+    None when it does. The program page, the pharmacy's answer and the patient's own page all say this."""
+    if adequate(c, rule.value):
+        return None
+    template = (m.CONTRACEPTION_INADEQUATE_US if rule.value is ContraceptionStandard.TWO_METHODS_ONE_PRIMARY
+                else m.CONTRACEPTION_INADEQUATE_EU)
+    described = method_names(c.methods, abstinence=c.abstinence) or m.NO_METHODS
+    return Reason("contraception_not_confirmed", template.format(methods=described), rule.source)
 
 
 def _fresh(day: dt.date, on: dt.date, last_dispense: dt.date | None) -> bool:
@@ -575,12 +587,9 @@ def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt
         return
     items = h.contraceptions
     latest = items[n - 1]
-    if not adequate(latest, standard):
-        described = method_names(latest.methods, abstinence=latest.abstinence)
-        template = (m.CONTRACEPTION_INADEQUATE_US if standard is ContraceptionStandard.TWO_METHODS_ONE_PRIMARY
-                    else m.CONTRACEPTION_INADEQUATE_EU)
-        add(_unmet(CONTRACEPTION, rule.source, "contraception_not_confirmed",
-                   template.format(methods=described or m.NO_METHODS)))
+    shortfall = contraception_shortfall(latest, rule)
+    if shortfall is not None:
+        add(_unmet(CONTRACEPTION, rule.source, shortfall.code, shortfall.message))
         return
     cadence = v.contraception_cadence
     if cadence.value is Cadence.MONTHLY and not _fresh(latest.date, on, last_dispense):

@@ -46,7 +46,9 @@ else:
     ALLOWED_HOSTS = [h for h in os.environ["CLEARCOURSE_ALLOWED_HOSTS"].split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on the audited site: every admin write and every read of a patient's data is in the
+    # hash-chained audit trail (audit/admin_site.py).
+    "clearcourse.audit.admin_config.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -262,6 +264,9 @@ CLEARCOURSE_TECHNICAL_ERRORS = env_bool("CLEARCOURSE_TECHNICAL_ERRORS", False)
 # Every role but patients must sign in with a second factor (TOTP).
 CLEARCOURSE_REQUIRE_2FA = env_bool("CLEARCOURSE_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "ClearCourse"
+# An administrator setting someone's password or resetting their second factor must have entered their own
+# code within this many seconds (accounts/admin.py); otherwise the code step asks again.
+CLEARCOURSE_ADMIN_RECONFIRM_SECONDS = int(os.environ.get("CLEARCOURSE_ADMIN_RECONFIRM_SECONDS", "600"))
 # Each pharmacy API token may make at most this many requests in any window of this many seconds, in
 # bursts of at most CLEARCOURSE_API_RATE_BURST (0: half the limit) (accounts/api_auth.py, a token bucket).
 CLEARCOURSE_API_RATE_LIMIT = int(os.environ.get("CLEARCOURSE_API_RATE_LIMIT", "120"))

@@ -18,6 +18,10 @@ from django.urls import get_urlconf, reverse
 from django_otp import devices_for_user, user_has_device
 
 from clearcourse.accounts.models import Role
+from clearcourse.core import clock
+
+#: Session key: when this session last passed its second factor (seconds since the epoch).
+OTP_VERIFIED_AT = "clearcourse_otp_verified_at"
 
 # Paths an unverified session may still reach besides the sign-in steps (below): language switching,
 # static files and the health check. The JSON API answers such a session itself (api_auth: 403
@@ -73,6 +77,29 @@ def otp_step_url(request: HttpRequest, next_url: str | None = None) -> str:
     if next_url:
         url += "?" + urlencode({"next": next_url})
     return url
+
+
+def mark_verified_now(request: HttpRequest) -> None:
+    request.session[OTP_VERIFIED_AT] = clock.now().timestamp()
+
+
+def reconfirm_seconds() -> int:
+    return int(getattr(settings, "CLEARCOURSE_ADMIN_RECONFIRM_SECONDS", 600))
+
+
+def second_factor_is_recent(request: HttpRequest) -> bool:
+    """Whether this session passed its second factor in the last ``CLEARCOURSE_ADMIN_RECONFIRM_SECONDS``
+    (default 10 minutes): an administrator resetting someone's password or second factor must have."""
+    if not session_is_verified(request):
+        return False
+    at = request.session.get(OTP_VERIFIED_AT)
+    return isinstance(at, int | float) and 0 <= clock.now().timestamp() - at <= reconfirm_seconds()
+
+
+def reconfirm_url(request: HttpRequest, next_url: str) -> str:
+    """The code step asked again (even of a verified session), then back to ``next_url``."""
+    name = "accounts:otp_verify" if user_has_confirmed_device(request.user) else "accounts:otp_setup"
+    return reverse(name) + "?" + urlencode({"next": next_url, "reconfirm": "1"})
 
 
 def confirmed_devices(user: Any) -> list[Any]:

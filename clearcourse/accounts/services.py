@@ -1,13 +1,19 @@
-"""Writes for accounts: pharmacy API tokens (created, shown once, revoked)."""
+"""Writes for accounts: pharmacy API tokens (created, shown once, revoked); an administrator resetting
+someone's password or second factor (audited, and the person is told by email)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation import gettext_noop as N_
+from django_otp import devices_for_user
 
 from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, Role, User
 from clearcourse.audit.services import audit_record
@@ -20,6 +26,20 @@ PREFIX_LENGTH = 8  # hex characters
 ONLY_ADMINISTRATORS = N_("Only administrators can manage API tokens.")
 TOKEN_ALREADY_REVOKED = N_("This token has already been revoked.")
 TOKEN_NAME_REQUIRED = N_("Give the token a name (the pharmacy system it is for).")
+ONLY_ADMINISTRATORS_RESET = N_("Only administrators can reset another person's sign-in.")
+
+PASSWORD_RESET_SUBJECT = gettext_noop("ClearCourse: an administrator changed your password")
+PASSWORD_RESET_BODY = gettext_noop(
+    "Hello %(name)s,\n\nthe ClearCourse administrator %(admin)s has just changed the password of your account "
+    "%(username)s.\n\nIf you did not ask for this, tell your clinic or pharmacy at once.\n")
+PASSWORD_DISABLED_BODY = gettext_noop(
+    "Hello %(name)s,\n\nthe ClearCourse administrator %(admin)s has just turned off password sign-in for your "
+    "account %(username)s.\n\nIf you did not ask for this, tell your clinic or pharmacy at once.\n")
+SECOND_FACTOR_RESET_SUBJECT = gettext_noop("ClearCourse: an administrator reset your two-factor sign-in")
+SECOND_FACTOR_RESET_BODY = gettext_noop(
+    "Hello %(name)s,\n\nthe ClearCourse administrator %(admin)s has just removed the authenticator app and "
+    "backup codes of your account %(username)s. At your next sign-in you will set up your authenticator app "
+    "again.\n\nIf you did not ask for this, tell your clinic or pharmacy at once.\n")
 
 
 def token_hash(token: str) -> str:
@@ -86,3 +106,59 @@ def api_token_revoke(*, actor: User, token: PharmacyApiToken) -> PharmacyApiToke
     audit_record(actor=actor, action="api_token.revoke", obj=locked,
                  detail={"pharmacy_id": locked.pharmacy_id, "prefix": locked.prefix})
     return locked
+
+
+def _tell(user: User, actor: User, subject: str, body: str) -> None:
+    """Emails ``user`` (in their language) after the change commits; nothing to send without an address.
+    ``subject`` and ``body`` are the constants above (written with ``gettext_noop`` so that makemessages
+    finds them)."""
+    address = (user.email or "").strip()
+    if not address:
+        return
+    name = user.get_full_name() or user.get_username()
+    admin_name = actor.get_full_name() or actor.get_username()
+
+    def send() -> None:
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            text = _(body) % {"name": name, "admin": admin_name, "username": user.get_username()}
+            send_mail(_(subject), text, settings.DEFAULT_FROM_EMAIL, [address])
+
+    transaction.on_commit(send)
+
+
+def _require_admin_for_reset(actor: User) -> None:
+    if not (actor.is_authenticated and (actor.role == Role.ADMIN or actor.is_superuser)):
+        raise PermissionDeniedError(_(ONLY_ADMINISTRATORS_RESET), code="not_admin")
+
+
+@transaction.atomic
+def user_password_set(*, actor: User, user: User, password: str | None) -> User:
+    """An administrator sets ``user``'s password (None: password sign-in off). The caller has checked
+    the administrator's recent second factor (``accounts.otp.second_factor_is_recent``)."""
+    _require_admin_for_reset(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if password is None:
+        locked.set_unusable_password()
+    else:
+        locked.set_password(password)
+    locked.save(update_fields=["password"])
+    audit_record(actor=actor, action="account.password_reset", obj=locked,
+                 detail={"user_id": locked.pk, "username": locked.get_username(),
+                         "password_sign_in": password is not None})
+    _tell(locked, actor, PASSWORD_RESET_SUBJECT, PASSWORD_RESET_BODY if password is not None else PASSWORD_DISABLED_BODY)
+    return locked
+
+
+@transaction.atomic
+def user_second_factor_reset(*, actor: User, user: User) -> int:
+    """An administrator removes every second-factor device of ``user`` (authenticator apps and backup
+    codes); the next sign-in enrols a new one. Returns the number of devices removed. The caller has
+    checked the administrator's recent second factor."""
+    _require_admin_for_reset(actor)
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
+    audit_record(actor=actor, action="account.second_factor_reset", obj=user,
+                 detail={"user_id": user.pk, "username": user.get_username(), "devices": len(devices)})
+    _tell(user, actor, SECOND_FACTOR_RESET_SUBJECT, SECOND_FACTOR_RESET_BODY)
+    return len(devices)

@@ -34,6 +34,7 @@ from clearcourse.accounts.forms import ApiTokenCreateForm, OTPEnrolForm, OTPToke
 from clearcourse.accounts.models import PharmacyApiToken, Role
 from clearcourse.accounts.otp import (
     confirmed_devices,
+    mark_verified_now,
     otp_step_url,
     session_is_verified,
     user_has_confirmed_device,
@@ -64,6 +65,7 @@ def verified_login(request: HttpRequest, device: Any) -> None:
     the code step (a fixed or sniffed cookie) must not become a fully signed-in session."""
     request.session.cycle_key()
     otp_login(request, device)
+    mark_verified_now(request)
 
 
 class SignInView(auth_views.LoginView):
@@ -91,7 +93,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     devices = confirmed_devices(request.user)
     if not devices:
         return redirect(otp_step_url(request, next_url))
-    if session_is_verified(request):
+    # ``reconfirm``: a verified session asked for its code again before a sensitive step (an administrator
+    # resetting someone's password or second factor, accounts/admin.py).
+    reconfirm = bool(request.GET.get("reconfirm") or request.POST.get("reconfirm"))
+    if session_is_verified(request) and not reconfirm:
         return HttpResponseRedirect(next_url)
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -106,8 +111,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 verified_login(request, device)
                 return HttpResponseRedirect(next_url)
         form.add_error("token", _(TOO_MANY_CODES) if throttled else _(WRONG_CODE))
-        return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url}, status=400)
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
+        return render(request, "accounts/otp_verify.html",
+                      {"form": form, "next": next_url, "reconfirm": reconfirm}, status=400)
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url, "reconfirm": reconfirm})
 
 
 def qr_svg(text: str) -> SafeString:

@@ -145,3 +145,11 @@ def audit_read(*, actor: User, patient_id: int, action: str, obj: Any = None) ->
     """A read of a patient's record writes its own audit entry, in its own short transaction."""
     with transaction.atomic():
         audit_record(actor=actor, action=action, patient_id=patient_id, obj=obj)
+
+
+def admin_action_record(*, actor: User, action: str, patient_id: int | None, obj: Any,
+                        detail: dict[str, Any]) -> None:
+    """An administrator's write or read in Django's admin (``audit.admin_site``): in the write's own
+    transaction when there is one, else in a short one of its own."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, patient_id=patient_id, obj=obj, detail=detail)

@@ -2,7 +2,8 @@
 
 Administrators manage clinics, pharmacies and accounts; patient data is changed only through the
 clinic's pages, whose services validate and audit every write. The admin keeps a read-only view for
-support, and each opened record writes an ``admin.view`` entry in the patient's access report.
+support; the admin site (``audit/admin_site.py``) writes an ``admin.view`` entry in the patient's access
+report for each opened record and ``admin.history`` for its history page.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from clearcourse.audit.services import audit_read
 from clearcourse.courses.models import (
     Assessment,
     Course,
@@ -24,15 +24,6 @@ from clearcourse.courses.models import (
 )
 
 
-def _patient_id(obj: Any) -> int | None:
-    if isinstance(obj, Patient):
-        return obj.pk
-    if hasattr(obj, "patient_id"):
-        return int(obj.patient_id)
-    course = getattr(obj, "course", None)
-    return int(course.patient_id) if course is not None else None
-
-
 class ReadOnlyAuditedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -42,14 +33,6 @@ class ReadOnlyAuditedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        obj = self.get_object(request, object_id)
-        patient_id = _patient_id(obj) if obj is not None else None
-        if obj is not None and patient_id is not None:
-            audit_read(actor=request.user, patient_id=patient_id, action="admin.view", obj=obj)  # type: ignore[arg-type]
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Patient)

@@ -73,6 +73,11 @@ VERBS = {
     "open": _("opened"),
     "download": _("downloaded"),
     "preferred_language": _("changed the language of"),
+    # Django's admin (audit/admin_site.py).
+    "history": _("read the change history of"),
+    "add": _("added"),
+    "change": _("changed"),
+    "delete": _("deleted"),
 }
 
 

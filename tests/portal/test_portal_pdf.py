@@ -46,7 +46,9 @@ def test_the_signed_consent_pdf_shows_the_text_signer_and_hash(patient_client: A
     assert "2004" in text  # date of birth
     assert signature.text_sha256[:16] in text.replace(" ", "")
     assert "two forms of contraception together" in text
-    assert doc.version_id in text
+    # The text version in words: no ISO date, no program code (issue 13).
+    assert doc.version_id not in text and "us-ipledge" not in text
+    assert "US iPLEDGE REMS" in text and "for patients who can get pregnant" in text
 
 
 def test_a_german_consent_pdf_is_in_german(login: Callable[[Any], Any], patient_user: Any, course: Any,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
 
+from clearcourse.accounts.templatetags.program_names import program_name
+from clearcourse.core.dates import show_date
 from clearcourse.rules import labs
 
 register = template.Library()
@@ -33,3 +36,20 @@ def field_type(bound_field: Any) -> str:
     if name == "HiddenInput":
         return "hidden"
     return "input"
+
+
+@register.filter
+def consent_version(version_id: object) -> str:
+    """A consent text's version ("2026-12-07/us-ipledge/can/en") in words: the wording's date in the page's
+    style, the program by name, who the text is for and its language (issue 13: no codes or ISO dates)."""
+    try:
+        version, family, category, language = str(version_id).split("/")
+        day = dt.date.fromisoformat(version)
+    except ValueError:
+        return str(version_id)
+    who = (_("for patients who can get pregnant") if category == "can"
+           else _("for patients who cannot get pregnant"))
+    languages = {"en": _("English"), "de": _("German")}
+    return _("text of %(date)s, %(program)s, %(who)s, %(language)s") % {
+        "date": show_date(day), "program": program_name(family), "who": who,
+        "language": languages.get(language, language)}

@@ -225,8 +225,10 @@ def assessment_decision(
     conditions: Sequence[str],
     pregnant: bool,
     breastfeeding: bool,
+    program: str | None = None,
 ) -> dict[str, Any]:
-    """Ask the rules core and return its answer as JSON (what is stored and shown).
+    """Ask the rules core and return its answer as JSON (what is stored and shown). ``program`` (the
+    course's program family) chooses the region whose documents list the contraindications.
 
     Raises DomainError naming the form field at fault for input the core refuses.
     """
@@ -252,7 +254,8 @@ def assessment_decision(
     try:
         contra = eligibility.find_contraindications(pregnant=pregnant, breastfeeding=breastfeeding,
                                                     medications=medications, allergies=allergies,
-                                                    conditions=conditions)
+                                                    conditions=conditions,
+                                                    region=eligibility.region_of(program))
     except eligibility.UnknownCodeError as exc:
         raise DomainError(_(UNKNOWN_CONDITION) % {"entry": exc.value}, field="conditions",
                           code="unknown_code") from None
@@ -278,6 +281,8 @@ def assessment_decision(
                                "matched": list(item.matched), "sources": [source_json(s) for s in item.sources]}
                               for item in contra],
         "has_absolute_contraindication": absolute,
+        # The region whose documents listed the contraindications (us / eu_uk; None: the strictest of both).
+        "contraindication_region": eligibility.region_of(program),
         # Eligible now: indicated and nothing absolute in the way.
         "eligible": found.eligible and not absolute,
     }
@@ -317,7 +322,7 @@ def assessment_record(
     decision = assessment_decision(
         iga=iga, gags=gags, scarring=scarring, psychosocial_burden=psychosocial_burden,
         failed_therapies=list(failed_therapies), medications=medications, allergies=allergies,
-        conditions=list(conditions), pregnant=pregnant, breastfeeding=breastfeeding,
+        conditions=list(conditions), pregnant=pregnant, breastfeeding=breastfeeding, program=course.program,
     )
     grades = dict(gags or {})
     record = Assessment.objects.create(

@@ -327,7 +327,14 @@ def assessment_detail(request: HttpRequest, course_id: int, assessment_id: int) 
                    for item in decision.get("indications", [])]
     therapies = [eligibility.THERAPIES[t].label if t in eligibility.THERAPIES else t
                  for t in assessment.failed_therapies]
+    # The region's own list (the clinic's program family): what its documents contraindicate.
+    region = decision.get("contraindication_region") or eligibility.region_of(course.program)
+    region_absolute = ([{"message": reading.message, "sources": reading.sources}
+                        for _code, reading in eligibility.region_list(region) if reading.severity == "absolute"]
+                       if region else [])
     return render(request, "courses/assessment_detail.html", {
+        "region_label": eligibility.REGION_LABELS.get(region, "") if region else "",
+        "region_absolute": region_absolute,
         "indications": indications, "therapies": therapies,
         "conditions": [CONDITION_LABELS.get(c, c) for c in assessment.conditions],
         "course": course, "patient": course.patient, "assessment": assessment, "decision": decision,

@@ -259,6 +259,8 @@ HCG_QUALITATIVE = (HCG_URINE, HCG_URINE_BETA, HCG_URINE_RAPID, HCG_SERUM, HCG_SE
 #: lists for laboratory hCG. The setting itself is exported too, so nothing is lost.
 HCG_BY_SETTING: MappingProxyType[str, Code] = MappingProxyType({
     "home": HCG_URINE_RAPID, "clinic": HCG_URINE, "lab": HCG_SERUM,
+    # A remote supervised test is the patient's own rapid urine test, watched by a clinician.
+    "remote": HCG_URINE_RAPID,
 })
 
 #: Numeric lab tests by LOINC code; the set matches the numeric codes of ``rules.labs.LOINC``
@@ -374,6 +376,7 @@ CONTRACEPTION_DISPLAYS: MappingProxyType[str, str] = MappingProxyType({
 
 SETTING_DISPLAYS: MappingProxyType[str, str] = MappingProxyType({
     "lab": "Laboratory", "clinic": "Clinic / prescriber's office", "home": "Home test",
+    "remote": "Remote test with medical supervision",
 })
 
 

@@ -141,6 +141,8 @@ def core_strings() -> set[str]:
     found.update(_strings(labs.ANALYTE_NAMES.values()))
     eligibility = importlib.import_module("clearcourse.rules.eligibility")
     found.update(rule.message for rule in eligibility.RULES)
+    found.update(reading.message for rule in eligibility.RULES for reading in rule.regional.values())
+    found.update(eligibility.REGION_LABELS.values())
     found.update(t.label for t in eligibility.THERAPIES.values())
     found.update(note.text for note in eligibility.LABEL_NOTES)
     severity = importlib.import_module("clearcourse.rules.severity")

@@ -127,6 +127,8 @@ class TestSetting(models.TextChoices):
     LAB = "lab", _("Laboratory")
     CLINIC = "clinic", _("Clinic / prescriber's office")
     HOME = "home", _("Home test")
+    #: UK from the MHRA's autumn 2025 update: the patient tests remotely while a clinician supervises it.
+    REMOTE = "remote", _("Remote test with medical supervision")
 
 
 class TestResult(models.TextChoices):

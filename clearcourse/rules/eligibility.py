@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from clearcourse.rules.severity import GagsResult, iga_grade, is_severe
 from clearcourse.rules.sources import (
     AAD_2024,
+    ACCUTANE_2010,
     DEFAULT_ADEQUATE_TRIAL,
     DEFAULT_CAUTIONS,
     DEFAULT_DIABETES_GLUCOSE,
@@ -47,6 +49,7 @@ from clearcourse.rules.sources import (
     US_PI_INDICATION,
     US_PI_INTRACRANIAL,
     US_PI_LACTATION,
+    US_PI_LIVER,
     US_PI_PREGNANCY,
     US_PI_PSYCHIATRIC,
     Source,
@@ -255,12 +258,51 @@ def assess_eligibility(*, iga: int | None, gags: GagsResult | None, scarring: bo
 # --- contraindications and cautions ------------------------------------------------------------
 
 
+#: Regions whose documents list contraindications differently (register section 2: "store per region").
+US = "us"  # the US label (D1): pregnancy and hypersensitivity only; tetracyclines "avoid" (a warning)
+EU_UK = "eu_uk"  # the harmonised EU/UK SmPC (D8 §4.3)
+REGIONS: tuple[str, ...] = (US, EU_UK)
+REGION_OF_FAMILY: Mapping[str, str] = {"us-ipledge": US, "eu-ppp": EU_UK, "uk-mhra": EU_UK}
+REGION_LABELS: Mapping[str, str] = {
+    US: "US prescribing information",
+    EU_UK: "EU/UK Summary of Product Characteristics",
+}
+
+
+def region_of(program: str | None) -> str | None:
+    """The region of a program family or pinned version (``uk-mhra-2026`` -> ``eu_uk``); None if unknown."""
+    if not program:
+        return None
+    for family, region in REGION_OF_FAMILY.items():
+        if program == family or program.startswith(family + "-"):
+            return region
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How one region's document lists a contraindication: its severity, message and sources."""
+
+    severity: str
+    message: str
+    sources: tuple[Source, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class ContraindicationRule:
+    """One contraindication or caution. ``severity``/``message``/``sources`` are the reading used when the
+    region is not known: the strictest of the regions' readings. ``regional`` holds a region's own reading
+    where its document differs."""
+
     code: str
     severity: str
     message: str
     sources: tuple[Source, ...]
+    regional: Mapping[str, Reading] = field(default_factory=dict)
+
+    def reading(self, region: str | None) -> Reading:
+        found = self.regional.get(region) if region else None
+        return found or Reading(self.severity, self.message, self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,36 +317,86 @@ class Contraindication:
 # OPEN QUESTION: no register document was read on vitamin A supplements (the SmPC contraindicates
 # hypervitaminosis A). The safer reading, a clinic default: concurrent vitamin A supplements are absolute
 # (stop the supplement, then start), pending sign-off.
+_EU_ONLY = ("Not a contraindication in the US label, which lists only pregnancy and hypersensitivity; the "
+            "EU/UK SmPC contraindicates it. Use with caution.")
 RULES: tuple[ContraindicationRule, ...] = (
     ContraindicationRule("pregnancy", ABSOLUTE,
                          "Isotretinoin is contraindicated in pregnancy (boxed warning: severe birth defects).",
                          (US_PI_PREGNANCY, SMPC_CONTRAINDICATIONS)),
+    # US label §8.2: not recommended during treatment and for at least 8 days after the last dose; the
+    # EU/UK SmPC §4.3 contraindicates it.
     ContraindicationRule("breastfeeding", ABSOLUTE,
-                         "Isotretinoin is contraindicated while breastfeeding; do not breastfeed during "
-                         "treatment and for 1 month after.", (SMPC_CONTRAINDICATIONS, US_PI_LACTATION)),
+                         "Isotretinoin is contraindicated while breastfeeding in the EU/UK SmPC; the US label "
+                         "says breastfeeding is not recommended during treatment and for at least 8 days after "
+                         "the last dose.", (SMPC_CONTRAINDICATIONS, US_PI_LACTATION),
+                         MappingProxyType({
+                             US: Reading(RELATIVE, "Breastfeeding is not recommended during treatment and for at "
+                                         "least 8 days after the last dose.", (US_PI_LACTATION,)),
+                             EU_UK: Reading(ABSOLUTE, "Isotretinoin is contraindicated while breastfeeding.",
+                                            (SMPC_CONTRAINDICATIONS,)),
+                         })),
     ContraindicationRule("isotretinoin_hypersensitivity", ABSOLUTE,
                          "Hypersensitivity to isotretinoin or any ingredient is a contraindication.",
                          (US_PI_HYPERSENSITIVITY, SMPC_CONTRAINDICATIONS)),
+    # The US label names vitamin A in its hypersensitivity contraindication; the SmPC's wording (isotretinoin
+    # or an excipient) does not, so outside the US it is a caution for the prescriber to judge.
+    ContraindicationRule("vitamin_a_hypersensitivity", ABSOLUTE,
+                         "Hypersensitivity to vitamin A is a contraindication in the US label.",
+                         (US_PI_HYPERSENSITIVITY,),
+                         MappingProxyType({
+                             US: Reading(ABSOLUTE, "Hypersensitivity to vitamin A is a contraindication in the US "
+                                         "label.", (US_PI_HYPERSENSITIVITY,)),
+                             EU_UK: Reading(RELATIVE, "Hypersensitivity to vitamin A: the EU/UK SmPC names "
+                                            "hypersensitivity to isotretinoin or an excipient, and the US label "
+                                            "names vitamin A too. Use with caution.",
+                                            (SMPC_CONTRAINDICATIONS, US_PI_HYPERSENSITIVITY)),
+                         })),
     ContraindicationRule("tetracycline_use", ABSOLUTE,
                          "Tetracyclines raise the risk of pseudotumor cerebri (benign intracranial "
                          "hypertension) with isotretinoin: contraindicated together in the EU/UK SmPC; "
-                         "the US label says to avoid the combination.", (SMPC_CONTRAINDICATIONS, US_PI_INTRACRANIAL)),
+                         "the US label says to avoid the combination.", (SMPC_CONTRAINDICATIONS, US_PI_INTRACRANIAL),
+                         MappingProxyType({
+                             US: Reading(RELATIVE, "Avoid tetracyclines with isotretinoin: together they raise the "
+                                         "risk of pseudotumor cerebri (benign intracranial hypertension). A "
+                                         "warning in the US label, not a contraindication.", (US_PI_INTRACRANIAL,)),
+                             EU_UK: Reading(ABSOLUTE, "Tetracyclines are contraindicated with isotretinoin (risk of "
+                                            "benign intracranial hypertension).", (SMPC_CONTRAINDICATIONS,)),
+                         })),
     ContraindicationRule("vitamin_a_supplement", ABSOLUTE,
                          "Vitamin A supplements add to isotretinoin's toxicity (hypervitaminosis A); "
                          "stop them before starting.", (DEFAULT_VITAMIN_A_SUPPLEMENTS,)),
+    # Soya and peanut: the SmPC contraindicates them for products containing soya-bean oil; the US label's
+    # contraindication is hypersensitivity to any component, so it depends on the chosen product.
     ContraindicationRule("soy_allergy", ABSOLUTE,
-                         "The capsules contain soybean oil; EU SmPCs contraindicate isotretinoin in soya "
-                         "allergy.", (SMPC_CONTRAINDICATIONS,)),
+                         "EU/UK SmPCs of products containing soya-bean oil contraindicate isotretinoin in soya "
+                         "allergy; check the chosen product's ingredients.", (SMPC_CONTRAINDICATIONS,),
+                         MappingProxyType({
+                             US: Reading(RELATIVE, "Soya allergy: a contraindication if the chosen product contains "
+                                         "soybean oil (hypersensitivity to any component); check the product's "
+                                         "ingredients.", (US_PI_HYPERSENSITIVITY,)),
+                         })),
     ContraindicationRule("peanut_allergy", ABSOLUTE,
-                         "EU SmPCs contraindicate isotretinoin in peanut allergy (the capsules contain "
-                         "soybean oil).", (SMPC_CONTRAINDICATIONS,)),
+                         "EU/UK SmPCs of products containing soya-bean oil contraindicate isotretinoin in peanut "
+                         "allergy; check the chosen product's ingredients.", (SMPC_CONTRAINDICATIONS,),
+                         MappingProxyType({
+                             US: Reading(RELATIVE, "Peanut allergy: the EU/UK SmPC contraindicates it for products "
+                                         "containing soya-bean oil; the US label's contraindication is "
+                                         "hypersensitivity to any component. Check the chosen product's "
+                                         "ingredients.", (US_PI_HYPERSENSITIVITY, SMPC_CONTRAINDICATIONS)),
+                         })),
     ContraindicationRule("hepatic_insufficiency", ABSOLUTE,
-                         "Hepatic insufficiency is a contraindication in the EU/UK SmPC.", (SMPC_CONTRAINDICATIONS,)),
+                         "Hepatic insufficiency is a contraindication in the EU/UK SmPC.", (SMPC_CONTRAINDICATIONS,),
+                         MappingProxyType({US: Reading(RELATIVE, "Hepatic insufficiency: " + _EU_ONLY,
+                                                       (SMPC_CONTRAINDICATIONS, US_PI_LIVER))})),
     ContraindicationRule("uncontrolled_hyperlipidaemia", ABSOLUTE,
                          "Excessively high blood lipids are a contraindication in the EU/UK SmPC.",
-                         (SMPC_CONTRAINDICATIONS,)),
+                         (SMPC_CONTRAINDICATIONS,),
+                         MappingProxyType({US: Reading(RELATIVE, "Excessively high blood lipids: " + _EU_ONLY,
+                                                       (SMPC_CONTRAINDICATIONS, ACCUTANE_2010))})),
     ContraindicationRule("hypervitaminosis_a", ABSOLUTE,
-                         "Hypervitaminosis A is a contraindication in the EU/UK SmPC.", (SMPC_CONTRAINDICATIONS,)),
+                         "Hypervitaminosis A is a contraindication in the EU/UK SmPC.", (SMPC_CONTRAINDICATIONS,),
+                         MappingProxyType({US: Reading(RELATIVE, "Hypervitaminosis A: " + _EU_ONLY,
+                                                       (SMPC_CONTRAINDICATIONS,))})),
     ContraindicationRule("paraben_allergy", RELATIVE,
                          "Some isotretinoin capsules have contained parabens as a preservative; check the "
                          "chosen product's excipients.", (US_PI_HYPERSENSITIVITY, SMPC_CONTRAINDICATIONS)),
@@ -351,6 +443,7 @@ CONTRAINDICATION_CODES: tuple[str, ...] = tuple(rule.code for rule in RULES)
 # Medical history codes accepted in ``conditions``: every rule code except those that come only from
 # medication or allergy lists, plus plain aliases.
 _MEDICATION_OR_ALLERGY_ONLY = frozenset({"tetracycline_use", "vitamin_a_supplement", "soy_allergy",
+                                         "vitamin_a_hypersensitivity",
                                          "peanut_allergy", "paraben_allergy", "st_johns_wort",
                                          "systemic_corticosteroid", "anticonvulsant"})
 CONDITIONS: tuple[str, ...] = tuple(code for code in CONTRAINDICATION_CODES
@@ -391,6 +484,7 @@ MEDICATION_PHRASES: Mapping[str, tuple[str, ...]] = {
 ALLERGY_PHRASES: Mapping[str, tuple[str, ...]] = {
     "isotretinoin_hypersensitivity": ("isotretinoin", "accutane", "roaccutane", "absorica", "amnesteem",
                                       "claravis", "myorisan", "zenatane", "sotret", "oratane"),
+    "vitamin_a_hypersensitivity": ("vitamin a", "retinol", "retinyl palmitate", "retinyl acetate"),
     "soy_allergy": ("soy", "soya", "soybean", "soybeans", "soya bean", "soy bean", "soy lecithin"),
     "peanut_allergy": ("peanut", "peanuts", "groundnut", "groundnuts", "arachis"),
     "paraben_allergy": ("paraben", "parabens", "methylparaben", "propylparaben", "ethylparaben",
@@ -420,15 +514,21 @@ def match_free_text(entries: Iterable[str], phrases: Mapping[str, tuple[str, ...
 
 def find_contraindications(*, pregnant: bool = False, breastfeeding: bool = False,
                            medications: Sequence[str] = (), allergies: Sequence[str] = (),
-                           conditions: Sequence[str] = ()) -> tuple[Contraindication, ...]:
-    """Contraindications (absolute) and cautions (relative), in the fixed order of :data:`RULES`.
+                           conditions: Sequence[str] = (), region: str | None = None) -> tuple[Contraindication, ...]:
+    """Contraindications (absolute) and cautions (relative), in the fixed order of :data:`RULES`, as the
+    documents of ``region`` (:data:`US` or :data:`EU_UK`, from the clinic's program family) list them;
+    with no region, the strictest reading of the two.
 
-    Sources: US label D1 §4.1-4.2 (pregnancy, hypersensitivity), §8.2 (breastfeeding) and its
-    intracranial-hypertension warning ("avoid" tetracyclines); EU/UK SmPC D8 §4.3 (breastfeeding,
-    hypersensitivity, soya/peanut, hepatic insufficiency, high lipids, hypervitaminosis A,
-    tetracyclines) and §4.4 (risk groups); D1 §5 for the cautions. Vitamin A supplements, St John's
-    wort and eating disorders have no register row: clinic defaults.
+    Sources: US label D1 §4.1-4.2 (pregnancy; hypersensitivity, vitamin A and any component included),
+    §8.2 (breastfeeding: not recommended during treatment and for at least 8 days after) and its
+    intracranial-hypertension warning ("avoid" tetracyclines); EU/UK SmPC D8 §4.3 (pregnancy,
+    breastfeeding, hypersensitivity, soya/peanut for products with soya-bean oil, hepatic insufficiency,
+    excessively high lipids, hypervitaminosis A, tetracyclines) and §4.4 (risk groups); D1 §5 for the
+    cautions. Vitamin A supplements, St John's wort and eating disorders have no register row: clinic
+    defaults.
     """
+    if region is not None and region not in REGIONS:
+        raise ValueError(f"{region!r} is not a region ({', '.join(REGIONS)})")
     triggered: dict[str, list[str]] = {}
     if pregnant:
         triggered.setdefault("pregnancy", [])
@@ -440,11 +540,21 @@ def find_contraindications(*, pregnant: bool = False, breastfeeding: bool = Fals
         triggered.setdefault(code, []).extend(entries)
     for index, entry in enumerate(conditions):
         triggered.setdefault(normalise_condition(entry, index), []).append(entry)
-    return tuple(
-        Contraindication(code=rule.code, severity=rule.severity, message=rule.message, sources=rule.sources,
-                         matched=tuple(dict.fromkeys(triggered[rule.code])))
-        for rule in RULES if rule.code in triggered
-    )
+    found = []
+    for rule in RULES:
+        if rule.code not in triggered:
+            continue
+        reading = rule.reading(region)
+        found.append(Contraindication(code=rule.code, severity=reading.severity, message=reading.message,
+                                      sources=reading.sources, matched=tuple(dict.fromkeys(triggered[rule.code]))))
+    return tuple(found)
+
+
+def region_list(region: str) -> tuple[tuple[str, Reading], ...]:
+    """Every contraindication and caution as ``region``'s documents list them (code, reading), absolute
+    first: what the assessment page shows for the clinic's program family."""
+    readings = [(rule.code, rule.reading(region)) for rule in RULES]
+    return tuple(sorted(readings, key=lambda item: item[1].severity != ABSOLUTE))
 
 
 def has_absolute(contraindications: Iterable[Contraindication]) -> bool:

@@ -85,7 +85,8 @@ ACTION_ORDER = (STOP_AND_REFER, ENROL, SECOND_PRESCRIBER, COUNSEL, CONFIRM_CONTR
                 SCREENING_TEST, PREGNANCY_TEST, VERIFY_HOME_TEST, COMPREHENSION, WRITE_PRESCRIPTION, REDUCE_SUPPLY,
                 DISPENSE)
 _WINDOW_CONDITIONS = frozenset({engine.PREGNANCY_TEST, engine.PRESCRIPTION_WINDOW})
-_SETTING_WORDS = {"lab": "laboratory", "clinic": "clinic", "home": "home, verified by the prescriber"}
+_SETTING_WORDS = {"lab": "laboratory", "clinic": "clinic", "home": "home, verified by the prescriber",
+                  "remote": "remote, with medical supervision"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +233,8 @@ def _actions(version: ProgramVersion, patient: Patient, history: History, ev: Ev
                                not_before=not_before, by=by)
 
     settings = (version.pre_treatment_settings if ev.first_fill else version.treatment_settings).value
+    if engine.remote_accepted(version, ev.first_fill, ev.on):
+        settings = settings | {"remote"}
     words = _settings_words(settings)
     for item in due:
         for code in item.codes:

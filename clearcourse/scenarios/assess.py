@@ -4,8 +4,10 @@ Input keys (all optional, but at least one of ``gags`` and ``iga`` is required):
 ``gags`` (all six regions, each 0-4), ``iga`` (0-4), ``iga_baseline`` (0-4, adds ``iga_success``),
 ``scarring``, ``psychosocial_burden``, ``pregnant``, ``breastfeeding`` (booleans; null = false),
 ``failed_therapies`` (enumerated codes, see :mod:`clearcourse.rules.eligibility`), ``medications``
-and ``allergies`` (free text), ``conditions`` or ``history`` (enumerated condition codes). Other keys
-are ignored and listed in ``ignored_keys``.
+and ``allergies`` (free text), ``conditions`` or ``history`` (enumerated condition codes), ``program``
+(a program family or version, as in ``decide``: the contraindications are then those of its region, the
+US label or the EU/UK SmPC; without it, the strictest reading of the two). Other keys are ignored and
+listed in ``ignored_keys``.
 
 The rules live in :mod:`clearcourse.rules.severity` and :mod:`clearcourse.rules.eligibility`; this
 module only reads and writes JSON.
@@ -19,10 +21,11 @@ from clearcourse.rules import eligibility as elig
 from clearcourse.rules import severity as sev
 from clearcourse.rules.errors import InputError
 from clearcourse.rules.parsing import as_bool, as_int, as_list, as_str, require_mapping
+from clearcourse.rules.programs.registry import BY_ID, FAMILIES
 
 KNOWN_KEYS = frozenset({"gags", "iga", "iga_baseline", "scarring", "psychosocial_burden", "pregnant",
                         "breastfeeding", "failed_therapies", "medications", "allergies", "conditions",
-                        "history"})
+                        "history", "program"})
 NEED_A_SCALE = "give gags or iga: at least one severity scale is required"
 MAX_LIST = 200
 
@@ -86,6 +89,17 @@ def _failed_therapies(case: dict[str, Any]) -> list[str]:
     return entries
 
 
+def _region(case: dict[str, Any]) -> str | None:
+    raw = case.get("program")
+    if raw is None:
+        return None
+    program = as_str(raw, "program")
+    if program not in FAMILIES and program not in BY_ID:
+        raise InputError("program", f"{program!r} is not a program; use a family ({', '.join(FAMILIES)}) "
+                                    f"or a version ({', '.join(BY_ID)})")
+    return elig.region_of(program)
+
+
 def _contraindication_json(item: elig.Contraindication) -> dict[str, Any]:
     return {"code": item.code, "severity": item.severity, "message": item.message,
             "source": item.sources[0].cite(), "sources": [s.cite() for s in item.sources],
@@ -104,7 +118,7 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
     found = elig.find_contraindications(
         pregnant=_flag(case, "pregnant"), breastfeeding=_flag(case, "breastfeeding"),
         medications=_texts(case, "medications"), allergies=_texts(case, "allergies"),
-        conditions=_conditions(case))
+        conditions=_conditions(case), region=_region(case))
     iga_grade = sev.iga_grade(iga) if iga is not None else None
     return {
         "gags_score": gags.score if gags else None,
@@ -120,6 +134,9 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
         "gags_band_label": gags.band.label if gags else None,
         "gags_local_scores": {s.region.code: s.score for s in gags.local_scores} if gags else None,
         "absolute_contraindication": elig.has_absolute(found),
+        # The region whose documents listed the contraindications (null: the strictest of both).
+        "region": _region(case),
+        "contraindication_severities": {item.code: item.severity for item in found},
         "indication_details": [{"code": i.code, "reason": i.reason, "sources": [s.cite() for s in i.sources]}
                                for i in eligibility.indications],
         "label_notes": [{"code": n.code, "text": n.text, "source": n.source.cite()}

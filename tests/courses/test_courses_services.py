@@ -37,12 +37,25 @@ def test_an_assessment_stores_inputs_and_the_cores_decision(course: Any, prescri
     assert decision["gags"]["score"] == record.gags_score
     assert [i["code"] for i in decision["indications"]] == ["severe", "treatment_failure"]
     assert all(i["sources"] and i["sources"][0]["url"] for i in decision["indications"])
+    # A US clinic: the US label says to avoid tetracyclines (a warning), it does not contraindicate them.
     codes = {c["code"]: c["severity"] for c in decision["contraindications"]}
-    assert codes == {"tetracycline_use": "absolute", "depression": "relative"}
-    assert decision["indicated"] is True and decision["has_absolute_contraindication"] is True
-    assert record.eligible is False
+    assert codes == {"tetracycline_use": "relative", "depression": "relative"}
+    assert decision["contraindication_region"] == "us"
+    assert decision["indicated"] is True and decision["has_absolute_contraindication"] is False
+    assert record.eligible is True
     entry = AuditEntry.objects.order_by("-id").first()
     assert entry is not None and entry.action == "assessment.record" and entry.patient_id == course.patient_id
+
+
+def test_an_eu_course_applies_the_smpc_list(course: Any, prescriber: Any, today: dt.date) -> None:
+    course.program = "eu-ppp"
+    course.save(update_fields=["program"])
+    record = services.assessment_record(actor=prescriber, course=course, assessed_on=today, today=today, iga=4,
+                                        medications=["Doxycycline 100 mg"], breastfeeding=True, allergies=["soya"])
+    codes = {c["code"]: c["severity"] for c in record.decision["contraindications"]}
+    assert codes == {"breastfeeding": "absolute", "tetracycline_use": "absolute", "soy_allergy": "absolute"}
+    assert record.decision["contraindication_region"] == "eu_uk"
+    assert record.eligible is False
 
 
 def test_an_indicated_patient_without_contraindications_is_eligible(course: Any, delegate: Any,

@@ -147,6 +147,8 @@ def test_every_program_rule_cites_the_register(version: Any) -> None:
 def test_every_contraindication_indication_and_label_note_cites_the_register() -> None:
     for rule in eligibility.RULES:
         check_all(rule.sources, f"contraindication {rule.code}")
+        for region, reading in rule.regional.items():
+            check_all(reading.sources, f"contraindication {rule.code} ({region})")
     for note in eligibility.LABEL_NOTES:
         check(note.source, f"label note {note.code}")
     found = eligibility.assess_eligibility(iga=4, gags=severity.gags_score(

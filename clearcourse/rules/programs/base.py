@@ -89,6 +89,10 @@ class ProgramVersion:
     pre_treatment_settings: Rule[frozenset[str]]
     treatment_settings: Rule[frozenset[str]]
     home_test_needs_verification: Rule[bool]
+    #: From this date (the collection date), a medically supervised remote test (setting ``remote``) counts
+    #: during treatment, i.e. not for the first fill. None: remote tests never count. A date-effective rule
+    #: inside a version: the UK versions accept it from the MHRA's autumn 2025 update.
+    remote_supervised_from: Rule[dt.date | None]
     #: Two pre-treatment tests: a screening test at least this many days before the confirmation test.
     screening_gap_days: Rule[int | None]
     screening_settings: Rule[frozenset[str]]

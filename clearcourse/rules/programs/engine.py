@@ -416,6 +416,13 @@ def _accepted(v: ProgramVersion, first_fill: bool) -> frozenset[str]:
     return v.pre_treatment_settings.value if first_fill else v.treatment_settings.value
 
 
+def remote_accepted(v: ProgramVersion, first_fill: bool, collected: dt.date) -> bool:
+    """A medically supervised remote test counts: during treatment only, collected on or after the day the
+    version accepts it from (UK: the MHRA's autumn 2025 update; the first appointment stays in person)."""
+    start = v.remote_supervised_from.value
+    return not first_fill and start is not None and collected >= start
+
+
 def _pregnancy_test(v: ProgramVersion, h: History, on: dt.date, nt: int, rx_date: dt.date,
                     last_dispense: dt.date | None, first_fill: bool,
                     add: Callable[[Condition], None]) -> tuple[PregnancyTest | None, int]:
@@ -453,7 +460,8 @@ def _pregnancy_test(v: ProgramVersion, h: History, on: dt.date, nt: int, rx_date
             continue
         if not t.negative:
             continue  # an earlier positive followed by a later negative: the later test decides
-        if t.setting not in settings:
+        if t.setting not in settings and not (t.setting == TestSetting.REMOTE
+                                              and remote_accepted(v, first_fill, t.date)):
             rejected.append(t)
             continue
         if t.setting == TestSetting.HOME and needs_verification and not t.verified_by_prescriber:
@@ -465,11 +473,13 @@ def _pregnancy_test(v: ProgramVersion, h: History, on: dt.date, nt: int, rx_date
     reasons: list[Reason] = []
     if rejected:
         t = rejected[0]
-        accepted = " or ".join(m.SETTING_WORDS[s] for s in sorted(settings)) or "nowhere"
+        shown = settings | ({TestSetting.REMOTE.value} if remote_accepted(v, first_fill, on) else set())
+        accepted = " or ".join(m.SETTING_WORDS[s] for s in sorted(shown)) or "nowhere"
         phase = "before the first fill" if first_fill else "during treatment"
         reasons.append(Reason("pregnancy_test_setting_not_accepted", m.PREGNANCY_TEST_SETTING_NOT_ACCEPTED.format(
             collected=_iso(t.date), setting=m.SETTING_WORDS[t.setting], phase=phase,
-            accepted=f"in {accepted}".replace("in home", "at home")), settings_rule.source))
+            accepted=f"in {accepted}".replace("in home", "at home")),
+            v.remote_supervised_from.source if t.setting == TestSetting.REMOTE else settings_rule.source))
     if unverified:
         reasons.append(Reason("home_test_not_verified", m.HOME_TEST_NOT_VERIFIED.format(
             collected=_iso(unverified[0].date)), v.home_test_needs_verification.source))

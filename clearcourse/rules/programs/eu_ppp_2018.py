@@ -29,7 +29,8 @@ MEDICAL = frozenset({"lab", "clinic"})
 
 def ppp_version(*, version_id: str, family: str, title: str, effective_from: dt.date,
                 effective_source: Source,
-                second_prescriber_under_18: Rule[bool] | None = None) -> ProgramVersion:
+                second_prescriber_under_18: Rule[bool] | None = None,
+                remote_supervised_from: Rule[dt.date | None] | None = None) -> ProgramVersion:
     """The PPP rules shared by the EU and the UK (the UK's come from the same SmPC and the MHRA's PPP update)."""
     return ProgramVersion(
         id=version_id,
@@ -57,6 +58,9 @@ def ppp_version(*, version_id: str, family: str, title: str, effective_from: dt.
         pre_treatment_settings=Rule(MEDICAL, MHRA_2019, "Medically supervised tests (lab or clinic)."),
         treatment_settings=Rule(MEDICAL, MHRA_2019, "Monthly medically supervised tests (lab or clinic)."),
         home_test_needs_verification=Rule(True, MHRA_2019, "Home tests are not accepted (not medically supervised)."),
+        remote_supervised_from=remote_supervised_from or Rule(None, MHRA_2019,
+                                                              "Remote tests are not accepted (medically supervised "
+                                                              "tests in a lab or clinic)."),
         screening_gap_days=Rule(None, MHRA_2019, "One pre-treatment test; no screening/confirmation pair."),
         screening_settings=Rule(MEDICAL, MHRA_2019, "Not used."),
         missed_window_wait_days=Rule(None, MHRA_2019, "No waiting period."),

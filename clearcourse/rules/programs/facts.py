@@ -99,6 +99,9 @@ class TestSetting(StrEnum):
     LAB = "lab"
     CLINIC = "clinic"
     HOME = "home"
+    #: UK (MHRA, autumn 2025): a test done remotely with medical supervision (the patient tests at home while
+    #: a clinician oversees it). Not a medical setting and not an unsupervised home test.
+    REMOTE = "remote"
 
 
 class TestResult(StrEnum):

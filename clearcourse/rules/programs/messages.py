@@ -62,4 +62,5 @@ PRESCRIPTION_WINDOW_EXPIRED = ("Prescription {id}, dated {written}, could be dis
 SECOND_PRESCRIBER_MISSING = ("The patient was under 18 when prescription {id} was written; a second "
                              "independent prescriber must agree to start treatment.")
 
-SETTING_WORDS = {"lab": "a laboratory", "clinic": "a clinic", "home": "home"}
+SETTING_WORDS = {"lab": "a laboratory", "clinic": "a clinic", "home": "home",
+                 "remote": "a remote test with medical supervision"}

@@ -6,6 +6,7 @@ import datetime as dt
 
 from clearcourse.rules.programs.base import Rule
 from clearcourse.rules.programs.eu_ppp_2018 import ppp_version
+from clearcourse.rules.programs.uk_remote import REMOTE_SUPERVISED
 from clearcourse.rules.sources import MHRA_2023
 
 VERSION = ppp_version(
@@ -17,4 +18,5 @@ VERSION = ppp_version(
     second_prescriber_under_18=Rule(True, MHRA_2023,
                                     "Patients under 18 (on the date of the first prescription): two independent "
                                     "prescribers agree to start treatment."),
+    remote_supervised_from=REMOTE_SUPERVISED,
 )

@@ -6,6 +6,7 @@ import datetime as dt
 
 from clearcourse.rules.programs.base import Rule
 from clearcourse.rules.programs.eu_ppp_2018 import ppp_version
+from clearcourse.rules.programs.uk_remote import REMOTE_SUPERVISED
 from clearcourse.rules.sources import MHRA_2026
 
 VERSION = ppp_version(
@@ -17,4 +18,5 @@ VERSION = ppp_version(
     second_prescriber_under_18=Rule(False, MHRA_2026,
                                     "The two-prescriber requirement for under-18s is removed; all other 2023 "
                                     "measures stay."),
+    remote_supervised_from=REMOTE_SUPERVISED,
 )

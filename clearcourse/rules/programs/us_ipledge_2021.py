@@ -56,6 +56,8 @@ VERSION = ProgramVersion(
     treatment_settings=Rule(LAB_ONLY, US_PI_REPRODUCTIVE, "Monthly tests during treatment are done in a CLIA-certified lab.",
                             "OPEN QUESTION: home tests are never accepted under the 2021 rules."),
     home_test_needs_verification=Rule(True, US_PI_REPRODUCTIVE, "Home tests are not accepted at all."),
+    remote_supervised_from=Rule(None, US_PI_REPRODUCTIVE, "No remote supervised test setting in iPLEDGE (the 2026 "
+                                "modification allows home tests instead, see treatment_settings)."),
     screening_gap_days=Rule(19, US_PI_REPRODUCTIVE,
                             "Two negative tests before the first fill; the confirmation test at least 19 days "
                             "after the screening test."),

@@ -113,3 +113,21 @@ def test_the_docs_page_carries_the_current_rule_catalogue() -> None:
     docs = (PACKAGE.parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
     start, end = docs.index(BEGIN), docs.index(END) + len(END)
     assert docs[start:end] == rules_markdown(), "regenerate with python -m clearcourse.rules.programs.catalog"
+
+
+def test_the_uk_remote_supervised_test_is_a_dated_rule_inside_both_uk_versions() -> None:
+    from clearcourse.rules.programs import uk_remote
+    from clearcourse.rules.programs.registry import BY_ID
+    from clearcourse.rules.sources import MHRA_2025
+
+    assert {v.id for v in ALL_VERSIONS} == {"us-ipledge-2021", "us-ipledge-2026", "eu-ppp-2018", "uk-mhra-2023",
+                                            "uk-mhra-2026"}  # no new version ids
+    for version_id in ("uk-mhra-2023", "uk-mhra-2026"):
+        rule = BY_ID[version_id].remote_supervised_from
+        assert rule is uk_remote.REMOTE_SUPERVISED and rule.source is MHRA_2025
+    for version_id in ("us-ipledge-2021", "us-ipledge-2026", "eu-ppp-2018"):
+        assert BY_ID[version_id].remote_supervised_from.value is None
+    # 22 Jan 2026: the second-prescriber requirement for under-18s ended (D12).
+    assert BY_ID["uk-mhra-2023"].second_prescriber_under_18.value is True
+    assert BY_ID["uk-mhra-2026"].second_prescriber_under_18.value is False
+    assert BY_ID["uk-mhra-2026"].second_prescriber_under_18.source.document.key == "D12"

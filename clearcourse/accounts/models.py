@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,13 @@ class Pharmacy(models.Model):
     # The pharmacy's calendar day decides whether an authorization is still valid today.
     time_zone = models.CharField(_("time zone"), max_length=40, choices=TIME_ZONE_CHOICES,
                                  default=default_time_zone)
+    #: The pharmacy's own setting (the 2026 iPLEDGE modification asks for prompt reversal of authorizations
+    #: not picked up, without a number of days): an authorization not picked up within this many days (the
+    #: day of the authorization is day 1) is reversed automatically (``reverse_unpicked``). Null: never
+    #: automatically; the worklist still lists expired ones to reverse.
+    reversal_window_days = models.PositiveSmallIntegerField(
+        _("reverse unpicked authorizations after (days)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

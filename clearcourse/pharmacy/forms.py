@@ -31,6 +31,13 @@ class AuthorizeForm(forms.Form):
                                               "already have it."))
 
 
+class ReversalWindowForm(forms.Form):
+    reversal_window_days = forms.IntegerField(
+        label=_("Reverse automatically when not picked up within (days)"), required=False,
+        min_value=1, max_value=30,
+        help_text=_("Your pharmacy's own setting: no published number of days. Leave empty to reverse by hand only."))
+
+
 class DispenseForm(forms.Form):
     days_supply = numbers.IntegerField(label=_("Days of supply handed over"), min_value=1, max_value=MAX_DAYS_SUPPLY)
     ipledge_rma = forms.CharField(label=_("iPLEDGE RMA number"), max_length=40, required=False)

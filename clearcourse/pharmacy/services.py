@@ -23,16 +23,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from clearcourse.accounts.models import User
+from clearcourse.accounts.models import Pharmacy, User
 from clearcourse.audit.services import audit_record
+from clearcourse.core import clock
 from clearcourse.core.errors import ConflictError, DomainError, NotFoundError
 from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
 from clearcourse.pharmacy.selectors import AUTHORIZATION_NOT_FOUND, UnprocessableError
 from clearcourse.pharmacy.signals import dispensed_after_commit
+from clearcourse.rules import reversal as reversal_rule
 from clearcourse.rules.programs.facts import Decision, Reason
-from clearcourse.rules.sources import CLEARCOURSE_RECORD
+from clearcourse.rules.sources import CLEARCOURSE_RECORD, PHARMACY_REVERSAL_WINDOW
 
 # Messages that tests assert (named placeholders; translated where raised).
 DAYS_SUPPLY_INVALID = "Enter the days of supply as a whole number from 1 to 90."
@@ -334,5 +336,73 @@ def authorization_reverse(*, actor: User, authorization_id: int, today: dt.date,
     return ReversalResult(reversal=reversal, replayed=False)
 
 
-__all__ = ["DispenseResult", "DomainError", "ReversalResult", "authorization_request", "authorization_reverse",
-           "decision_for", "dispense_record"]
+WINDOW_OUT_OF_RANGE = "Enter a number of days from 1 to 30, or leave it empty to reverse by hand only."
+
+
+@transaction.atomic
+def pharmacy_reversal_window_set(*, actor: User, days: int | None) -> Pharmacy:
+    """The pharmacist sets how many days an authorization may wait for pick-up before it is reversed
+    automatically (None: never automatically). Audited; a value outside 1-30 is refused on its field."""
+    pharmacy_id = selectors.require_pharmacist(actor)
+    if days is not None and not reversal_rule.MIN_WINDOW_DAYS <= days <= reversal_rule.MAX_WINDOW_DAYS:
+        raise UnprocessableError(_(WINDOW_OUT_OF_RANGE), code="out_of_range", field="reversal_window_days")
+    pharmacy = Pharmacy.objects.select_for_update().get(pk=pharmacy_id)
+    before = pharmacy.reversal_window_days
+    pharmacy.reversal_window_days = days
+    pharmacy.save(update_fields=["reversal_window_days"])
+    audit_record(actor=actor, action="pharmacy.settings.reversal_window", obj=pharmacy,
+                 detail={"pharmacy": pharmacy_id, "before": before, "days": days,
+                         "source": PHARMACY_REVERSAL_WINDOW.key})
+    return pharmacy
+
+
+def authorizations_reverse_unpicked(*, today: dt.date | None = None) -> list[AuthorizationReversal]:
+    """Reverse every open authorization older than its pharmacy's reversal window (``reverse_unpicked``,
+    daily). ``today`` defaults to each pharmacy's own calendar day. Each reversal is its own transaction
+    with its own audit entry (actor "system"); one that was dispensed or reversed meanwhile is skipped."""
+    done: list[AuthorizationReversal] = []
+    for pharmacy in Pharmacy.objects.filter(reversal_window_days__isnull=False).order_by("pk"):
+        window = pharmacy.reversal_window_days
+        assert window is not None  # noqa: S101 - filtered above, for the type checker
+        day = today or clock.today_in(pharmacy.time_zone)
+        due = (Authorization.objects.filter(pharmacy=pharmacy, allowed=True, dispense_row__isnull=True,
+                                            reversal_row__isnull=True,
+                                            decided_on__lte=reversal_rule.latest_decision_due(window, day))
+               .order_by("pk").values_list("pk", flat=True))
+        for authorization_id in list(due):
+            reversed_ = _reverse_unpicked_one(authorization_id, window, day)
+            if reversed_ is not None:
+                done.append(reversed_)
+    return done
+
+
+@transaction.atomic
+def _reverse_unpicked_one(authorization_id: int, window: int, today: dt.date) -> AuthorizationReversal | None:
+    authorization = Authorization.objects.get(pk=authorization_id)
+    _lock_prescription(authorization.prescription_id)
+    if (Dispense.objects.filter(authorization_id=authorization_id).exists()
+            or AuthorizationReversal.objects.filter(authorization_id=authorization_id).exists()
+            or not reversal_rule.reversal_due(authorization.decided_on, window, today)):
+        return None
+    reversed_ = AuthorizationReversal.objects.create(authorization=authorization, reversed_on=today,
+                                                     reason=reversal_rule.REASON.format(days=window),
+                                                     created_by=None)
+    audit_record(actor=None, action="pharmacy.reverse.automatic", patient_id=authorization.patient_id,
+                 obj=reversed_, detail={"authorization": authorization.pk,
+                                        "prescription": authorization.prescription_id,
+                                        "decided_on": authorization.decided_on.isoformat(),
+                                        "window_days": window, "source": PHARMACY_REVERSAL_WINDOW.key})
+    return reversed_
+
+
+__all__ = [
+    "DispenseResult",
+    "DomainError",
+    "ReversalResult",
+    "authorization_request",
+    "authorization_reverse",
+    "authorizations_reverse_unpicked",
+    "decision_for",
+    "dispense_record",
+    "pharmacy_reversal_window_set",
+]

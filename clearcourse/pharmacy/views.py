@@ -32,6 +32,7 @@ ViewFunc = Callable[..., HttpResponseBase]
 DISPENSED = "Dispense recorded."
 ALREADY_RECORDED = "This dispense was already recorded."
 REVERSED = "Authorization reversed."
+WINDOW_SAVED = "Reversal window saved."
 
 
 #: Signed-in pharmacists only (the one access path, ``core.access``): others 403, anything outside the
@@ -76,9 +77,38 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         context["form"], status = forms.LookupForm(), 200
     context["worklist"] = selectors.pharmacy_worklist(actor=_user(request), today=today)
+    context.setdefault("window_form", _window_form(_user(request)))
     context["renewals"] = renewals_for(_user(request), on=today)
     context["show_link"] = True
     return render(request, "pharmacy/home.html", context, status=status)
+
+
+def _window_form(user: User, data: Any = None) -> forms.ReversalWindowForm:
+    pharmacy = user.pharmacy
+    return forms.ReversalWindowForm(data, initial={
+        "reversal_window_days": pharmacy.reversal_window_days if pharmacy is not None else None})
+
+
+@require_POST
+@pharmacist_only
+def reversal_window(request: HttpRequest) -> HttpResponse:
+    """The pharmacy's reversal window: how long an authorization waits for pick-up before the daily job
+    reverses it."""
+    form = _window_form(_user(request), request.POST)
+    if form.is_valid():
+        try:
+            services.pharmacy_reversal_window_set(actor=_user(request),
+                                                  days=form.cleaned_data["reversal_window_days"])
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            messages.success(request, _(WINDOW_SAVED))
+            return redirect("pharmacy:home")
+    today = clock.today()
+    context: dict[str, Any] = {"today": today, "form": forms.LookupForm(), "window_form": form,
+                               "worklist": selectors.pharmacy_worklist(actor=_user(request), today=today),
+                               "renewals": renewals_for(_user(request), on=today), "show_link": True}
+    return render(request, "pharmacy/home.html", context, status=400)
 
 
 def _preview(prescription: Any, *, today: Any, data: dict[str, Any], pharmacy_id: int,

@@ -19,7 +19,10 @@ sources; nothing here is a clinical rule of its own. Facts used (fact sheet sect
 - serious effects: pseudotumor cerebri, vision, pancreatitis/IBD, hepatitis, hearing, severe skin
   reactions (4.2); tetracyclines and vitamin A supplements are avoided (4.4);
 - common effects, sun, no waxing/dermabrasion/laser for 6 months (1.9, 4.3);
-- labs before and during treatment, 30-day supply without refills (1.3, 3.3, 6.1).
+- labs before and during treatment, 30-day supply without refills (1.3, 3.3, 6.1);
+- UK, MHRA 22 Jan 2026 (D12): the Acknowledgement of Risk Form's items: the prescriber has confirmed the
+  indication and that no other appropriate effective treatment is suitable, and the patient may ask for a
+  second opinion.
 """
 
 from __future__ import annotations
@@ -175,6 +178,22 @@ _SEXUAL_UK = {
            "beurteilt meine psychische Gesundheit und meine sexuelle Funktion vor Beginn und überwacht sie "
            "während der Behandlung; ich melde Veränderungen."),
 }
+# UK, MHRA 22 Jan 2026 (D12): the new Acknowledgement of Risk Form. The prescriber confirms the indication and
+# that no other appropriate effective treatment exists; the patient confirms they understand the indication and
+# knows they may seek a second opinion.
+_UK_INDICATION = {
+    "en": ("I understand why isotretinoin is prescribed for me: my dermatologist has confirmed that my acne needs "
+           "it and that no other appropriate effective treatment is suitable for me."),
+    "de": ("Ich verstehe, warum mir Isotretinoin verschrieben wird: Meine Hautärztin oder mein Hautarzt hat "
+           "bestätigt, dass meine Akne es erfordert und dass keine andere geeignete wirksame Behandlung für mich "
+           "in Frage kommt."),
+}
+_UK_SECOND_OPINION = {
+    "en": ("I have been told that I may ask for a second opinion from another prescriber before I start "
+           "isotretinoin."),
+    "de": ("Mir wurde gesagt, dass ich vor Beginn der Behandlung mit Isotretinoin eine zweite Meinung bei einer "
+           "anderen verordnenden Ärztin oder einem anderen verordnenden Arzt einholen kann."),
+}
 _SERIOUS = {
     "en": ("Rare but serious side effects can occur: raised pressure in the skull (severe headache with vision "
            "changes or vomiting), vision problems including worse night vision, inflammation of the pancreas or "
@@ -232,6 +251,8 @@ def consent_document(*, program: str, can_get_pregnant: bool, language: str) -> 
     risks.append(ConsentRisk("mood", _MOOD[lang], (src.US_PI_PSYCHIATRIC, src.EMA_2018, src.DEFAULT_MOOD_TOOL)))
     if family == "uk-mhra":
         risks.append(ConsentRisk("sexual_function", _SEXUAL_UK[lang], (src.MHRA_2023, src.MHRA_2025)))
+        risks.append(ConsentRisk("uk_indication", _UK_INDICATION[lang], (src.MHRA_2026,)))
+        risks.append(ConsentRisk("uk_second_opinion", _UK_SECOND_OPINION[lang], (src.MHRA_2026,)))
     risks.append(ConsentRisk("serious_effects", _SERIOUS[lang],
                              (src.US_PI_INTRACRANIAL, src.SMPC_ADVERSE, src.US_PI_IBD, src.US_PI_PANCREATITIS,
                               src.US_PI_LIVER, src.US_PI_HEARING, src.ACCUTANE_2010, src.SMPC_CONTRAINDICATIONS,

@@ -159,6 +159,17 @@ class SecondPrescriberAgreementForm(forms.Form):
         required=False)
 
 
+class RiskFormConfirmationForm(forms.Form):
+    confirmed_on = _date(_("Confirmed on"))
+    indication_confirmed = forms.BooleanField(
+        label=_("I confirm the indication for isotretinoin"), required=False)
+    no_other_treatment = forms.BooleanField(
+        label=_("I confirm that no other appropriate effective treatment is suitable for this patient"),
+        required=False)
+    second_opinion_told = forms.BooleanField(
+        label=_("I have told the patient that they may ask for a second opinion"), required=False)
+
+
 # --- certification of prescribers and pharmacies (issue 15) -------------------------------------------
 
 

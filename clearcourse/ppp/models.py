@@ -218,6 +218,24 @@ class SecondPrescriberAgreement(ClinicalRecord):
         ordering = ["agreed_on", "id"]
 
 
+class RiskFormConfirmation(ClinicalRecord):
+    """UK MHRA update of 22 Jan 2026 (register D12): the prescriber's part of the new Acknowledgement of Risk
+    Form. The prescriber confirms the indication and that no other appropriate effective treatment is
+    suitable, and that the patient was told they may ask for a second opinion. (The patient's part is in the
+    signed consent, ``portal.consent``.) Recorded for the record; no program condition reads it."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="risk_form_confirmations")
+    confirmed_on = models.DateField(_("confirmed on"))
+    indication_confirmed = models.BooleanField(_("the indication is confirmed"), default=False)
+    no_other_treatment = models.BooleanField(
+        _("no other appropriate effective treatment is suitable"), default=False)
+    second_opinion_told = models.BooleanField(
+        _("the patient was told they may ask for a second opinion"), default=False)
+
+    class Meta:
+        ordering = ["confirmed_on", "id"]
+
+
 class ProgramCertification(ClinicalRecord):
     """A prescriber or a pharmacy enrolled and active in a program family, from ``activated_on`` through
     ``expires_on`` (both days count; no ``expires_on``: no end date). Every program lets only enrolled,

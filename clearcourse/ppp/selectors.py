@@ -79,6 +79,7 @@ from .models import (
     PregnancyTest,
     ProgramCertification,
     RiskCategory,
+    RiskFormConfirmation,
     SecondPrescriberAgreement,
     TreatmentEnd,
     VerificationOutcome,
@@ -577,6 +578,9 @@ def course_records(course: Course) -> dict[str, list[Any]]:
                               .order_by("-answered_on", "-id")),
         "prescriptions": list(PrescriptionRow.objects.filter(course=course).select_related("superseded_by", "prescriber")
                               .order_by("-issued_on", "-id")),
+        "risk_form_confirmations": list(RiskFormConfirmation.objects.filter(course=course)
+                                        .select_related("superseded_by", "recorded_by")
+                                        .order_by("-confirmed_on", "-id")),
         "second_prescriber_agreements": list(SecondPrescriberAgreement.objects.filter(course=course)
                                              .select_related("superseded_by", "recorded_by")
                                              .order_by("-agreed_on", "-id")),

@@ -51,6 +51,7 @@ from .models import (
     ProgramCertification,
     ProgramCode,
     RiskCategory,
+    RiskFormConfirmation,
     SecondPrescriberAgreement,
     TestResult,
     TestSetting,
@@ -595,6 +596,33 @@ def second_prescriber_agreement_record(*, actor: User, course: Course, second_pr
         agreed_on=agreed_on, only_appropriate_treatment=True, recorded_by=actor)
     _audit(actor, "ppp.second_prescriber.record", course, record,
            {"agreed_on": agreed_on.isoformat(), "second_prescriber_registration": registration[:40]})
+    return record
+
+
+ONLY_PRESCRIBER_RISK_FORM = "Only a prescriber of the clinic can confirm the acknowledgement-of-risk form."
+RISK_FORM_UK_ONLY = "The acknowledgement-of-risk form confirmation applies only under the UK MHRA program."
+RISK_FORM_TICK_ALL = "Tick each statement to confirm it."
+
+
+@transaction.atomic
+def risk_form_confirmation_record(*, actor: User, course: Course, confirmed_on: dt.date,
+                                  indication_confirmed: bool, no_other_treatment: bool,
+                                  second_opinion_told: bool, today: dt.date) -> RiskFormConfirmation:
+    """The prescriber's part of the UK Acknowledgement of Risk Form of 22 Jan 2026 (D12): the indication, no
+    other appropriate effective treatment, and the patient told they may ask for a second opinion. Every
+    statement must be ticked; prescribers of the clinic only; UK courses only."""
+    require_course_staff(actor, course, prescriber_only=True, message=ONLY_PRESCRIBER_RISK_FORM)
+    if not str(course.program).startswith(ProgramCode.UK_MHRA):
+        raise DomainError(_(RISK_FORM_UK_ONLY), code="not_uk")
+    _check_date(confirmed_on, course, today, "confirmed_on")
+    for field, ticked in (("indication_confirmed", indication_confirmed), ("no_other_treatment", no_other_treatment),
+                          ("second_opinion_told", second_opinion_told)):
+        if not ticked:
+            raise DomainError(_(RISK_FORM_TICK_ALL), field=field, code="required")
+    record = RiskFormConfirmation.objects.create(course=course, confirmed_on=confirmed_on, indication_confirmed=True,
+                                                 no_other_treatment=True, second_opinion_told=True,
+                                                 recorded_by=actor)
+    _audit(actor, "ppp.risk_form.confirm", course, record, {"confirmed_on": confirmed_on.isoformat()})
     return record
 
 

@@ -17,6 +17,8 @@ urlpatterns = [
          name="pregnancy_test_create"),
     path("courses/<int:course_id>/comprehension/", views.comprehension_create, name="comprehension_create"),
     path("courses/<int:course_id>/treatment-end/", views.treatment_end_create, name="treatment_end_create"),
+    path("courses/<int:course_id>/risk-form/", views.risk_form_confirmation_create,
+         name="risk_form_confirmation_create"),
     path("courses/<int:course_id>/second-prescriber/", views.second_prescriber_agreement_create,
          name="second_prescriber_agreement_create"),
     path("courses/<int:course_id>/prescriptions/new/", views.prescribe, name="prescribe"),

@@ -197,6 +197,19 @@ def second_prescriber_agreement_create(request: HttpRequest, course_id: int) -> 
     ), title=_("Record a second prescriber's agreement"))
 
 
+@staff_only
+def risk_form_confirmation_create(request: HttpRequest, course_id: int) -> HttpResponse:
+    """UK MHRA 2026: the prescriber's part of the Acknowledgement of Risk Form; prescribers only."""
+    course = _course(request, course_id)
+    _require_prescriber(request)
+    form = forms.RiskFormConfirmationForm(request.POST or None, initial={"confirmed_on": _today()})
+    return _record_page(request, course, form, lambda d: services.risk_form_confirmation_record(
+        actor=_user(request), course=course, confirmed_on=d["confirmed_on"],
+        indication_confirmed=bool(d.get("indication_confirmed")), no_other_treatment=bool(d.get("no_other_treatment")),
+        second_opinion_told=bool(d.get("second_opinion_told")), today=_today(),
+    ), title=_("Acknowledgement of risk: the prescriber's confirmation"))
+
+
 # --- home tests --------------------------------------------------------------------------------------
 
 

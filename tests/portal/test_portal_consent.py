@@ -279,3 +279,24 @@ def test_the_german_page_asks_for_the_guardian_in_german(client: Any, login: Cal
     finally:
         translation.activate("en")  # the page left German active in this thread; later tests read English
     assert "Elternteil oder erziehungsberechtigte Person" in page and "Sie sind unter 18 Jahre alt" in page
+
+
+def test_the_uk_consent_carries_the_2026_acknowledgement_of_risk_items_in_both_languages() -> None:
+    from clearcourse.rules.sources import MHRA_2026
+
+    for language, indication, second in (("en", "no other appropriate effective treatment", "second opinion"),
+                                         ("de", "keine andere geeignete wirksame Behandlung", "zweite Meinung")):
+        for can in (True, False):
+            uk = consent_document(program="uk-mhra", can_get_pregnant=can, language=language)
+            assert {"uk_indication", "uk_second_opinion"} <= set(uk.risk_codes)
+            assert indication in uk.text and second in uk.text
+            assert all(r.sources == (MHRA_2026,) for r in uk.risks if r.code.startswith("uk_"))
+    for program in ("us-ipledge", "eu-ppp"):
+        other = consent_document(program=program, can_get_pregnant=True, language="en")
+        assert not {"uk_indication", "uk_second_opinion"} & set(other.risk_codes)
+
+
+def test_the_eu_consent_states_the_2018_contraception_rule() -> None:
+    eu = consent_document(program="eu-ppp", can_get_pregnant=True, language="en").text
+    assert "does not depend on me" in eu and "two complementary methods that do depend on me" in eu
+    assert "preferably two" not in eu

@@ -100,9 +100,20 @@ def test_an_absolute_contraindication_is_named(patient_client: Any, course: Any,
     from clearcourse.courses.services import assessment_record
 
     assessment_record(actor=prescriber, course=course, assessed_on=dt.date(2026, 11, 20),
+                      today=dt.date(2026, 11, 26), iga=4, allergies=["isotretinoin"])
+    body = _page(patient_client, course)
+    assert 'id="contraindicated"' in body and "an allergy to isotretinoin or an ingredient of the capsules" in body
+
+
+def test_a_us_patient_on_a_tetracycline_is_not_told_it_is_absolute(patient_client: Any, course: Any,
+                                                                    prescriber: Any) -> None:
+    """The US label says to avoid tetracyclines (a warning), it does not contraindicate them (register 2)."""
+    from clearcourse.courses.services import assessment_record
+
+    assessment_record(actor=prescriber, course=course, assessed_on=dt.date(2026, 11, 20),
                       today=dt.date(2026, 11, 26), iga=4, medications=["Doxycycline 100 mg"])
     body = _page(patient_client, course)
-    assert 'id="contraindicated"' in body and "taking a tetracycline antibiotic" in body
+    assert 'id="contraindicated"' not in body and "taking a tetracycline antibiotic" in body
 
 
 def test_the_dose_part_shows_the_patients_plan_and_projection(patient_client: Any, course: Any,

@@ -145,6 +145,9 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "ppp:treatment_end_create": (access("course_id=course", prescriber=200, delegate=403, other_prescriber=404),
                                  access("course_id=course", method="POST", prescriber=400, delegate=403,
                                         other_prescriber=404)),
+    "ppp:risk_form_confirmation_create": (
+        access("course_id=course", prescriber=200, delegate=403, other_prescriber=404),
+        access("course_id=course", method="POST", prescriber=400, delegate=403, other_prescriber=404)),
     "ppp:second_prescriber_agreement_create": (
         access("course_id=course", prescriber=200, delegate=403, other_prescriber=404),
         access("course_id=course", method="POST", prescriber=400, delegate=403, other_prescriber=404)),
@@ -163,6 +166,8 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     # pharmacy pages (pharmacists only; another pharmacy's records are 404)
     "pharmacy:home": access(pharmacists=200),
     "pharmacy:authorize": access(method="POST", pharmacists=400),
+    # the pharmacy's own reversal window (an empty form clears it: back to the home page)
+    "pharmacy:reversal_window": access(method="POST", pharmacists=302),
     "pharmacy:authorization": access("authorization_id=missing", pharmacists=404),
     "pharmacy:dispense": access("authorization_id=missing", method="POST", pharmacists=404),
     "pharmacy:reverse": access("authorization_id=missing", method="POST", pharmacists=404),

@@ -177,3 +177,35 @@ def test_an_alert_stored_with_an_old_source_shows_the_register_document_instead(
     html = login(prescriber).get(reverse("monitoring:course", args=[monitored.pk])).content.decode()
     check_page(html, "monitoring with old alert")
     assert "https://bnf.nice.org.uk/drugs/isotretinoin/" in html
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_uk_courses_assessment_and_program_pages_show_only_register_sources(
+        login: Callable[[Any], Client], prescriber: Any, course: Any, today: dt.date, language: str) -> None:
+    """The region's own contraindication list (EU/UK SmPC), the UK acknowledgement-of-risk page and the
+    program page of a UK course: register documents only, titles translated on German pages."""
+    from clearcourse.courses.models import Course
+
+    Course.objects.filter(pk=course.pk).update(program="uk-mhra")
+    client = login(prescriber)
+    client.cookies["django_language"] = language
+    response = client.post(reverse("courses:assessment_create", args=[course.pk]), {
+        "assessed_on": (today - dt.timedelta(days=1)).isoformat(), "iga": "4", "medications": "doxycycline",
+        "allergies": "soya\nvitamin A", "conditions": ["hepatic_insufficiency"], "breastfeeding": "on",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    html = client.get(response["Location"]).content.decode()
+    assert check_page(html, f"{language} UK assessment") >= 8
+    assert 'id="region-list"' in html
+    if language == "de":
+        assert "EU/UK-Fachinformation (SmPC)" in html and "Zusammenfassung der Merkmale" not in html
+    for name in ("ppp:risk_form_confirmation_create", "ppp:course_status"):
+        page_html = client.get(reverse(name, args=[course.pk])).content.decode()
+        check_page(page_html, f"{language} {name}", expect_links=name != "ppp:risk_form_confirmation_create")
+
+
+def test_the_pharmacists_home_with_the_reversal_window_names_no_web_page(login: Callable[[Any], Client],
+                                                                         pharmacist: Any) -> None:
+    html = login(pharmacist).get(reverse("pharmacy:home")).content.decode()
+    check_page(html, "pharmacy home", expect_links=False)
+    assert "no published number of days" in html

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_npi_ncpdp'),
+        ('accounts', '0005_api_token_bucket'),
     ]
 
     operations = [

@@ -55,7 +55,7 @@ def test_each_version_knows_when_it_stops_being_in_force() -> None:
 @pytest.mark.parametrize("version", ALL_VERSIONS, ids=lambda v: v.id)
 def test_every_rule_of_every_version_carries_a_register_source_and_a_summary(version: ProgramVersion) -> None:
     rules = version.rules()
-    assert len(rules) == 27
+    assert len(rules) == 28
     for name, rule in rules:
         assert isinstance(rule, Rule), name
         assert is_registered(rule.source), name

@@ -125,6 +125,8 @@ def audit_patient_labels(ids: Iterable[int]) -> dict[int, str]:
 
 
 def audit_prescription_labels(ids: Iterable[str]) -> dict[str, str]:
-    return {i: str(_("Prescription %(reference)s") % {"reference": prescription_reference(int(i))})
-            for i in ids if i.isdigit()}
+    wanted = [int(i) for i in ids if i.isdigit()]
+    codes = Prescription.objects.filter(pk__in=wanted).values_list("pk", "lookup_code")
+    return {str(pk): str(_("Prescription %(reference)s") % {"reference": prescription_reference(pk, code=code)})
+            for pk, code in codes}
 

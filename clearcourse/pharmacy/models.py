@@ -111,8 +111,8 @@ class Authorization(InsertOnlyModel):
 
     @property
     def prescription_reference(self) -> str:
-        """The prescription's reference ("RX-95") without loading the prescription."""
-        return prescription_reference(self.prescription_id)
+        """The prescription's reference ("RX-95-K7Q3"), from the prescription the list already loaded."""
+        return prescription_reference(self.prescription)
 
     def _related_or_none(self, name: str) -> Any:
         try:

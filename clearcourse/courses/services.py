@@ -273,7 +273,7 @@ def assessment_decision(
             "sources": [source_json(s) for s in gags_result.sources],
         },
         "indicated": found.eligible,
-        "indications": [{"code": item.code, "reason": item.reason,
+        "indications": [{"code": item.code, "reason": item.reason, "text": item.text.as_data(),
                          "sources": [source_json(s) for s in item.sources]} for item in found.indications],
         "label_notes": [{"code": note.code, "text": note.text, "source": source_json(note.source)}
                         for note in found.label_notes],

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from clearcourse.accounts.models import Clinic
 from clearcourse.core.dates import readable_dates
 from clearcourse.core.models import ClinicalRecord
-from clearcourse.core.rule_text import localize
+from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course, Patient
 from clearcourse.rules import labs, mood, side_effects
 
@@ -178,11 +178,13 @@ SEVERITY_RANK: dict[str, int] = {"info": 1, "warning": 2, "urgent": 3}
 def _message_value(value: Any, translate: bool) -> str:
     """One placeholder value of a stored alert message (see :attr:`Alert.message_data`)."""
     if isinstance(value, dict):
+        if "msgid" in value and not value.get("params"):
+            return gettext(str(value["msgid"])) if translate else str(value["msgid"])
         if "msgid" in value:
             return render_message(value, translate=translate)
-        if "t" in value:
+        if "t" in value:  # a label, on rows stored before labels were stored as msgids
             text = str(value["t"])
-            return localize(text) if translate else text
+            return gettext(text) if translate else text
         if "join" in value:
             return ", ".join(_message_value(item, translate) for item in value["join"])
     # Dates are stored as ISO text (language-neutral); shown in the reader's style.
@@ -222,6 +224,9 @@ class Alert(ClinicalRecord):
     # Null on rows made before it existed: those show ``message`` (through the rules-text matcher).
     message_data = models.JSONField(null=True, blank=True)
     advice = models.TextField(_("advice"), blank=True)
+    # ``advice`` as data ({"msgid", "params"}: the rules core's template and values, ``rules.text``), drawn
+    # in the reader's language. Null on rows made before it existed: those show ``advice`` translated whole.
+    advice_data = models.JSONField(null=True, blank=True)
     sources = models.JSONField(default=list)
     needs_clinical_signoff = models.BooleanField(default=False)
     lab_result = models.ForeignKey(LabResult, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
@@ -248,7 +253,12 @@ class Alert(ClinicalRecord):
                 return render_message(self.message_data)
             except (KeyError, TypeError, ValueError):
                 pass
-        return localize(self.message)
+        return gettext(self.message)
+
+    @property
+    def display_advice(self) -> str:
+        """The guideline's advice in the active language."""
+        return draw(self.advice_data) if self.advice_data else draw(self.advice)
 
 
 class AlertAcknowledgement(ClinicalRecord):

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from clearcourse.core.rule_text import localize
 from clearcourse.courses.models import Course
 from clearcourse.ppp.selectors import course_facts_many
 from clearcourse.rules import status as rules_status
+from clearcourse.rules.text import Text
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class ProgramItem:
     code: str
     title: str
     due: dt.date
-    detail: str = ""
+    detail: Text | None = None  # the core's words as data (drawn in the reader's language)
 
 
 @dataclass
@@ -84,8 +84,8 @@ def _items_for(course: Course, status: rules_status.CourseStatus, *, as_of: dt.d
     window = status.window
     if window is not None and window.closes_on <= until:
         items.append(ProgramItem(course, "window", f"window:{window.condition}", str(_("Pick-up window closes")),
-                                 window.closes_on, detail=str(CONDITION_LABELS.get(window.condition,
-                                                                                  window.condition))))
+                                 window.closes_on, detail=Text.of(str(CONDITION_LABELS.get(window.condition,
+                                                                                          window.condition)))))
     if status.phase == rules_status.ENDED and window is None:
         return items
     for action in status.next_actions:
@@ -95,15 +95,15 @@ def _items_for(course: Course, status: rules_status.CourseStatus, *, as_of: dt.d
         if action.code in (rules_status.PREGNANCY_TEST, rules_status.VERIFY_HOME_TEST):
             items.append(ProgramItem(course, "due", f"program:{action.code}",
                                      str(ACTION_LABELS.get(action.code, action.code)), due,
-                                     detail=localize(action.message)))
+                                     detail=action.text))
         elif action.code == rules_status.WRITE_PRESCRIPTION and status.phase == rules_status.IN_TREATMENT \
                 and status.next_fill_due is not None:
             # The supply runs out: the patient needs the monthly visit and a new prescription.
             items.append(ProgramItem(course, "due", "program:visit", str(ACTION_LABELS[action.code]),
-                                     status.next_fill_due, detail=localize(action.message)))
+                                     status.next_fill_due, detail=action.text))
         elif action.code in (rules_status.COMPREHENSION, rules_status.CONFIRM_CONTRACEPTION) \
                 and status.phase == rules_status.IN_TREATMENT:
             items.append(ProgramItem(course, "questions", f"program:{action.code}",
                                      str(ACTION_LABELS.get(action.code, action.code)), due,
-                                     detail=localize(action.message)))
+                                     detail=action.text))
     return items

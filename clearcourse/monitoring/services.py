@@ -51,6 +51,7 @@ from clearcourse.rules import labs, mood, plausibility, side_effects
 from clearcourse.rules import monitoring as rules_monitoring
 from clearcourse.rules import sources as source_register
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Text
 
 # Messages tests assert (translated where raised).
 NOT_YOUR_COURSE = "Only the clinic's staff or the patient can record this."
@@ -114,8 +115,8 @@ def _message(msgid: str, **params: Any) -> dict[str, Any]:
     return {"msgid": msgid, "params": params}
 
 
-def _label(text: str) -> dict[str, str]:
-    return {"t": text}
+def _label(text: str) -> dict[str, Any]:
+    return Text.of(text).as_data()
 
 
 def _alert_create(*, actor: User, course: Course, kind: str, core_alert: rules_monitoring.Alert,
@@ -126,7 +127,7 @@ def _alert_create(*, actor: User, course: Course, kind: str, core_alert: rules_m
         severity_rank=SEVERITY_RANK[severity],
         # ``message`` keeps the English text (audit, admin, old readers); pages render ``message_data``.
         message=render_message(message, translate=False)[:500], message_data=message,
-        advice=core_alert.message, sources=_sources_json(core_alert.sources),
+        advice=core_alert.message, advice_data=core_alert.words.as_data(), sources=_sources_json(core_alert.sources),
         needs_clinical_signoff=core_alert.needs_clinical_signoff, recorded_by=actor, **origin,
     )
 
@@ -345,7 +346,9 @@ def sexual_function_record(
         effect = side_effects.CATALOGUE["sexual_dysfunction"]
         level = effect.level(side_effects.Grade.MODERATE)
         if level is not None:
-            core_alert = rules_monitoring.Alert("sexual_function_concerns", level[0], level[1], effect.sources)
+            advice = level[1]
+            core_alert = rules_monitoring.Alert("sexual_function_concerns", level[0], str(advice), effect.sources,
+                                                text=advice if isinstance(advice, Text) else None)
             _alert_create(actor=actor, course=course, kind=AlertKind.SEXUAL_FUNCTION, core_alert=core_alert,
                           message=_message(gettext_noop("Sexual-function concerns recorded on %(date)s"),
                                            date=assessed_on.isoformat()))

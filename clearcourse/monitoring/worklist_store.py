@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from clearcourse.core import clock
-from clearcourse.core.rule_text import localize
+from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course
 from clearcourse.monitoring import programs_bridge
 from clearcourse.monitoring.models import WorklistEntry
@@ -52,7 +52,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the stored item format or the computation changes: older rows count as missing.
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2
 #: Items are stored this far ahead of the day they were computed, so a row computed a few days ago
 #: still lists what became due "this week" since (the page shows 7 days).
 HORIZON_DAYS = 35
@@ -141,7 +141,8 @@ def _program_items(courses: Sequence[Course], *, today: dt.date, until: dt.date,
         for entry in programs_bridge._items_for(course, status, as_of=today, until=until):
             items[course.pk].append({
                 "kind": entry.kind, "code": entry.code, "due": entry.due.isoformat(), "title": entry.title,
-                "detail": entry.detail, "signoff": False, "source": "programs", "sources": []})
+                "detail": str(entry.detail or ""), "detail_text": entry.detail.as_data() if entry.detail else None,
+                "signoff": False, "source": "programs", "sources": []})
 
 
 def _store(entries: Sequence[WorklistEntry]) -> None:
@@ -263,12 +264,12 @@ class StoredItem:
 
 
 def translator() -> Callable[[str], str]:
-    """Translate stored English text for the active language, each distinct text once per page."""
+    """Translate stored English labels (msgids) for the active language, each distinct text once per page."""
     cache: dict[str, str] = {}
 
     def translate(text: str) -> str:
         if text not in cache:
-            cache[text] = localize(text) if text else text
+            cache[text] = draw(text)
         return cache[text]
 
     return translate
@@ -282,7 +283,9 @@ def entry_items(entry: WorklistEntry, *, today: dt.date, until: dt.date,
         if due > until:
             continue
         out.append(StoredItem(kind=raw["kind"], code=raw["code"], due=due, overdue=due < today,
-                              title=translate(raw.get("title", "")), detail=translate(raw.get("detail", "")),
+                              title=translate(raw.get("title", "")),
+                              detail=draw(raw["detail_text"]) if raw.get("detail_text") else translate(
+                                  raw.get("detail", "")),
                               needs_clinical_signoff=bool(raw.get("signoff"))))
     return out
 

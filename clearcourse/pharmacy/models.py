@@ -72,7 +72,9 @@ class Authorization(InsertOnlyModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="authorizations")
     decided_on = models.DateField(_("decided on"))
     allowed = models.BooleanField(_("allowed"))
-    # [{"code", "message", "source"}], as the rules core gave them; empty when allowed.
+    # [{"code", "message", "source", "text"?}]: what the pharmacist is told of each unmet condition (which
+    # condition, not the clinical details: core.wording.pharmacy_reason_json); ``text`` is the sentence as
+    # data where it has values, to draw it in the reader's language. Empty when allowed.
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     valid_through = models.DateField(_("valid through"), null=True, blank=True)
     # The program version actually applied (e.g. "us-ipledge-2026"), not the family.

@@ -22,11 +22,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clearcourse.accounts.models import Pharmacy, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core import clock
 from clearcourse.core.errors import ConflictError, DomainError, NotFoundError
+from clearcourse.core.wording import draw, pharmacy_reason_json
 from clearcourse.courses.models import Prescription
 from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
@@ -35,6 +37,7 @@ from clearcourse.pharmacy.signals import dispensed_after_commit
 from clearcourse.rules import reversal as reversal_rule
 from clearcourse.rules.programs.facts import Decision, Reason
 from clearcourse.rules.sources import CLEARCOURSE_RECORD, PHARMACY_REVERSAL_WINDOW
+from clearcourse.rules.text import Text
 
 # Messages that tests assert (named placeholders; translated where raised).
 DAYS_SUPPLY_INVALID = "Enter the days of supply as a whole number from 1 to 90."
@@ -50,8 +53,10 @@ ALREADY_DISPENSED = "This prescription was already dispensed on {dispensed_on}; 
 DAYS_SUPPLY_OVER_AUTHORIZED = "{authorized} days of supply were authorized; {days} were asked for."
 NO_LONGER_ALLOWED = ("The conditions for dispensing are no longer met (recorded since the authorization): "
                      "{codes}. Ask for a new authorization.")
-PRESCRIPTION_VOIDED = "Prescription {reference} was voided by the prescriber."
-PRESCRIPTION_SUPERSEDED = "Prescription {reference} was replaced by a corrected prescription{successor}."
+PRESCRIPTION_VOIDED = gettext_noop("Prescription {reference} was voided by the prescriber.")
+PRESCRIPTION_SUPERSEDED = gettext_noop("Prescription {reference} was replaced by a corrected prescription.")
+PRESCRIPTION_SUPERSEDED_BY = gettext_noop(
+    "Prescription {reference} was replaced by a corrected prescription ({successor}).")
 
 #: Reason codes that mean the request itself is wrong (the supply asked for), not the patient's record:
 #: they are answered with 422 on ``days_supply`` and nothing is stored.
@@ -90,13 +95,14 @@ def _record_refusal(prescription: Prescription) -> Decision | None:
     reference = selectors.prescription_reference(prescription)
     if prescription.voided:
         return Decision(allowed=False, program=prescription.course.program, reasons=(
-            Reason("prescription_voided", PRESCRIPTION_VOIDED.format(reference=reference), source),))
+            Reason("prescription_voided", Text.of(PRESCRIPTION_VOIDED, reference=reference), source),))
     if getattr(prescription, "is_superseded", False):
         successor = selectors.current_successor(prescription)
-        hint = f" ({selectors.prescription_reference(successor)})" if successor is not None else ""
+        text = (Text.of(PRESCRIPTION_SUPERSEDED_BY, reference=reference,
+                        successor=selectors.prescription_reference(successor)) if successor is not None
+                else Text.of(PRESCRIPTION_SUPERSEDED, reference=reference))
         return Decision(allowed=False, program=prescription.course.program, reasons=(
-            Reason("prescription_superseded",
-                   PRESCRIPTION_SUPERSEDED.format(reference=reference, successor=hint), source),))
+            Reason("prescription_superseded", text, source),))
     return None
 
 
@@ -114,8 +120,8 @@ def _supply_error(decision: Decision) -> UnprocessableError | None:
     supply = [r for r in decision.reasons if r.code in SUPPLY_CODES]
     if not supply:
         return None
-    return UnprocessableError(supply[0].message, code=supply[0].code, field="days_supply",
-                              extra={"reasons": [r.as_json() for r in decision.reasons]})
+    return UnprocessableError(draw(supply[0].text), code=supply[0].code, field="days_supply",
+                              extra={"reasons": [pharmacy_reason_json(r) for r in decision.reasons]})
 
 
 def authorization_request(*, actor: User, reference: str, birth_date: dt.date, days_supply: int,
@@ -156,7 +162,7 @@ def _authorization_store(*, actor: User, prescription: Prescription, pharmacy_id
         valid_through = decision.valid_through or today
     authorization = Authorization.objects.create(
         pharmacy_id=pharmacy_id, prescription=prescription, patient=prescription.course.patient,
-        decided_on=today, allowed=decision.allowed, reasons=[r.as_json() for r in decision.reasons],
+        decided_on=today, allowed=decision.allowed, reasons=[pharmacy_reason_json(r) for r in decision.reasons],
         valid_through=valid_through, program=decision.program, days_supply=days_supply,
         ipledge_rma=ipledge_rma, created_by=actor,
     )
@@ -259,7 +265,7 @@ def dispense_record(*, actor: User, authorization_id: int, idempotency_key: str,
     decision = decision_for(prescription, days_supply=days_supply, today=today, pharmacy_id=pharmacy_id)
     if not decision.allowed:
         raise ConflictError(_(NO_LONGER_ALLOWED).format(codes=", ".join(decision.codes)), code="no_longer_allowed",
-                            field="authorization", extra={"reasons": [r.as_json() for r in decision.reasons]})
+                            field="authorization", extra={"reasons": [pharmacy_reason_json(r) for r in decision.reasons]})
     try:
         with transaction.atomic():  # a savepoint, so the transaction survives a constraint violation
             dispense = Dispense.objects.create(

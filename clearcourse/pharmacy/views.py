@@ -23,6 +23,7 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.core import clock
 from clearcourse.core.access import page
 from clearcourse.core.errors import DomainError, NotFoundError
+from clearcourse.core.wording import pharmacy_reason_json
 from clearcourse.pharmacy import forms, selectors, services
 from clearcourse.pharmacy.models import Authorization, AuthorizationStatus
 from clearcourse.ppp.selectors import renewals_for
@@ -120,7 +121,7 @@ def _preview(prescription: Any, *, today: Any, data: dict[str, Any], pharmacy_id
         "reference": selectors.prescription_reference(prescription),
         "patient": prescription.course.patient,
         "decision": decision,
-        "reasons": [r.as_json() for r in decision.reasons],
+        "reasons": [pharmacy_reason_json(r) for r in decision.reasons],
         "authorize_form": authorize_form or forms.AuthorizeForm(initial={
             "reference": data["reference"], "birth_date": data["birth_date"],
             "days_supply": prescription.days_supply}),

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import ast
 import importlib
-import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from clearcourse.rules.text import Text
 
 PACKAGE = Path(__file__).resolve().parents[1]
 OUTPUT = PACKAGE / "core" / "i18n_extra.py"
@@ -130,7 +131,7 @@ def core_strings() -> set[str]:
         for grade in side_effects.Grade:
             level = effect.level(grade)
             if level is not None:
-                found.add(level[1])
+                found.add(level[1].template if isinstance(level[1], Text) else level[1])
     mood = importlib.import_module("clearcourse.rules.mood")
     found.update(_strings(mood.ANSWER_OPTIONS))
     for spec in mood.INSTRUMENTS.values():
@@ -152,10 +153,12 @@ def core_strings() -> set[str]:
     found.update(lesion.label for lesion in severity.GAGS_LESIONS)
     status = importlib.import_module("clearcourse.rules.status")
     found.update(status.ACTION_MESSAGES.values())
-    # The test settings filled into "Collect a pregnancy test ({settings}).": every combination the core can make.
-    setting_codes = sorted(status._SETTING_WORDS)
-    for size in range(1, len(setting_codes) + 1):
-        found.update(status._settings_words(frozenset(combo)) for combo in itertools.combinations(setting_codes, size))
+    # The words filled into the core's templates (rules.text: drawn one by one, joined by a translated word).
+    found.update(status._SETTING_WORDS.values())
+    program_messages = importlib.import_module("clearcourse.rules.programs.messages")
+    found.update(program_messages.SETTING_WORDS.values())
+    found.update(program_messages.PHARMACY_WORDS.values())
+    found.update((program_messages.NOWHERE, "or"))
     registry = importlib.import_module("clearcourse.rules.programs.registry")
     found.update(version.title for version in registry.ALL_VERSIONS)
     facts = importlib.import_module("clearcourse.rules.programs.facts")

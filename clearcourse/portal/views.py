@@ -31,7 +31,7 @@ from clearcourse.core import clock
 from clearcourse.core.citations import source_text
 from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.core.paging import CappedPaginator
-from clearcourse.core.rule_text import localize
+from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course, Patient
 from clearcourse.courses.selectors import patient_get_for_user
 from clearcourse.courses.services import missed_dose_record
@@ -284,7 +284,7 @@ def contraception(request: HttpRequest, course_id: int) -> HttpResponse:
         if shortfall is None:
             return messages.SUCCESS, _(SAVED)
         return messages.WARNING, _(CONTRACEPTION_DOES_NOT_COUNT) % {
-            "why": localize(shortfall.message), "source": source_text(shortfall.source)}
+            "why": draw(shortfall.text), "source": source_text(shortfall.source)}
 
     return _duty_page(request, course, "portal/contraception.html", form, save, {"part": part},
                       saved_message=saved_message)

@@ -22,6 +22,7 @@ from django.utils import translation
 from clearcourse.accounts.models import PharmacyApiToken
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError
+from clearcourse.core.wording import pharmacy_reason
 from clearcourse.courses.models import Course, Prescription
 from clearcourse.courses.selectors import audit_read
 from clearcourse.interop.codes import FHIR_VERSION
@@ -93,7 +94,7 @@ def etasu_parameters(course: Course, prescription: Prescription | None, *, pharm
                                     "status": "success" if condition.met else "data-required",
                                     "moduleUri": MODULE_URI,
                                     "note": [{"text": requirement_name(condition.key)}]}
-        response["note"] += [{"text": reason.message} for reason in condition.reasons]
+        response["note"] += [{"text": pharmacy_reason(reason)} for reason in condition.reasons]
         requirements.append({"name": requirement_name(condition.key), "resource": response})
     requirements.append({"name": "case_number", "valueString": matching.case_number(course)})
     guidance = {

@@ -54,6 +54,7 @@ from clearcourse.rules.sources import (
     US_PI_PSYCHIATRIC,
     Source,
 )
+from clearcourse.rules.text import Join, Text
 
 ABSOLUTE = "absolute"
 RELATIVE = "relative"
@@ -96,8 +97,13 @@ class Therapy:
 @dataclass(frozen=True, slots=True)
 class Indication:
     code: str
-    reason: str
+    text: Text  # the reason as data (rules.text), worded when drawn
     sources: tuple[Source, ...]
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (the scenario CLI's ``indication_details``)."""
+        return str(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,16 +223,16 @@ SEVERE_REASON_IGA = "Severe acne: IGA 4 (severe)."
 SEVERE_REASON_GAGS = "Severe acne: GAGS {score} ({band})."
 
 
-def _severe_reason(iga: int | None, gags: GagsResult | None) -> str:
+def _severe_reason(iga: int | None, gags: GagsResult | None) -> Text:
     iga_severe = iga is not None and iga_grade(iga).value == 4
     gags_severe = gags is not None and gags.band.code in ("severe", "very_severe")
     if iga_severe and gags_severe:
         assert gags is not None  # noqa: S101 - narrowed above, for the type checker
-        return SEVERE_REASON_BOTH.format(score=gags.score, band=gags.band.label)
+        return Text.of(SEVERE_REASON_BOTH, score=gags.score, band=Text.of(gags.band.label))
     if gags_severe:
         assert gags is not None  # noqa: S101
-        return SEVERE_REASON_GAGS.format(score=gags.score, band=gags.band.label)
-    return SEVERE_REASON_IGA
+        return Text.of(SEVERE_REASON_GAGS, score=gags.score, band=Text.of(gags.band.label))
+    return Text.of(SEVERE_REASON_IGA)
 
 
 def assess_eligibility(*, iga: int | None, gags: GagsResult | None, scarring: bool = False,
@@ -245,12 +251,12 @@ def assess_eligibility(*, iga: int | None, gags: GagsResult | None, scarring: bo
     if is_severe(iga=iga, gags_band_code=gags.band.code if gags else None):
         found.append(Indication("severe", _severe_reason(iga, gags), (AAD_2024, DEFAULT_SEVERITY_SCALES)))
     if scarring:
-        found.append(Indication("scarring", SCARRING_REASON, (AAD_2024,)))
+        found.append(Indication("scarring", Text.of(SCARRING_REASON), (AAD_2024,)))
     if psychosocial_burden:
-        found.append(Indication("psychosocial_burden", PSYCHOSOCIAL_REASON, (AAD_2024,)))
+        found.append(Indication("psychosocial_burden", Text.of(PSYCHOSOCIAL_REASON), (AAD_2024,)))
     if therapies:
-        labels = ", ".join(dict.fromkeys(t.label for t in therapies))
-        found.append(Indication("treatment_failure", TREATMENT_FAILURE_REASON.format(therapies=labels),
+        labels = Join(tuple(Text.of(label) for label in dict.fromkeys(t.label for t in therapies)))
+        found.append(Indication("treatment_failure", Text.of(TREATMENT_FAILURE_REASON, therapies=labels),
                                 (AAD_2024, DEFAULT_ADEQUATE_TRIAL)))
     return Eligibility(eligible=bool(found), indications=tuple(found), label_notes=LABEL_NOTES)
 

@@ -26,6 +26,7 @@ from enum import StrEnum
 from clearcourse.rules import sources as src
 from clearcourse.rules.monitoring import Alert, Severity, by_severity
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Text
 
 
 class DrugClass(StrEnum):
@@ -164,6 +165,7 @@ MSG_SJW_WITH_HORMONAL = ("St John's wort ({medication}) lowers the effect of hor
                          "contraception must not take it.")
 MSG_SJW = ("St John's wort ({medication}) lowers the effect of hormonal contraception. Do not rely on hormonal "
            "contraception while taking it.")
+THE_POP = "The progestin-only pill"
 MSG_POP = ("{medication} is a progestin-only pill: it is not acceptable contraception on isotretinoin (pills "
            "without estrogen may not work).")
 MSG_CORTICOSTEROID = ("{medication} is a systemic corticosteroid: possible added effects on bone with "
@@ -211,41 +213,41 @@ def check_interactions(
     for med, classes in per_med:
         label = med.strip()
         if _T in classes:
-            alerts.append(Alert("tetracycline", Severity.URGENT, MSG_TETRACYCLINE.format(medication=label),
+            alerts.append(Alert.of("tetracycline", Severity.URGENT, Text.of(MSG_TETRACYCLINE, medication=label),
                                 _TETRA_SOURCES, subject=label))
         if _VA in classes:
-            alerts.append(Alert("vitamin_a_supplement", Severity.WARNING, MSG_VITAMIN_A.format(medication=label),
+            alerts.append(Alert.of("vitamin_a_supplement", Severity.WARNING, Text.of(MSG_VITAMIN_A, medication=label),
                                 _VITA_SOURCES, subject=label))
         elif DrugClass.MULTIVITAMIN in classes:
             # Multivitamins often carry vitamin A; the sources name supplements, so this only prompts a check.
-            alerts.append(Alert("multivitamin_check_vitamin_a", Severity.INFO,
-                                MSG_MULTIVITAMIN.format(medication=label), _VITA_SOURCES, subject=label))
+            alerts.append(Alert.of("multivitamin_check_vitamin_a", Severity.INFO,
+                                   Text.of(MSG_MULTIVITAMIN, medication=label), _VITA_SOURCES, subject=label))
         if _SJW in classes:
             if hormonal_in_use:
-                alerts.append(Alert("st_johns_wort_hormonal_contraception", Severity.URGENT,
-                                    MSG_SJW_WITH_HORMONAL.format(medication=label), _SJW_SOURCES, subject=label))
+                alerts.append(Alert.of("st_johns_wort_hormonal_contraception", Severity.URGENT,
+                                       Text.of(MSG_SJW_WITH_HORMONAL, medication=label), _SJW_SOURCES,
+                                       subject=label))
             elif can_get_pregnant is not False:
-                alerts.append(Alert("st_johns_wort", Severity.WARNING, MSG_SJW.format(medication=label),
+                alerts.append(Alert.of("st_johns_wort", Severity.WARNING, Text.of(MSG_SJW, medication=label),
                                     _SJW_SOURCES, subject=label))
         if _POP in classes:
-            alerts.append(Alert("progestin_only_pill", Severity.WARNING, MSG_POP.format(medication=label),
+            alerts.append(Alert.of("progestin_only_pill", Severity.WARNING, Text.of(MSG_POP, medication=label),
                                 _POP_SOURCES, subject=label))
         if _CS in classes:
-            alerts.append(Alert("corticosteroid_bone", Severity.INFO, MSG_CORTICOSTEROID.format(medication=label),
+            alerts.append(Alert.of("corticosteroid_bone", Severity.INFO, Text.of(MSG_CORTICOSTEROID, medication=label),
                                 _BONE_SOURCES, subject=label))
         if _LVL in classes:
-            alerts.append(Alert("anticonvulsant_levels", Severity.INFO, MSG_LEVELS.format(medication=label),
+            alerts.append(Alert.of("anticonvulsant_levels", Severity.INFO, Text.of(MSG_LEVELS, medication=label),
                                 _BONE_SOURCES, subject=label))
         elif _AC in classes:
-            alerts.append(Alert("anticonvulsant_bone", Severity.INFO, MSG_ANTICONVULSANT.format(medication=label),
+            alerts.append(Alert.of("anticonvulsant_bone", Severity.INFO, Text.of(MSG_ANTICONVULSANT, medication=label),
                                 _BONE_SOURCES, subject=label))
         if _DRY in classes:
-            alerts.append(Alert("drying_topical", Severity.INFO, MSG_DRYING_TOPICAL.format(medication=label),
+            alerts.append(Alert.of("drying_topical", Severity.INFO, Text.of(MSG_DRYING_TOPICAL, medication=label),
                                 (src.DEFAULT_INTERACTIONS,), needs_clinical_signoff=True, subject=label))
     if "progestin_only_pill" in methods and not any(a.code == "progestin_only_pill" for a in alerts):
-        alerts.append(Alert("progestin_only_pill", Severity.WARNING,
-                            MSG_POP.format(medication="The progestin-only pill"), _POP_SOURCES,
-                            subject="progestin_only_pill"))
+        alerts.append(Alert.of("progestin_only_pill", Severity.WARNING, Text.of(MSG_POP, medication=Text.of(THE_POP)),
+                               _POP_SOURCES, subject="progestin_only_pill"))
     # OPEN QUESTION: enzyme-inducing anticonvulsants (carbamazepine, phenytoin, ...)
     # also weaken hormonal contraception, but the register does not say so; no warning is coded.
     return by_severity(alerts)

@@ -23,6 +23,7 @@ from enum import StrEnum
 from clearcourse.rules import sources as src
 from clearcourse.rules.monitoring import Alert, Check, Severity, by_severity
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Text
 
 
 class LabInputError(ValueError):
@@ -274,6 +275,7 @@ class LabThreshold:
     message: str
     sources: tuple[Source, ...]
     needs_clinical_signoff: bool = True
+    text: Text | None = None  # ``message`` as data when it has values (rules.text)
 
     def __post_init__(self) -> None:
         if not self.code:
@@ -310,11 +312,13 @@ MSG_ENZYME_3X_ULN = ("{analyte} at or above 3x the upper limit of normal: consid
 def _enzyme_thresholds(analyte: Analyte) -> tuple[LabThreshold, ...]:
     name = ANALYTE_NAMES[analyte]
     prefix = analyte.value
+    above = Text.of(MSG_ENZYME_ABOVE_ULN, analyte=Text.of(name))
+    high = Text.of(MSG_ENZYME_3X_ULN, analyte=Text.of(name))
     return (
-        LabThreshold(f"{prefix}_above_uln", analyte, 1.0, Unit.X_ULN, False, Severity.INFO,
-                     MSG_ENZYME_ABOVE_ULN.format(analyte=name), (src.DEFAULT_LIVER_LEVELS,)),
-        LabThreshold(f"{prefix}_3x_uln", analyte, 3.0, Unit.X_ULN, True, Severity.WARNING,
-                     MSG_ENZYME_3X_ULN.format(analyte=name), (src.DEFAULT_LIVER_LEVELS, src.US_PI_LIVER)),
+        LabThreshold(f"{prefix}_above_uln", analyte, 1.0, Unit.X_ULN, False, Severity.INFO, str(above),
+                     (src.DEFAULT_LIVER_LEVELS,), text=above),
+        LabThreshold(f"{prefix}_3x_uln", analyte, 3.0, Unit.X_ULN, True, Severity.WARNING, str(high),
+                     (src.DEFAULT_LIVER_LEVELS, src.US_PI_LIVER), text=high),
     )
 
 
@@ -368,7 +372,7 @@ def evaluate_lab(result: LabResult, thresholds: Sequence[LabThreshold] = DEFAULT
     met = [t for t in thresholds if t.is_met(result)]
     met.sort(key=lambda t: -_bound_for_order(result, t))
     alerts = [Alert(t.code, t.severity, t.message, t.sources, t.needs_clinical_signoff,
-                    subject=ANALYTE_NAMES[t.analyte]) for t in met]
+                    subject=ANALYTE_NAMES[t.analyte], text=t.text) for t in met]
     return LabEvaluation(result=result, alerts=by_severity(alerts))
 
 

@@ -27,6 +27,7 @@ from enum import StrEnum
 from clearcourse.rules import eligibility
 from clearcourse.rules import sources as src
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Text
 
 # ---------------------------------------------------------------------------------------------
 # Alerts: the vocabulary every safety rule (mood, labs, side effects, interactions) answers in.
@@ -52,9 +53,10 @@ _SEVERITY_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.URGENT: 3}
 class Alert:
     """One finding for a person to act on.
 
-    ``message`` is English text kept as data (a module constant); the Django layer translates it by
-    ``code``. ``needs_clinical_signoff`` marks alerts whose rule rests on a weak source or on a value
-    the register leaves open: they may inform, never hard-stop.
+    ``message`` is the English advice; ``text`` the same as data (template and values, ``rules.text``) when
+    it has values, which a page draws in its reader's language (:attr:`words`). ``needs_clinical_signoff``
+    marks alerts whose rule rests on a weak source or on a value the register leaves open: they may inform,
+    never hard-stop.
     """
 
     code: str
@@ -63,6 +65,18 @@ class Alert:
     sources: tuple[Source, ...]
     needs_clinical_signoff: bool = False
     subject: str | None = None  # what the alert is about, e.g. the medication as written
+    text: Text | None = None
+
+    @property
+    def words(self) -> Text:
+        """The advice as data (a constant sentence is a template without values)."""
+        return self.text if self.text is not None else Text.of(self.message)
+
+    @classmethod
+    def of(cls, code: str, severity: Severity, text: Text, sources: tuple[Source, ...], *,
+           needs_clinical_signoff: bool = False, subject: str | None = None) -> Alert:
+        """An alert whose advice has values: the English ``message`` and its ``text`` from one Text."""
+        return cls(code, severity, str(text), sources, needs_clinical_signoff, subject, text)
 
 
 def most_severe(alerts: Iterable[Alert]) -> Alert | None:

@@ -27,6 +27,7 @@ from enum import StrEnum
 from clearcourse.rules import sources as src
 from clearcourse.rules.monitoring import Alert, Severity, by_severity, most_severe
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Text
 
 
 class SideEffectInputError(ValueError):
@@ -84,7 +85,7 @@ MSG_SEXUAL_FUNCTION = ("Sexual side effects reported: tell the prescriber. The M
 MSG_SERIOUS = ("{name}: a serious adverse event listed for isotretinoin. The prescriber must review the patient "
                "today.")
 
-_Level = tuple[Severity, str] | None
+_Level = tuple[Severity, str | Text] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +113,13 @@ _MOOD = (src.US_PI_PSYCHIATRIC, src.EMA_2018)
 _PTC = (src.US_PI_INTRACRANIAL, src.ACCUTANE_2010)
 
 
+LOW_MOOD = "low mood"
+
 def _severe_only(template: str, name: str) -> _Level:
-    return (Severity.WARNING, template.format(name=name.lower()))
+    return (Severity.WARNING, Text.of(template, name=Text.of(name.lower())))
 
 
-def _always(code: str, name: str, kind: Kind, sources: tuple[Source, ...], severity: Severity, message: str,
+def _always(code: str, name: str, kind: Kind, sources: tuple[Source, ...], severity: Severity, message: str | Text,
             *, needs_clinical_signoff: bool = False) -> SideEffect:
     """An effect that raises the same alert at every grade (a red flag is a red flag when mild)."""
     level = (severity, message)
@@ -152,15 +155,15 @@ def _entries() -> tuple[SideEffect, ...]:
                                ("severe_skin_reaction", "Severe skin reaction (blistering, peeling or widespread rash)",
                                 src.ACCUTANE_2010)):
         entries.append(_always(code, name, Kind.SERIOUS, (source, src.DEFAULT_SERIOUS_EFFECT_ACTIONS), Severity.URGENT,
-                               MSG_SERIOUS.format(name=name), needs_clinical_signoff=True))
+                               Text.of(MSG_SERIOUS, name=Text.of(name)), needs_clinical_signoff=True))
     entries.append(SideEffect("low_mood", "Low mood", Kind.MOOD, _MOOD,
                               mild=(Severity.WARNING, MSG_LOW_MOOD), moderate=(Severity.WARNING, MSG_LOW_MOOD),
-                              severe=(Severity.URGENT, MSG_MOOD_SEVERE.format(name="low mood"))))
+                              severe=(Severity.URGENT, Text.of(MSG_MOOD_SEVERE, name=Text.of(LOW_MOOD)))))
     for code, name in (("anxiety", "Anxiety"), ("mood_changes", "Mood changes or irritability")):
         entries.append(SideEffect(code, name, Kind.MOOD, _MOOD,
-                                  mild=(Severity.INFO, MSG_MOOD_CHANGE.format(name=name)),
-                                  moderate=(Severity.WARNING, MSG_MOOD_CHANGE.format(name=name)),
-                                  severe=(Severity.URGENT, MSG_MOOD_SEVERE.format(name=name.lower()))))
+                                  mild=(Severity.INFO, Text.of(MSG_MOOD_CHANGE, name=Text.of(name))),
+                                  moderate=(Severity.WARNING, Text.of(MSG_MOOD_CHANGE, name=Text.of(name))),
+                                  severe=(Severity.URGENT, Text.of(MSG_MOOD_SEVERE, name=Text.of(name.lower())))))
     entries.append(_always("sexual_dysfunction", "Sexual side effects", Kind.MOOD, (src.MHRA_2023, src.MHRA_2025),
                            Severity.WARNING, MSG_SEXUAL_FUNCTION))
     entries.append(SideEffect("headache", "Headache", Kind.COMMON, _PTC,
@@ -251,8 +254,9 @@ def evaluate_all(report: SideEffectReport) -> tuple[Alert, ...]:
         if level is None:
             continue
         severity, message = level
-        alerts.append(Alert(f"side_effect_{effect.code}", severity, message, effect.sources,
-                            needs_clinical_signoff=effect.needs_clinical_signoff, subject=effect.code))
+        alerts.append(Alert(f"side_effect_{effect.code}", severity, str(message), effect.sources,
+                            needs_clinical_signoff=effect.needs_clinical_signoff, subject=effect.code,
+                            text=message if isinstance(message, Text) else None))
     return by_severity(alerts)
 
 

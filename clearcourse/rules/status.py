@@ -23,6 +23,7 @@ from clearcourse.rules.programs.engine import Condition, Evaluation
 from clearcourse.rules.programs.facts import Decision, History, Patient, Prescription
 from clearcourse.rules.programs.registry import resolve
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Join, Text, Value
 
 # Phases of a course.
 NOT_STARTED = "not_started"  # no dispense yet in this course
@@ -110,16 +111,26 @@ class StatusItem:
     until: dt.date | None = None
     not_before: dt.date | None = None
     codes: tuple[str, ...] = ()
-    messages: tuple[str, ...] = ()
+    texts: tuple[Text, ...] = ()  # the reasons' words as data (rules.text)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The reasons in English."""
+        return tuple(str(t) for t in self.texts)
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
     code: str
-    message: str
+    text: Text
     source: Source
     not_before: dt.date | None = None  # cannot be done (usefully) before this day
     by: dt.date | None = None  # should be done by this day
+
+    @property
+    def message(self) -> str:
+        """What to do, in English."""
+        return str(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +168,7 @@ def course_status(program: str, patient: Patient, history: History, on: dt.date,
     items = [_item(c) for c in ev.conditions]
     if rx_id is None:
         items.append(StatusItem(condition=engine.PRESCRIPTION, met=False, source=version.one_fill_per_prescription.source,
-                                codes=("unknown_prescription",), messages=(ACTION_MESSAGES[WRITE_PRESCRIPTION],)))
+                                codes=("unknown_prescription",), texts=(Text.of(ACTION_MESSAGES[WRITE_PRESCRIPTION]),)))
     done = tuple(i for i in items if i.met)
     due = tuple(i for i in items if not i.met)
     decision = ev.decision() if rx_id is not None else None
@@ -195,7 +206,7 @@ def _phase(ev: Evaluation) -> str:
 def _item(c: Condition) -> StatusItem:
     return StatusItem(condition=c.key, met=c.met, source=c.source, since=c.since, until=c.until,
                       not_before=c.not_before, codes=tuple(r.code for r in c.reasons),
-                      messages=tuple(r.message for r in c.reasons))
+                      texts=tuple(r.text for r in c.reasons))
 
 
 def _countdown(ev: Evaluation) -> Countdown | None:
@@ -210,26 +221,26 @@ def _countdown(ev: Evaluation) -> Countdown | None:
                      days_left=(first.until - ev.on).days)
 
 
-def _settings_words(settings: frozenset[str]) -> str:
-    return " or ".join(_SETTING_WORDS[s] for s in sorted(settings))
+def _settings_words(settings: frozenset[str]) -> Join:
+    return Join(tuple(Text.of(_SETTING_WORDS[s]) for s in sorted(settings)), "or")
 
 
 def _actions(version: ProgramVersion, patient: Patient, history: History, ev: Evaluation,
              due: tuple[StatusItem, ...], decision: Decision | None,
              next_fill_due: dt.date | None) -> tuple[Action, ...]:
     if decision is not None and decision.allowed:
-        return (Action(DISPENSE, ACTION_MESSAGES[DISPENSE], version.one_fill_per_prescription.source,
+        return (Action(DISPENSE, Text.of(ACTION_MESSAGES[DISPENSE]), version.one_fill_per_prescription.source,
                        by=decision.valid_through),)
     actions: dict[str, Action] = {}
 
-    def want(code: str, source: Source, not_before: dt.date | None = None, **fmt: str) -> None:
+    def want(code: str, source: Source, not_before: dt.date | None = None, **fmt: Value) -> None:
         if not_before is not None and not_before <= ev.on:
             not_before = None
         old = actions.get(code)
         if old is not None and old.not_before is not None and (not_before is None or old.not_before > not_before):
             not_before = old.not_before
         by = next_fill_due if next_fill_due is not None and next_fill_due > ev.on else None
-        actions[code] = Action(code, ACTION_MESSAGES[code].format(**fmt), old.source if old else source,
+        actions[code] = Action(code, Text.of(ACTION_MESSAGES[code], **fmt), old.source if old else source,
                                not_before=not_before, by=by)
 
     settings = (version.pre_treatment_settings if ev.first_fill else version.treatment_settings).value
@@ -255,7 +266,7 @@ def _actions(version: ProgramVersion, patient: Patient, history: History, ev: Ev
 
 
 def _plan_first_tests(version: ProgramVersion, history: History, ev: Evaluation, want: Callable[..., None],
-                      words: str) -> None:
+                      words: Join) -> None:
     """Before the first fill with no usable confirmation test: when can the next test count?"""
     floor = ev.last_treatment_end
     np_ = bisect_right(history.positive_test_dates, ev.on)

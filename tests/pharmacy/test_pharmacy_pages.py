@@ -74,8 +74,9 @@ def test_a_lookup_shows_a_refusal_listing_every_missing_condition_with_its_sourc
     html = response.content.decode()
     from clearcourse.rules.programs import messages as m
 
-    for sentence in (m.NOT_ENROLLED, m.PREGNANCY_TEST_MISSING_EVER, m.CONTRACEPTION_NONE, m.COMPREHENSION_MISSING):
-        assert sentence in html
+    # Which condition is unmet, in words a pharmacist needs (issue 14, finding 10: not the clinical details).
+    for code in ("not_enrolled", "pregnancy_test_missing", "contraception_not_confirmed", "comprehension_missing"):
+        assert m.PHARMACY_WORDS[code] in html
     # Words, not the reasons' codes (issue 13).
     for code in ("not_enrolled", "pregnancy_test_missing", "contraception_not_confirmed", "comprehension_missing"):
         assert code not in html

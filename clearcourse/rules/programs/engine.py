@@ -34,6 +34,8 @@ from clearcourse.rules.programs.base import (
     Rule,
 )
 from clearcourse.rules.programs.facts import (
+    ABSTINENCE_NAME,
+    METHOD_NAMES,
     NO_PARTICIPANTS,
     Certification,
     Contraception,
@@ -45,9 +47,9 @@ from clearcourse.rules.programs.facts import (
     Prescription,
     Reason,
     TestSetting,
-    method_names,
 )
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Join, Text
 
 DAY = dt.timedelta(days=1)
 MONTH_BACK = dt.timedelta(days=MONTH_DAYS - 1)  # a monthly item dated on or after on - 29 still counts
@@ -112,12 +114,8 @@ class Evaluation:
                         valid_through=min(untils) if untils else None)
 
 
-def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else "-"
-
-
-def _unmet(key: str, source: Source, code: str, message: str, not_before: dt.date | None = None) -> Condition:
-    return Condition(key=key, met=False, source=source, reasons=(Reason(code, message, source),),
+def _unmet(key: str, source: Source, code: str, text: Text, not_before: dt.date | None = None) -> Condition:
+    return Condition(key=key, met=False, source=source, reasons=(Reason(code, text, source),),
                      not_before=not_before)
 
 
@@ -136,8 +134,10 @@ def contraception_shortfall(c: Contraception, rule: Rule[ContraceptionStandard])
         return None
     template = (m.CONTRACEPTION_INADEQUATE_US if rule.value is ContraceptionStandard.TWO_METHODS_ONE_PRIMARY
                 else m.CONTRACEPTION_INADEQUATE_EU)
-    described = method_names(c.methods, abstinence=c.abstinence) or m.NO_METHODS
-    return Reason("contraception_not_confirmed", template.format(methods=described), rule.source)
+    described = (*(Text.of(METHOD_NAMES[code]) if code in METHOD_NAMES else code for code in c.methods),
+                 *((Text.of(ABSTINENCE_NAME),) if c.abstinence else ()))
+    return Reason("contraception_not_confirmed",
+                  Text.of(template, methods=Join(described) if described else Text.of(m.NO_METHODS)), rule.source)
 
 
 def _fresh(day: dt.date, on: dt.date, last_dispense: dt.date | None) -> bool:
@@ -218,7 +218,7 @@ def _enrolment(course: _Course, add: Callable[[Condition], None]) -> None:
     if bisect_right(enrolments, course.on):
         add(Condition(ENROLMENT, True, rule.source, since=enrolments[0]))
     else:
-        add(_unmet(ENROLMENT, rule.source, "not_enrolled", m.NOT_ENROLLED))
+        add(_unmet(ENROLMENT, rule.source, "not_enrolled", Text.of(m.NOT_ENROLLED)))
 
 
 def _prescription_asked(course: _Course, prescription_id: str | None,
@@ -231,22 +231,22 @@ def _prescription_asked(course: _Course, prescription_id: str | None,
         return _Asked(None, on)
     prescription = history.prescriptions.get(prescription_id)
     if prescription is None:
-        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription", m.UNKNOWN_PRESCRIPTION.format(id=repr(prescription_id))))
+        add(_unmet(PRESCRIPTION, once.source, "unknown_prescription", Text.of(m.UNKNOWN_PRESCRIPTION, id=repr(prescription_id))))
         return _Asked(None, on)
     if prescription.date > on:
         add(_unmet(PRESCRIPTION, once.source, "unknown_prescription",
-                   m.PRESCRIPTION_NOT_YET_WRITTEN.format(id=prescription.label, written=_iso(prescription.date))))
+                   Text.of(m.PRESCRIPTION_NOT_YET_WRITTEN, id=prescription.label, written=prescription.date)))
         return _Asked(None, on)
     if course.last_end is not None and prescription.date <= course.last_end:
         add(_unmet(PRESCRIPTION, once.source, "treatment_ended",
-                   m.TREATMENT_ENDED.format(id=prescription.label, ended=_iso(course.last_end))))
+                   Text.of(m.TREATMENT_ENDED, id=prescription.label, ended=course.last_end)))
     else:
         add(Condition(PRESCRIPTION, True, once.source, since=prescription.date))
     if once.value:
         filled = history.dispensed_on.get(prescription.id, ())
         if filled and filled[0] <= on:
             add(_unmet(NOT_DISPENSED, once.source, "already_dispensed",
-                       m.ALREADY_DISPENSED.format(id=prescription.label, dispensed=_iso(filled[0]))))
+                       Text.of(m.ALREADY_DISPENSED, id=prescription.label, dispensed=filled[0])))
     return _Asked(prescription, prescription.date)
 
 
@@ -256,12 +256,13 @@ def _supply(course: _Course, asked: _Asked, days_supply: int, add: Callable[[Con
     limit_rule = version.supply_limit_days_can if course.can_get_pregnant else version.supply_limit_days_cannot
     reasons: list[Reason] = []
     if limit_rule.value is not None and days_supply > limit_rule.value:
-        reasons.append(Reason("days_supply_exceeds_limit", m.DAYS_SUPPLY_EXCEEDS_LIMIT.format(
-            limit=limit_rule.value, days=days_supply), limit_rule.source))
+        reasons.append(Reason("days_supply_exceeds_limit", Text.of(
+            m.DAYS_SUPPLY_EXCEEDS_LIMIT, limit=limit_rule.value, days=days_supply), limit_rule.source))
     prescription = asked.prescription
     if prescription is not None and days_supply > prescription.days_supply:
-        reasons.append(Reason("days_supply_exceeds_prescription", m.DAYS_SUPPLY_EXCEEDS_PRESCRIPTION.format(
-            id=prescription.label, prescribed=prescription.days_supply, days=days_supply),
+        reasons.append(Reason("days_supply_exceeds_prescription", Text.of(
+            m.DAYS_SUPPLY_EXCEEDS_PRESCRIPTION, id=prescription.label, prescribed=prescription.days_supply,
+            days=days_supply),
             version.one_fill_per_prescription.source))
     add(Condition(SUPPLY, not reasons, limit_rule.source, reasons=tuple(reasons)))
 
@@ -277,7 +278,7 @@ def _pregnancy_tests(course: _Course, asked: _Asked, add: Callable[[Condition], 
     if stops.value and latest is not None:
         if positive_latest:
             add(_unmet(NO_POSITIVE_TEST, stops.source, "pregnancy_test_positive",
-                       m.PREGNANCY_TEST_POSITIVE.format(collected=_iso(latest.date))))
+                       Text.of(m.PREGNANCY_TEST_POSITIVE, collected=latest.date)))
         else:
             add(Condition(NO_POSITIVE_TEST, True, stops.source, since=latest.date))
     if not (course.can_get_pregnant and version.test_before_each_fill.value) or positive_latest:
@@ -302,10 +303,10 @@ def _counselling(course: _Course, add: Callable[[Condition], None]) -> None:
         seen = None  # counselling belongs to its course
     monthly = rule.value is Cadence.MONTHLY
     if seen is None:
-        add(_unmet(COUNSELING, rule.source, "counseling_missing", m.COUNSELING_MISSING))
+        add(_unmet(COUNSELING, rule.source, "counseling_missing", Text.of(m.COUNSELING_MISSING)))
     elif monthly and not _fresh(seen, course.on, course.last_dispense):
         add(_unmet(COUNSELING, rule.source, "counseling_missing",
-                   m.COUNSELING_STALE.format(counseled=_iso(seen), days=MONTH_DAYS)))
+                   Text.of(m.COUNSELING_STALE, counseled=seen, days=MONTH_DAYS)))
     else:
         add(Condition(COUNSELING, True, rule.source, since=seen, until=seen + MONTH_BACK if monthly else None))
 
@@ -322,13 +323,13 @@ def _comprehension(course: _Course, add: Callable[[Condition], None]) -> None:
         answer = None  # the answers belong to their course
     monthly = rule.value is Cadence.MONTHLY
     if answer is None:
-        add(_unmet(COMPREHENSION, rule.source, "comprehension_missing", m.COMPREHENSION_MISSING))
+        add(_unmet(COMPREHENSION, rule.source, "comprehension_missing", Text.of(m.COMPREHENSION_MISSING)))
     elif not answer.passed:
         add(_unmet(COMPREHENSION, rule.source, "comprehension_missing",
-                   m.COMPREHENSION_FAILED.format(answered=_iso(answer.date))))
+                   Text.of(m.COMPREHENSION_FAILED, answered=answer.date)))
     elif monthly and not _fresh(answer.date, course.on, course.last_dispense):
         add(_unmet(COMPREHENSION, rule.source, "comprehension_missing",
-                   m.COMPREHENSION_STALE.format(answered=_iso(answer.date), days=MONTH_DAYS)))
+                   Text.of(m.COMPREHENSION_STALE, answered=answer.date, days=MONTH_DAYS)))
     else:
         add(Condition(COMPREHENSION, True, rule.source, since=answer.date,
                       until=answer.date + MONTH_BACK if monthly else None))
@@ -343,8 +344,8 @@ def _prescription_window(course: _Course, asked: _Asked, add: Callable[[Conditio
     last_day = prescription.date + dt.timedelta(days=rule.value - 1)
     if course.on > last_day:
         add(_unmet(PRESCRIPTION_WINDOW, rule.source, "prescription_window_expired",
-                   m.PRESCRIPTION_WINDOW_EXPIRED.format(id=prescription.label, written=_iso(prescription.date),
-                                                        last_day=_iso(last_day), days=rule.value)))
+                   Text.of(m.PRESCRIPTION_WINDOW_EXPIRED, id=prescription.label, written=prescription.date,
+                           last_day=last_day, days=rule.value)))
     else:
         add(Condition(PRESCRIPTION_WINDOW, True, rule.source, since=prescription.date, until=last_day))
 
@@ -359,11 +360,14 @@ def _second_prescriber(course: _Course, asked: _Asked, add: Callable[[Condition]
         add(Condition(SECOND_PRESCRIBER, True, rule.source, since=prescription.date))
     else:
         add(_unmet(SECOND_PRESCRIBER, rule.source, "second_prescriber_missing",
-                   m.SECOND_PRESCRIBER_MISSING.format(id=prescription.label)))
+                   Text.of(m.SECOND_PRESCRIBER_MISSING, id=prescription.label)))
 
 
-def _period(cert: Certification) -> str:
-    return f"{_iso(cert.activated)} to {_iso(cert.expires)}" if cert.expires else f"from {_iso(cert.activated)}"
+def _period(cert: Certification) -> Text:
+    assert cert.activated is not None  # noqa: S101 - a participant never enrolled has no period
+    if cert.expires:
+        return Text.of(m.PERIOD_FROM_TO, start=cert.activated, end=cert.expires)
+    return Text.of(m.PERIOD_FROM, start=cert.activated)
 
 
 def _certified(v: ProgramVersion, participants: Participants, on: dt.date,
@@ -381,14 +385,14 @@ def _certified(v: ProgramVersion, participants: Participants, on: dt.date,
         if cert is None:
             continue
         if cert.activated is None:
-            add(_unmet(key, rule.source, code, never))
+            add(_unmet(key, rule.source, code, Text.of(never)))
         elif cert.active_on(on):
             # Not an ``until``: valid_through is the program's window, and the contract's check is made
             # on the day asked (a fill is authorized for the day the participants are active).
             add(Condition(key, True, rule.source, since=cert.activated))
         else:
             not_before = cert.activated if on < cert.activated else None
-            add(_unmet(key, rule.source, code, message.format(on=_iso(on), period=_period(cert)),
+            add(_unmet(key, rule.source, code, Text.of(message, on=on, period=_period(cert)),
                        not_before=not_before))
     _training(v, participants.pharmacy, on, add)
 
@@ -402,12 +406,12 @@ def _training(v: ProgramVersion, cert: Certification | None, on: dt.date,
         return
     trained = cert.last_training(on)
     if trained is None:
-        add(_unmet(PHARMACY_TRAINED, rule.source, "pharmacy_not_certified", m.PHARMACY_TRAINING_MISSING))
+        add(_unmet(PHARMACY_TRAINED, rule.source, "pharmacy_not_certified", Text.of(m.PHARMACY_TRAINING_MISSING)))
         return
     last_day = trained + dt.timedelta(days=rule.value - 1)
     if on > last_day:
         add(_unmet(PHARMACY_TRAINED, rule.source, "pharmacy_not_certified",
-                   m.PHARMACY_TRAINING_EXPIRED.format(trained=_iso(trained), last_day=_iso(last_day))))
+                   Text.of(m.PHARMACY_TRAINING_EXPIRED, trained=trained, last_day=last_day)))
     else:
         add(Condition(PHARMACY_TRAINED, True, rule.source, since=trained))
 
@@ -474,31 +478,39 @@ def _pregnancy_test(v: ProgramVersion, h: History, on: dt.date, nt: int, rx_date
     if rejected:
         t = rejected[0]
         shown = settings | ({TestSetting.REMOTE.value} if remote_accepted(v, first_fill, on) else set())
-        accepted = " or ".join(m.SETTING_WORDS[s] for s in sorted(shown)) or "nowhere"
-        phase = "before the first fill" if first_fill else "during treatment"
-        reasons.append(Reason("pregnancy_test_setting_not_accepted", m.PREGNANCY_TEST_SETTING_NOT_ACCEPTED.format(
-            collected=_iso(t.date), setting=m.SETTING_WORDS[t.setting], phase=phase,
-            accepted=f"in {accepted}".replace("in home", "at home")),
+        phase = m.BEFORE_FIRST_FILL if first_fill else m.DURING_TREATMENT
+        reasons.append(Reason("pregnancy_test_setting_not_accepted", Text.of(
+            m.PREGNANCY_TEST_SETTING_NOT_ACCEPTED, collected=t.date, setting=Text.of(m.SETTING_WORDS[t.setting]),
+            phase=Text.of(phase), accepted=_places(frozenset(shown))),
             v.remote_supervised_from.source if t.setting == TestSetting.REMOTE else settings_rule.source))
     if unverified:
-        reasons.append(Reason("home_test_not_verified", m.HOME_TEST_NOT_VERIFIED.format(
-            collected=_iso(unverified[0].date)), v.home_test_needs_verification.source))
+        reasons.append(Reason("home_test_not_verified", Text.of(
+            m.HOME_TEST_NOT_VERIFIED, collected=unverified[0].date), v.home_test_needs_verification.source))
     if not reasons:
         if expired is not None and window.value is not None:
             last_day = expired.date + dt.timedelta(days=window.value - 1)
-            reasons.append(Reason("pregnancy_test_window_expired", m.PREGNANCY_TEST_WINDOW_EXPIRED.format(
-                collected=_iso(expired.date), last_day=_iso(last_day)), window_source))
+            reasons.append(Reason("pregnancy_test_window_expired", Text.of(
+                m.PREGNANCY_TEST_WINDOW_EXPIRED, collected=expired.date, last_day=last_day), window_source))
         elif expired is not None:
-            reasons.append(Reason("pregnancy_test_window_expired", m.PREGNANCY_TEST_TOO_EARLY.format(
-                collected=_iso(expired.date), days=before_rx.value, written=_iso(rx_date)), window_source))
+            assert before_rx.value is not None  # noqa: S101 - no window: the version counts from the prescription
+            reasons.append(Reason("pregnancy_test_window_expired", Text.of(
+                m.PREGNANCY_TEST_TOO_EARLY, collected=expired.date, days=before_rx.value, written=rx_date),
+                window_source))
         elif last_dispense is not None:
-            reasons.append(Reason("pregnancy_test_missing", m.PREGNANCY_TEST_MISSING.format(
-                since=_iso(last_dispense)), v.test_before_each_fill.source))
+            reasons.append(Reason("pregnancy_test_missing", Text.of(
+                m.PREGNANCY_TEST_MISSING, since=last_dispense), v.test_before_each_fill.source))
         else:
-            reasons.append(Reason("pregnancy_test_missing", m.PREGNANCY_TEST_MISSING_EVER,
+            reasons.append(Reason("pregnancy_test_missing", Text.of(m.PREGNANCY_TEST_MISSING_EVER),
                                   v.test_before_each_fill.source))
     add(Condition(PREGNANCY_TEST, False, window_source, reasons=tuple(reasons)))
     return None, -1
+
+
+def _places(settings: frozenset[str]) -> Text | Join:
+    """Where tests are accepted: "in a clinic or a laboratory", "at home or a laboratory", "in nowhere"."""
+    words = [m.SETTING_WORDS[s] for s in sorted(settings)] or [m.NOWHERE]
+    first = Text.of(m.AT_HOME) if words[0] == m.SETTING_WORDS["home"] else Text.of(m.IN_PLACE, place=Text.of(words[0]))
+    return Join((first, *(Text.of(word) for word in words[1:])), "or")
 
 
 def _first_fill_tests(v: ProgramVersion, h: History, confirmation: PregnancyTest, index: int,
@@ -530,19 +542,19 @@ def _first_fill_tests(v: ProgramVersion, h: History, confirmation: PregnancyTest
             add(Condition(SCREENING_TEST, True, gap.source, since=found.date))
         elif too_close is not None:
             not_before = too_close.date + dt.timedelta(days=gap.value)
-            add(_unmet(SCREENING_TEST, gap.source, "waiting_period", m.WAITING_PERIOD_SCREENING.format(
-                collected=_iso(confirmation.date), gap=gap.value, screening=_iso(too_close.date),
-                not_before=_iso(not_before)), not_before=not_before))
+            add(_unmet(SCREENING_TEST, gap.source, "waiting_period", Text.of(
+                m.WAITING_PERIOD_SCREENING, collected=confirmation.date, gap=gap.value, screening=too_close.date,
+                not_before=not_before), not_before=not_before))
         else:
-            add(_unmet(SCREENING_TEST, gap.source, "pregnancy_test_missing", m.SCREENING_TEST_MISSING.format(
-                gap=gap.value, collected=_iso(confirmation.date))))
+            add(_unmet(SCREENING_TEST, gap.source, "pregnancy_test_missing", Text.of(
+                m.SCREENING_TEST_MISSING, gap=gap.value, collected=confirmation.date)))
     wait = v.missed_window_wait_days
     if wait.value is not None and v.test_window_days.value is not None:
         missed = latest_missed_window(v, h, confirmation.date, floor)
         if missed is not None and confirmation.date < missed.date + dt.timedelta(days=wait.value):
             not_before = missed.date + dt.timedelta(days=wait.value)
             add(_unmet(MISSED_WINDOW_WAIT, wait.source, "waiting_period",
-                       m.WAITING_PERIOD_MISSED_WINDOW.format(missed=_iso(missed.date), not_before=_iso(not_before)),
+                       Text.of(m.WAITING_PERIOD_MISSED_WINDOW, missed=missed.date, not_before=not_before),
                        not_before=not_before))
             return
         add(Condition(MISSED_WINDOW_WAIT, True, wait.source))
@@ -593,18 +605,18 @@ def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt
     standard = rule.value
     n = bisect_right(h.contraception_dates, on)
     if not n:
-        add(_unmet(CONTRACEPTION, rule.source, "contraception_not_confirmed", m.CONTRACEPTION_NONE))
+        add(_unmet(CONTRACEPTION, rule.source, "contraception_not_confirmed", Text.of(m.CONTRACEPTION_NONE)))
         return
     items = h.contraceptions
     latest = items[n - 1]
     shortfall = contraception_shortfall(latest, rule)
     if shortfall is not None:
-        add(_unmet(CONTRACEPTION, rule.source, shortfall.code, shortfall.message))
+        add(_unmet(CONTRACEPTION, rule.source, shortfall.code, shortfall.text))
         return
     cadence = v.contraception_cadence
     if cadence.value is Cadence.MONTHLY and not _fresh(latest.date, on, last_dispense):
         add(_unmet(CONTRACEPTION, cadence.source, "contraception_not_confirmed",
-                   m.CONTRACEPTION_STALE.format(confirmed=_iso(latest.date), days=MONTH_DAYS)))
+                   Text.of(m.CONTRACEPTION_STALE, confirmed=latest.date, days=MONTH_DAYS)))
     else:
         until = latest.date + MONTH_BACK if cadence.value is Cadence.MONTHLY else None
         add(Condition(CONTRACEPTION, True, rule.source, since=latest.date, until=until))
@@ -619,17 +631,16 @@ def _contraception(v: ProgramVersion, h: History, on: dt.date, last_dispense: dt
     lead = v.contraception_lead_in_days
     until_rule = v.contraception_lead_in_until
     if until_rule.value is LeadInUntil.CONFIRMATION_TEST and qualifying is not None:
-        point, what = qualifying.date, "the confirmation pregnancy test"
+        point, what = qualifying.date, m.THE_CONFIRMATION_TEST
     else:
-        point, what = on, "the first dose"
+        point, what = on, m.THE_FIRST_DOSE
     have = (point - start).days
     if have >= lead.value:
         add(Condition(CONTRACEPTION_LEAD_IN, True, lead.source, since=start))
     else:
         not_before = start + dt.timedelta(days=lead.value)
         add(_unmet(CONTRACEPTION_LEAD_IN, lead.source, "contraception_lead_in_too_short",
-                   m.CONTRACEPTION_LEAD_IN_TOO_SHORT.format(since=_iso(start), have=have, until_what=what,
-                                                            until=_iso(point), days=lead.value,
-                                                            not_before=_iso(not_before)),
+                   Text.of(m.CONTRACEPTION_LEAD_IN_TOO_SHORT, since=start, have=have, until_what=Text.of(what),
+                           until=point, days=lead.value, not_before=not_before),
                    not_before=not_before))
 

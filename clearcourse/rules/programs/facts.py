@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from clearcourse.rules.sources import Source
+from clearcourse.rules.text import Text, Value
 
 # --- codes -------------------------------------------------------------------------------------
 
@@ -426,11 +427,21 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One unmet condition: a stable ``code``, an English ``message`` and the rule's ``source``."""
+    """One unmet condition as data: a stable ``code``, the ``text`` (English template and its values, worded
+    in the reader's language when drawn) and the rule's ``source``."""
 
     code: str
-    message: str
+    text: Text
     source: Source
+
+    @property
+    def message(self) -> str:
+        """The English sentence (what the scenario CLI prints; dates in ISO form)."""
+        return str(self.text)
+
+    @property
+    def params(self) -> dict[str, Value]:
+        return self.text.params
 
     def as_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "source": self.source.cite()}

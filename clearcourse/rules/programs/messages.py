@@ -1,6 +1,7 @@
-"""English messages for every reason code; tests assert them, the Django layer translates by code.
+"""English templates of every reason (the msgids of the German catalogue); tests assert them.
 
-Placeholders are named (``{collected}``); dates are filled in ISO form.
+Placeholders are named (``{collected}``). The core gives a reason as its template and values
+(``rules.text.Text``); the English sentence fills dates in ISO form, a page draws the values in its language.
 """
 
 from __future__ import annotations
@@ -62,5 +63,37 @@ PRESCRIPTION_WINDOW_EXPIRED = ("Prescription {id}, dated {written}, could be dis
 SECOND_PRESCRIBER_MISSING = ("The patient was under 18 when prescription {id} was written; a second "
                              "independent prescriber must agree to start treatment.")
 
+# Words that go into the templates above.
+PERIOD_FROM_TO = "{start} to {end}"
+PERIOD_FROM = "from {start}"
+IN_PLACE = "in {place}"
+AT_HOME = "at home"
+NOWHERE = "nowhere"
+BEFORE_FIRST_FILL = "before the first fill"
+DURING_TREATMENT = "during treatment"
+THE_CONFIRMATION_TEST = "the confirmation pregnancy test"
+THE_FIRST_DOSE = "the first dose"
 SETTING_WORDS = {"lab": "a laboratory", "clinic": "a clinic", "home": "home",
                  "remote": "a remote test with medical supervision"}
+
+# What a pharmacist is told for each reason code: WHICH condition is unmet, not the clinical details behind
+# it (no test dates or results, no contraception methods or dates, no comprehension answers). A code that
+# is not listed keeps its full sentence: its values are not the patient's (the days asked and the limit, the
+# prescriber's and the pharmacy's own enrolment and training).
+PHARMACY_WORDS = {
+    "not_enrolled": NOT_ENROLLED,
+    "treatment_ended": "The prescription belongs to a course that has ended; a new course needs a new prescription.",
+    "already_dispensed": "The prescription was already dispensed; each prescription fills once.",
+    "pregnancy_test_positive": "Do not dispense: the pregnancy test condition is not met. Refer the patient to the prescriber.",
+    "pregnancy_test_missing": "The pregnancy test condition is not met.",
+    "pregnancy_test_window_expired": "The pregnancy test condition is not met.",
+    "pregnancy_test_setting_not_accepted": "The pregnancy test condition is not met.",
+    "home_test_not_verified": "The pregnancy test condition is not met.",
+    "waiting_period": "The pregnancy test condition is not met.",
+    "contraception_not_confirmed": "The contraception condition is not met.",
+    "contraception_lead_in_too_short": "The contraception condition is not met.",
+    "counseling_missing": "The counselling condition is not met.",
+    "comprehension_missing": "The comprehension condition is not met.",
+    "prescription_window_expired": "The prescription's dispensing window has passed; a new prescription is needed.",
+    "second_prescriber_missing": "A second independent prescriber's agreement is needed before the first fill.",
+}

@@ -25,6 +25,7 @@ from clearcourse.rules.programs.facts import (
 )
 from clearcourse.rules.programs.parse import parse_case
 from clearcourse.rules.sources import BNF
+from clearcourse.rules.text import Text
 
 CASE_01 = Path(__file__).resolve().parents[2] / "scenarios" / "cases" / "decide" / "001-us26-window-day1.json"
 
@@ -79,7 +80,7 @@ def test_a_history_indexes_dispenses_by_prescription() -> None:
 
 
 def test_a_decision_renders_the_contract_json() -> None:
-    decision = Decision(False, "eu-ppp-2018", (Reason("x", "y", BNF),), None)
+    decision = Decision(False, "eu-ppp-2018", (Reason("x", Text.of("y"), BNF),), None)
     assert decision.as_json() == {"allowed": False, "program": "eu-ppp-2018",
                                   "reasons": [{"code": "x", "message": "y", "source": BNF.cite()}],
                                   "valid_through": None}

@@ -1,5 +1,6 @@
-"""Writes for accounts: pharmacy API tokens (created, shown once, revoked); an administrator resetting
-someone's password or second factor (audited, and the person is told by email)."""
+"""Writes for accounts: two-factor enrolment (an authenticator app and its backup codes), pharmacy API tokens
+(created, shown once, revoked); an administrator resetting someone's password or second factor (audited, and
+the person is told by email). Each write has its audit entry."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.utils.translation import gettext_noop as N_
 from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core import clock
-from clearcourse.core.errors import ConflictError, PermissionDeniedError
+from clearcourse.core.errors import ConflictError, DomainError, PermissionDeniedError
 
 TOKEN_SCHEME = "cc"  # noqa: S105 - the public prefix of every token, not a secret
 PREFIX_LENGTH = 8  # hex characters
@@ -40,6 +43,42 @@ SECOND_FACTOR_RESET_BODY = gettext_noop(
     "Hello %(name)s,\n\nthe ClearCourse administrator %(admin)s has just removed the authenticator app and "
     "backup codes of your account %(username)s. At your next sign-in you will set up your authenticator app "
     "again.\n\nIf you did not ask for this, tell your clinic or pharmacy at once.\n")
+WRONG_CODE = N_("That code is not valid. Check the time on your phone and try again.")
+TOO_MANY_CODES = N_("Too many wrong codes. Wait a little and try again.")
+BACKUP_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "Authenticator app"
+BACKUP_DEVICE_NAME = "Backup codes"
+
+
+@transaction.atomic
+def totp_enrolment_start(*, actor: User) -> TOTPDevice:
+    """The authenticator app ``actor`` is enrolling: the pending (unconfirmed) device, made the first time
+    the enrolment page is opened (its secret is shown until a code confirms it)."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
+        audit_record(actor=actor, action="otp.enrol_start", detail={"device": "totp"})
+    return device
+
+
+@transaction.atomic
+def totp_enrolment_confirm(*, actor: User, device: TOTPDevice, token: str) -> list[str]:
+    """Confirm the pending authenticator app with one of its codes: the device is confirmed, other pending
+    devices are removed and single-use backup codes are made; returns the backup codes (shown once, stored
+    only in django-otp's table). A wrong code, or too many, raises DomainError on ``token``."""
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        raise DomainError(_(TOO_MANY_CODES), field="token", code="throttled")
+    if device.user_id != actor.pk or device.confirmed or not device.verify_token(token):
+        raise DomainError(_(WRONG_CODE), field="token", code="wrong_code")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    backup = StaticDevice.objects.create(user=actor, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _i in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
+    audit_record(actor=actor, action="otp.enrol", detail={"device": "totp", "backup_codes": BACKUP_CODE_COUNT})
+    return codes
 
 
 def token_hash(token: str) -> str:

@@ -26,7 +26,6 @@ from django.utils.translation import gettext_noop as N_
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearcourse.accounts.decorators import role_required, signed_in_user
@@ -40,16 +39,18 @@ from clearcourse.accounts.otp import (
     user_has_confirmed_device,
     user_needs_otp,
 )
-from clearcourse.accounts.services import api_token_create, api_token_revoke
+from clearcourse.accounts.services import (
+    TOO_MANY_CODES,
+    WRONG_CODE,
+    api_token_create,
+    api_token_revoke,
+    totp_enrolment_confirm,
+    totp_enrolment_start,
+)
 from clearcourse.core.errors import DomainError
 
-WRONG_CODE = N_("That code is not valid. Check the time on your phone and try again.")
-TOO_MANY_CODES = N_("Too many wrong codes. Wait a little and try again.")
 ENROLLED = N_("Two-factor sign-in is set up. Keep your backup codes somewhere safe.")
 TOKEN_REVOKED = N_("The token was revoked.")
-BACKUP_CODE_COUNT = 10
-TOTP_DEVICE_NAME = "Authenticator app"
-BACKUP_DEVICE_NAME = "Backup codes"
 
 
 def _safe_next(request: HttpRequest, default: str = "") -> str:
@@ -135,32 +136,24 @@ def base32_secret(device: TOTPDevice) -> str:
 @login_required
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret and its QR code, confirm one code, then show
-    single-use backup codes once."""
-    user = request.user
+    single-use backup codes once. The writes are the service's (accounts.services, with audit entries)."""
+    user = signed_in_user(request)
     next_url = _safe_next(request)
     if user_has_confirmed_device(user):
         if not session_is_verified(request):
             return redirect(otp_step_url(request, next_url))
         return render(request, "accounts/otp_status.html", {"devices": confirmed_devices(user)})
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    device = totp_enrolment_start(actor=user)
     form = OTPEnrolForm(request.POST or None)
-    allowed, _details = device.verify_is_allowed()
-    if request.method == "POST" and form.is_valid() and not allowed:
-        form.add_error("token", _(TOO_MANY_CODES))
-    elif request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-            backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
-            codes = [StaticToken.random_token() for _i in range(BACKUP_CODE_COUNT)]
-            StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = totp_enrolment_confirm(actor=user, device=device, token=form.cleaned_data["token"])
+        except DomainError as exc:
+            form.add_error("token", exc.message)
+        else:
             verified_login(request, device)
             messages.success(request, _(ENROLLED))
             return render(request, "accounts/otp_backup_codes.html", {"codes": codes, "next": next_url})
-        form.add_error("token", _(WRONG_CODE))
     context = {"form": form, "secret": base32_secret(device), "qr": qr_svg(device.config_url),
                "next": next_url, "required": user_needs_otp(user)}
     return render(request, "accounts/otp_setup.html", context, status=400 if form.errors else 200)

@@ -105,6 +105,14 @@ def test_first_sign_in_of_staff_enrols_a_totp_device_and_gives_backup_codes(clie
     # The session is verified now.
     home = client.get("/")
     assert home.status_code == 302 and "two-factor" not in home["Location"]
+    # The enrolment was written by the accounts service, each write with its audit entry (none for the codes).
+    from clearcourse.audit.models import AuditEntry
+
+    entries = list(AuditEntry.objects.filter(actor=prescriber, action__startswith="otp.enrol")
+                   .order_by("id").values_list("action", flat=True))
+    assert entries == ["otp.enrol_start", "otp.enrol"]
+    assert not any(c.token in str(AuditEntry.objects.filter(action="otp.enrol").values_list("detail", flat=True))
+                   for c in codes)
 
 
 @override_settings(CLEARCOURSE_REQUIRE_2FA=True)

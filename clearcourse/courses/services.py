@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import DateField, F
+from django.db.models import Value as SqlValue
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Role, User
@@ -25,6 +28,7 @@ from clearcourse.courses.models import (
     Product,
     WeightMeasurement,
 )
+from clearcourse.courses.selectors import courses_visible_to
 from clearcourse.courses.signals import course_record_changed_after_commit
 from clearcourse.rules import dosing, eligibility, plausibility, severity
 from clearcourse.rules import sources as source_register
@@ -194,7 +198,6 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 
 def _require_course_in_scope(actor: User, course: Course) -> None:
     # Views fetch through the selectors already; this guards services called from elsewhere.
-    from clearcourse.courses.selectors import courses_visible_to
 
     if not courses_visible_to(actor).filter(pk=course.pk).exists():
         raise NotFoundError()
@@ -479,6 +482,24 @@ def missed_dose_record(
     audit_record(actor=actor, action="missed_dose.record", patient_id=course.patient_id, obj=record,
                  detail={"course_id": course.pk, "first_day": first_day.isoformat(), "days": days})
     return record
+
+
+@transaction.atomic
+def course_start_on_dispense(*, course: Course, dispensed_on: dt.date, actor: User) -> bool:
+    """A planned course whose first supply is dispensed is on treatment from that day: its status becomes
+    active and its first-dose date the dispense's (the pharmacy's dispense service calls this in its
+    transaction; ``actor`` is the pharmacist). Returns whether the course changed; a course already
+    started, paused or ended is left as it is."""
+    changed = Course.objects.filter(pk=course.pk, status=CourseStatus.PLANNED).update(
+        status=CourseStatus.ACTIVE, started_on=Coalesce(F("started_on"), SqlValue(dispensed_on, output_field=DateField())))
+    if not changed:
+        return False
+    course.refresh_from_db(fields=["status", "started_on"])
+    _worklist_refresh(course.pk)
+    audit_record(actor=actor, action="course.status", patient_id=course.patient_id, obj=course,
+                 detail={"from": CourseStatus.PLANNED, "to": CourseStatus.ACTIVE, "on": dispensed_on.isoformat(),
+                         "reason": "first dispense"})
+    return True
 
 
 @transaction.atomic

@@ -10,9 +10,11 @@ these functions, so two places never work out the same number.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from clearcourse.rules import course_dose
+from clearcourse.rules.course_state import CourseState
 from clearcourse.rules.programs.facts import Decision
 from clearcourse.rules.status import CourseStatus
 
@@ -29,6 +31,8 @@ class StateLoader(Protocol):
                  days_supply: int, pharmacy_id: int | None = None) -> Decision: ...
 
     def status(self, course: Course, *, on: dt.date) -> CourseStatus: ...
+
+    def states(self, courses: Sequence[Course], *, on: dt.date) -> dict[int, CourseState]: ...
 
 
 _loader: StateLoader | None = None
@@ -62,3 +66,14 @@ def course_decision(course: Course, *, prescription: Prescription | int | str, r
 def course_status(course: Course, *, on: dt.date) -> CourseStatus:
     """What is done and due on ``on`` for the next fill (``rules.status.course_status``)."""
     return _the_loader().status(course, on=on)
+
+
+def course_state(course: Course, *, on: dt.date) -> CourseState:
+    """Where the course stands on ``on`` (``rules.course_state``): dose to date, target reached or passed,
+    projected end, the program's status and next steps. Every page, list, handout and export draws this."""
+    return _the_loader().states([course], on=on)[course.pk]
+
+
+def course_states(courses: Sequence[Course], *, on: dt.date) -> dict[int, CourseState]:
+    """:func:`course_state` of many courses in a fixed number of queries (the worklist)."""
+    return _the_loader().states(courses, on=on) if courses else {}

@@ -51,6 +51,7 @@ from clearcourse.courses.models import (
     Prescription,
     WeightMeasurement,
 )
+from clearcourse.courses.state import course_state
 from clearcourse.rules import dosing, eligibility, severity
 
 ViewFunc = Callable[..., HttpResponse]
@@ -207,7 +208,8 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     user = _user(request)
     course = selectors.course_get_for_user(user=user, course_id=course_id)
     today = _today()
-    summary = selectors.course_dose_summary(course, as_of=today)
+    state = course_state(course, on=today)
+    summary = state.dose
     # Each record's correction (``is_current``) and each prescription's dispenses are read with the lists,
     # so the page sends the same statements for a course of one month and of twelve.
     assessments = list(Assessment.objects.filter(course=course).select_related("superseded_by")
@@ -220,7 +222,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
                    .order_by("-measured_on", "-id"))
     return render(request, "courses/course_detail.html", {
         "course": course, "patient": course.patient, "age": patient_age(course.patient, today),
-        "summary": summary, "chart": _course_chart(course, summary), "assessments": assessments,
+        "summary": summary, "state": state, "chart": _course_chart(course, summary), "assessments": assessments,
         "prescriptions": prescriptions, "missed": missed, "weights": weights,
         "can_prescribe": user.role == Role.PRESCRIBER,
         "allowed_status": sorted(services.STATUS_TRANSITIONS.get(course.status, frozenset())),

@@ -112,6 +112,10 @@ EXT_HOME_TEST_VERIFIED_ON = f"{LOCAL}:extension:home-test-verified-on"
 EXT_COURSE_STATUS = f"{LOCAL}:extension:course-status"
 #: CarePlan and CarePlan.activity.detail extension (valueQuantity mg/kg): the cumulative target.
 EXT_TARGET_MG_PER_KG = f"{LOCAL}:extension:cumulative-target-mg-per-kg"
+#: CarePlan extensions of the course's state on the export day: the cumulative dose to date (valueQuantity
+#: mg/kg) and where it stands against the target (valueCode: below, reached, passed, unknown).
+EXT_CUMULATIVE_MG_PER_KG = f"{LOCAL}:extension:cumulative-dose-mg-per-kg"
+EXT_TARGET_STATUS = f"{LOCAL}:extension:cumulative-target-status"
 #: CarePlan.activity.detail extensions of a dose plan: the weight it was computed from (valueQuantity kg),
 #: the prescribed mg/kg/day (valueDecimal) and the reason for a dose outside 0.1-2.0 mg/kg (valueString).
 EXT_PLAN_WEIGHT = f"{LOCAL}:extension:dose-plan-weight"

@@ -15,8 +15,10 @@ from typing import Any
 
 from clearcourse.accounts.models import User
 from clearcourse.audit.models import AuditEntry
+from clearcourse.core import clock
 from clearcourse.courses.models import Course, DosePlan, MissedDoseReport, Prescription, WeightMeasurement
 from clearcourse.courses.selectors import course_get_for_user
+from clearcourse.courses.state import course_state
 from clearcourse.interop import fhir_export as fx
 from clearcourse.interop.fhir_export.writer import UUID_NAMESPACE
 from clearcourse.monitoring.models import LabResult, MoodScreen, SideEffectReport
@@ -83,6 +85,7 @@ def _side_effect_groups(course: Course) -> list[fx.SideEffectIn]:
 def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx.ExportInput:
     """Everything the FHIR bundle of ``course`` holds. ``now`` stamps the bundle (omitted: no timestamp)."""
     patient = course.patient
+    state = course_state(course, on=clock.today())
     risk = RiskCategory.objects.current().filter(course=course).order_by("-effective_on", "-id").first()
     practitioners: dict[int, User] = {course.prescriber_id: course.prescriber}
 
@@ -182,8 +185,9 @@ def course_export_input(course: Course, *, now: dt.datetime | None = None) -> fx
         weights=tuple(fx.WeightIn(f"weight/{w.pk}", w.measured_on, Decimal(w.weight_kg))
                       for w in WeightMeasurement.objects.current().filter(patient=patient)),
         course_plan=fx.CoursePlanIn(
-            key=f"course/{course.pk}/plan", status=course.status, started_on=course.started_on,
+            key=f"course/{course.pk}/plan", status=state.status, started_on=course.started_on,
             ended_on=course.ended_on, target_mg_per_kg=Decimal(course.target_mg_per_kg),
+            cumulative_mg_per_kg=state.dose.cumulative_mg_per_kg, target_status=str(state.target_status),
             dose_plans=tuple(
                 fx.DosePlanIn(f"dose-plan/{p.pk}", p.starts_on, Decimal(p.weight_kg), Decimal(p.mg_per_kg),
                               p.daily_dose_mg, Decimal(p.target_mg_per_kg), p.out_of_range_reason)

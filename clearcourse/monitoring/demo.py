@@ -125,6 +125,9 @@ def build(ctx: dict[str, Any]) -> None:
                                     note="Headache for two days, blurred vision this morning.")
         special["red_flag"] = red_flag
 
+    # Courses the demo dispensed over their cumulative target get the alert a dispense would have raised.
+    for entry in entries:
+        services.cumulative_target_alert(course_id=entry["course"].pk, today=today)
     scheduled = reminders.reminders_schedule_all(today=today)
     # The worklist page reads stored rows: compute them for every demo course now (the services also
     # refresh each course after the demo's transaction commits, which later builders rely on).

@@ -164,6 +164,7 @@ class AlertKind(models.TextChoices):
     SIDE_EFFECT = "side_effect", _("Side effect")
     SEXUAL_FUNCTION = "sexual_function", _("Sexual function")
     INTERACTION = "interaction", _("Interaction")
+    DOSE = "dose", _("Cumulative dose")
 
 
 class Severity(models.TextChoices):

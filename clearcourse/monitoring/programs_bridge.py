@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from clearcourse.courses.models import Course
-from clearcourse.ppp.selectors import course_facts_many
+from clearcourse.courses.state import course_states
 from clearcourse.rules import status as rules_status
+from clearcourse.rules.course_state import PLAN_END, CourseState
 from clearcourse.rules.text import Text
 
 logger = logging.getLogger(__name__)
@@ -61,26 +62,27 @@ def program_items(courses: Sequence[Course], *, as_of: dt.date, until: dt.date) 
     result = BridgeResult()
     if not courses:
         return result
-    all_facts = course_facts_many(courses, as_of=as_of)
+    states = course_states(courses, on=as_of)
     for course in courses:
-        if course.pk not in all_facts:
-            continue
-        patient, history = all_facts[course.pk]
-        try:
-            status = rules_status.course_status(course.program, patient, history, as_of)
-        except Exception:  # one course's bad data must not take the clinic's worklist down
-            logger.exception("program status failed for course %s", course.pk)
+        state = states[course.pk]
+        if state.program is None:  # no version in force, or bad data: counted, never fatal
             result.failed += 1
             continue
-        result.items.extend(_items_for(course, status, as_of=as_of, until=until))
+        result.items.extend(_items_for(course, state, as_of=as_of, until=until))
     if result.failed:
         result.reason = str(SOME_COURSES_FAILED % {"count": result.failed})
     return result
 
 
-def _items_for(course: Course, status: rules_status.CourseStatus, *, as_of: dt.date,
-               until: dt.date) -> list[ProgramItem]:
+def _items_for(course: Course, state: CourseState, *, as_of: dt.date, until: dt.date) -> list[ProgramItem]:
+    """The worklist items of one course's state (``rules.course_state``): at its cumulative target the end of
+    the course is to be planned (and no next prescription is asked for)."""
+    status = state.program
+    assert status is not None  # noqa: S101 - the callers skip courses without a program status
     items: list[ProgramItem] = []
+    if state.end_due:
+        items.append(ProgramItem(course, "due", f"program:{PLAN_END}", str(_("Plan the end of the course")), as_of,
+                                 detail=state.end_notice))
     window = status.window
     if window is not None and window.closes_on <= until:
         items.append(ProgramItem(course, "window", f"window:{window.condition}", str(_("Pick-up window closes")),
@@ -88,7 +90,7 @@ def _items_for(course: Course, status: rules_status.CourseStatus, *, as_of: dt.d
                                                                                           window.condition)))))
     if status.phase == rules_status.ENDED and window is None:
         return items
-    for action in status.next_actions:
+    for action in state.next_steps:
         due = action.by or action.not_before or as_of
         if due > until:
             continue

@@ -24,12 +24,13 @@ from django.utils.translation import gettext_noop
 
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
-from clearcourse.core import numbers
+from clearcourse.core import clock, numbers
 from clearcourse.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.core.plausibility import Value, confirmed_json, require_plausible
 from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import courses_visible_to
 from clearcourse.courses.services import check_event_date, require_clinic_staff
+from clearcourse.courses.state import course_state
 from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring import worklist_store
 from clearcourse.monitoring.models import (
@@ -42,11 +43,13 @@ from clearcourse.monitoring.models import (
     EntrySource,
     LabResult,
     MoodScreen,
+    Severity,
     SexualFunctionAssessment,
     SexualFunctionOutcome,
     SideEffectReport,
     render_message,
 )
+from clearcourse.rules import course_state as course_state_rules
 from clearcourse.rules import labs, mood, plausibility, side_effects
 from clearcourse.rules import monitoring as rules_monitoring
 from clearcourse.rules import sources as source_register
@@ -130,6 +133,48 @@ def _alert_create(*, actor: User, course: Course, kind: str, core_alert: rules_m
         advice=core_alert.message, advice_data=core_alert.words.as_data(), sources=_sources_json(core_alert.sources),
         needs_clinical_signoff=core_alert.needs_clinical_signoff, recorded_by=actor, **origin,
     )
+
+
+TARGET_PASSED = "cumulative_target_passed"
+
+
+@transaction.atomic
+def cumulative_target_alert(*, course_id: int, today: dt.date | None = None) -> Alert | None:
+    """Raise the alert "the cumulative target is passed" once per course, when the course's state says so
+    (``rules.course_state``): the dose to date is over the target while the course runs. Called after the
+    writes that change the dose commit (a dispense, a weight, a dose plan, missed doses: the listeners in
+    ``MonitoringConfig.ready``); the system raises it (no actor), with its audit entry."""
+    course = Course.objects.select_related("patient").filter(pk=course_id).first()
+    if course is None:
+        return None
+    state = course_state(course, on=today or clock.today())
+    if not (state.running and state.dose.target_passed):
+        return None
+    Course.objects.select_for_update().filter(pk=course.pk).first()  # one raiser at a time per course
+    if Alert.objects.filter(course=course, code=TARGET_PASSED).exists():
+        return None
+    dose = state.dose
+    notice = state.end_notice
+    assert notice is not None and dose.cumulative_mg_per_kg is not None  # noqa: S101 - passed implies both
+    message = _message(gettext_noop("Cumulative dose %(dose)s mg/kg, over the target of %(target)s mg/kg"),
+                       dose=f"{dose.cumulative_mg_per_kg.normalize():f}",
+                       target=f"{Decimal(dose.target_mg_per_kg).normalize():f}")
+    alert = Alert.objects.create(
+        course=course, kind=AlertKind.DOSE, code=TARGET_PASSED, severity=Severity.WARNING,
+        severity_rank=SEVERITY_RANK[Severity.WARNING], message=render_message(message, translate=False)[:500],
+        message_data=message, advice=str(notice), advice_data=notice.as_data(),
+        sources=_sources_json(course_state_rules.TARGET_SOURCES), recorded_by=None)
+    audit_record(actor=None, action="alert.raise", patient_id=course.patient_id, obj=alert,
+                 detail={"code": TARGET_PASSED, "cumulative_mg_per_kg": str(dose.cumulative_mg_per_kg),
+                         "target_mg_per_kg": str(dose.target_mg_per_kg)})
+    worklist_store.refresh_on_commit(course.pk, today=today)
+    return alert
+
+
+def cumulative_target_check(sender: object, *, course_id: int, today: dt.date | None = None,
+                            **kwargs: Any) -> None:
+    """The listener of the courses and pharmacy events (connected in ``MonitoringConfig.ready``)."""
+    cumulative_target_alert(course_id=course_id, today=today)
 
 
 def _check_correction(supersedes: object | None, correction_reason: str) -> None:

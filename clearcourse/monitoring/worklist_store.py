@@ -41,6 +41,7 @@ from django.utils import translation
 from clearcourse.core import clock
 from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course
+from clearcourse.courses.state import course_states
 from clearcourse.monitoring import programs_bridge
 from clearcourse.monitoring.models import WorklistEntry
 
@@ -52,7 +53,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the stored item format or the computation changes: older rows count as missing.
-ENTRY_VERSION = 2
+ENTRY_VERSION = 3
 #: Items are stored this far ahead of the day they were computed, so a row computed a few days ago
 #: still lists what became due "this week" since (the page shows 7 days).
 HORIZON_DAYS = 35
@@ -125,20 +126,15 @@ def compute_entries(courses: Sequence[Course], *, today: dt.date) -> list[Workli
 def _program_items(courses: Sequence[Course], *, today: dt.date, until: dt.date,
                    items: dict[int, list[dict[str, Any]]], windows: dict[int, dt.date], failed: set[int]) -> None:
     """The programs app's part: windows closing, pregnancy tests and monthly questions due."""
-    all_facts = programs_bridge.course_facts_many(courses, as_of=today)
+    states = course_states(courses, on=today)
     for course in courses:
-        if course.pk not in all_facts:
-            continue
-        patient, history = all_facts[course.pk]
-        try:
-            status = programs_bridge.rules_status.course_status(course.program, patient, history, today)
-        except Exception:  # one course's bad data must not take the clinic's worklist down
-            logger.exception("program status failed for course %s", course.pk)
+        state = states[course.pk]
+        if state.program is None:  # no version in force, or bad data: one course never takes the list down
             failed.add(course.pk)
             continue
-        if status.window is not None:
-            windows[course.pk] = status.window.closes_on
-        for entry in programs_bridge._items_for(course, status, as_of=today, until=until):
+        if state.program.window is not None:
+            windows[course.pk] = state.program.window.closes_on
+        for entry in programs_bridge._items_for(course, state, as_of=today, until=until):
             items[course.pk].append({
                 "kind": entry.kind, "code": entry.code, "due": entry.due.isoformat(), "title": entry.title,
                 "detail": str(entry.detail or ""), "detail_text": entry.detail.as_data() if entry.detail else None,

@@ -30,6 +30,7 @@ from clearcourse.core import clock
 from clearcourse.core.errors import ConflictError, DomainError, NotFoundError
 from clearcourse.core.wording import draw, pharmacy_reason_json
 from clearcourse.courses.models import Prescription
+from clearcourse.courses.services import course_start_on_dispense
 from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
 from clearcourse.pharmacy.selectors import AUTHORIZATION_NOT_FOUND, UnprocessableError
@@ -285,6 +286,9 @@ def dispense_record(*, actor: User, authorization_id: int, idempotency_key: str,
         if conflict is not None:
             raise conflict from None
         raise
+    # The first dispense of a planned course is its first day of treatment: the course is on treatment now,
+    # on every page (recorded by the courses app, with its own audit entry, in this transaction).
+    course_start_on_dispense(course=prescription.course, dispensed_on=today, actor=actor)
     audit_record(actor=actor, action="pharmacy.dispense", patient_id=authorization.patient_id, obj=dispense,
                  detail={"prescription": prescription.pk, "authorization": authorization.pk,
                          "days_supply": days_supply, "dispensed_on": today.isoformat()})

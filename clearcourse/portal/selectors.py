@@ -26,10 +26,10 @@ from clearcourse.courses.models import Assessment, Course, CourseStatus, MissedD
 from clearcourse.courses.selectors import (
     CourseDoseSummary,
     audit_read,
-    course_dose_summary,
     courses_visible_to,
     patients_visible_to,
 )
+from clearcourse.courses.state import course_state
 from clearcourse.monitoring import selectors as monitoring
 from clearcourse.monitoring.models import MoodScreen, SideEffectReport
 from clearcourse.portal.consent import ConsentDocument
@@ -38,6 +38,7 @@ from clearcourse.ppp import selectors as ppp
 from clearcourse.ppp.services import current_risk_category
 from clearcourse.rules import dosing, eligibility, programs, severity, side_effects
 from clearcourse.rules import sources as src
+from clearcourse.rules.course_state import CourseState
 from clearcourse.rules.monitoring import Severity
 from clearcourse.rules.programs.base import Cadence, ContraceptionStandard, ProgramVersion
 from clearcourse.rules.programs.facts import Reason
@@ -220,10 +221,12 @@ class DosePart:
     planned_days: int | None  # the whole course at the planned daily dose
     planned_weeks: int | None
     sources: tuple[Source, ...]
+    state: CourseState  # the course's state (rules.course_state): the same numbers as every other page
 
 
 def dose_part(course: Course, *, today: dt.date) -> DosePart:
-    summary = course_dose_summary(course, as_of=today)
+    state = course_state(course, on=today)
+    summary = state.dose
     planned_days = None
     if summary.target_mg and summary.daily_dose_mg:
         planned_days = dosing.days_remaining(summary.target_mg, summary.daily_dose_mg)
@@ -233,6 +236,7 @@ def dose_part(course: Course, *, today: dt.date) -> DosePart:
         with_food=course.product == "conventional", summary=summary, planned_days=planned_days,
         planned_weeks=math.ceil(planned_days / 7) if planned_days else None,
         sources=(src.SMPC_POSOLOGY, src.US_PI_DOSING, src.DEFAULT_CUMULATIVE_220, *(product.sources if product else ())),
+        state=state,
     )
 
 

@@ -27,11 +27,13 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_read
 from clearcourse.core import clock
 from clearcourse.core.access import STAFF_ROLES, page
-from clearcourse.core.errors import NotFoundError, PermissionDeniedError
+from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from clearcourse.core.forms_flow import form_status, run_form
+from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course, prescription_reference
 from clearcourse.courses.models import Prescription as PrescriptionRow
 from clearcourse.courses.selectors import course_get_for_user, courses_visible_to, current_dose_plan
+from clearcourse.courses.state import course_state
 from clearcourse.rules.programs import comprehension as bank
 
 from . import forms, labels, selectors, services
@@ -85,14 +87,18 @@ def _today() -> Any:
 def course_status(request: HttpRequest, course_id: int) -> HttpResponse:
     course = course_get_for_user(user=_user(request), course_id=course_id, audit="ppp.status.view")
     today = _today()
-    status = selectors.course_status(course, on=today)
+    state = course_state(course, on=today)
+    if state.program is None:
+        raise DomainError(_(selectors.NO_PROGRAM_IN_FORCE), field="on", code="no_program_in_force")
+    status = state.program
     risk = services.current_risk_category(course)
     decision = status.decision
-    due = [{"item": i, "label": labels.CONDITION_LABELS.get(i.condition, i.condition)} for i in status.due]
+    due = [{"item": i, "label": labels.CONDITION_LABELS.get(i.condition, i.condition)} for i in state.due]
     done = [{"item": i, "label": labels.CONDITION_LABELS.get(i.condition, i.condition)} for i in status.done]
-    actions = [{"action": a, "label": labels.ACTION_LABELS.get(a.code, a.message)} for a in status.next_actions]
+    actions = [{"action": a, "label": labels.ACTION_LABELS.get(a.code) or draw(a.text)} for a in state.next_steps]
     return render(request, "ppp/course_status.html", {
-        "course": course, "patient": course.patient, "status": status, "today": today, "risk": risk,
+        "course": course, "patient": course.patient, "status": status, "state": state, "today": today,
+        "risk": risk,
         "decision": decision, "due": due, "done": done, "actions": actions,
         "phase": labels.PHASE_LABELS.get(status.phase, status.phase),
         "countdown": labels.countdown_text(status.window) if status.window else "",

@@ -86,6 +86,8 @@ ACTION_ORDER = (STOP_AND_REFER, ENROL, SECOND_PRESCRIBER, COUNSEL, CONFIRM_CONTR
                 SCREENING_TEST, PREGNANCY_TEST, VERIFY_HOME_TEST, COMPREHENSION, WRITE_PRESCRIPTION, REDUCE_SUPPLY,
                 DISPENSE)
 _WINDOW_CONDITIONS = frozenset({engine.PREGNANCY_TEST, engine.PRESCRIPTION_WINDOW})
+CONFIRMATION_TEST_DUE = ("The negative test of {screening} is the screening test; the confirmation test can be "
+                         "collected at least {gap} days later.")
 _SETTING_WORDS = {"lab": "laboratory", "clinic": "clinic", "home": "home, verified by the prescriber",
                   "remote": "remote, with medical supervision"}
 
@@ -166,6 +168,10 @@ def course_status(program: str, patient: Patient, history: History, on: dt.date,
         next_fill_due = supply_ends_on + dt.timedelta(days=1)
 
     items = [_item(c) for c in ev.conditions]
+    window = _countdown(ev)
+    if ev.first_fill and _lone_test_is_the_screening_test(version, ev, items):
+        items = _as_screening_test(version, ev, items)
+        window = None  # no fill is possible before the confirmation test: no pick-up window to count down
     if rx_id is None:
         items.append(StatusItem(condition=engine.PRESCRIPTION, met=False, source=version.one_fill_per_prescription.source,
                                 codes=("unknown_prescription",), texts=(Text.of(ACTION_MESSAGES[WRITE_PRESCRIPTION]),)))
@@ -174,7 +180,7 @@ def course_status(program: str, patient: Patient, history: History, on: dt.date,
     decision = ev.decision() if rx_id is not None else None
     return CourseStatus(
         program=version.id, on=on, phase=phase, prescription=rx_id, decision=decision, done=done, due=due,
-        window=_countdown(ev), supply_ends_on=supply_ends_on, next_fill_due=next_fill_due,
+        window=window, supply_ends_on=supply_ends_on, next_fill_due=next_fill_due,
         next_actions=_actions(version, patient, history, ev, due, decision, next_fill_due),
     )
 
@@ -207,6 +213,37 @@ def _item(c: Condition) -> StatusItem:
     return StatusItem(condition=c.key, met=c.met, source=c.source, since=c.since, until=c.until,
                       not_before=c.not_before, codes=tuple(r.code for r in c.reasons),
                       texts=tuple(r.text for r in c.reasons))
+
+
+def _lone_test_is_the_screening_test(version: ProgramVersion, ev: Evaluation, items: list[StatusItem]) -> bool:
+    """Before the first fill, with one negative test and no screening test before it: the engine judges that
+    test as the confirmation test and asks for a screening test before it. Shown as it is for the patient
+    and the clinic: that test is the screening test (when taken where screening tests count), and the
+    confirmation test is due at least the screening gap later."""
+    by_key = {i.condition: i for i in items}
+    screening, test, found = by_key.get(engine.SCREENING_TEST), by_key.get(engine.PREGNANCY_TEST), ev.qualifying_test
+    return (screening is not None and test is not None and found is not None and not screening.met and test.met
+            and "pregnancy_test_missing" in screening.codes and version.screening_gap_days.value is not None
+            and found.setting in version.screening_settings.value)
+
+
+def _as_screening_test(version: ProgramVersion, ev: Evaluation, items: list[StatusItem]) -> list[StatusItem]:
+    found = ev.qualifying_test
+    gap = version.screening_gap_days.value
+    assert found is not None and gap is not None  # noqa: S101 - checked by _lone_test_is_the_screening_test
+    not_before = found.date + dt.timedelta(days=gap)
+    out: list[StatusItem] = []
+    for item in items:
+        if item.condition == engine.SCREENING_TEST:
+            out.append(StatusItem(condition=item.condition, met=True, source=item.source, since=found.date))
+        elif item.condition == engine.PREGNANCY_TEST:
+            out.append(StatusItem(condition=item.condition, met=False, source=version.screening_gap_days.source,
+                                  not_before=not_before if not_before > ev.on else None,
+                                  codes=("pregnancy_test_missing",),
+                                  texts=(Text.of(CONFIRMATION_TEST_DUE, screening=found.date, gap=gap),)))
+        else:
+            out.append(item)
+    return out
 
 
 def _countdown(ev: Evaluation) -> Countdown | None:

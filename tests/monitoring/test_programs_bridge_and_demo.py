@@ -55,12 +55,12 @@ def test_the_loader_reads_many_courses_exactly_as_one(clinic, prescriber, today,
 
 
 def test_a_course_whose_status_cannot_be_worked_out_is_counted_not_fatal(monkeypatch, active_course, today):
-    from clearcourse.rules import status
+    from clearcourse.ppp import state
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bad data")
 
-    monkeypatch.setattr(status, "course_status", boom)
+    monkeypatch.setattr(state, "core_status", boom)
     result = programs_bridge.program_items([active_course], as_of=today, until=today)
     assert result.failed == 1
     assert "1 course" in result.reason

@@ -1,4 +1,5 @@
-"""CarePlan: the course (status, first and last dose, cumulative target) and its dose plans."""
+"""CarePlan: the course (status, first and last dose, cumulative target, the dose to date and where it stands
+against the target) and its dose plans."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def care_plan(w: Writer, cp: CoursePlanIn) -> None:
         "status": codes.CAREPLAN_STATUS.get(cp.status, "unknown"), "intent": "plan",
         "category": [codes.EVENT_COURSE.concept()], "subject": w.patient,
     }
+    if cp.cumulative_mg_per_kg is not None:
+        res["extension"].append({"url": codes.EXT_CUMULATIVE_MG_PER_KG,
+                                 "valueQuantity": quantity(cp.cumulative_mg_per_kg, "mg/kg")})
+    if cp.target_status is not None:
+        res["extension"].append({"url": codes.EXT_TARGET_STATUS, "valueCode": cp.target_status})
     period = {k: d.isoformat() for k, d in (("start", cp.started_on), ("end", cp.ended_on)) if d is not None}
     if period:
         res["period"] = period

@@ -178,6 +178,10 @@ class CoursePlanIn:
     ended_on: dt.date | None
     target_mg_per_kg: Decimal
     dose_plans: tuple[DosePlanIn, ...] = ()
+    #: The course's state on the export day (``rules.course_state``), when known: the cumulative dose to date
+    #: and where it stands against the target (below, reached, passed; unknown without a weight).
+    cumulative_mg_per_kg: Decimal | None = None
+    target_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,3 +89,20 @@ def test_a_named_prescription_is_judged_even_when_another_is_newer() -> None:
     status = st.course_status("us-ipledge", CAN, History(events), D(2026, 10, 6), prescription_id="rx-0")
     assert status.prescription == "rx-0" and status.decision is not None and status.decision.allowed
     assert st.course_status("us-ipledge", CAN, History(events), D(2026, 10, 6)).prescription == "rx-1"
+
+
+def test_a_lone_negative_test_before_the_first_fill_is_the_screening_test_not_also_the_one_in_its_window() -> None:
+    """Issue 12: one negative test was shown both as "negative pregnancy test in its window" (met) and as
+    "screening pregnancy test" (due). It is the screening test; the confirmation test is due later."""
+    events = [Enrolled(D(2026, 9, 1)), Counseling(D(2026, 9, 1)), Contraception(D(2026, 9, 1), TWO_METHODS),
+              PregnancyTest(D(2026, 10, 5), "clinic", "negative")]
+    status = st.course_status("us-ipledge", CAN, History(events), D(2026, 10, 6))
+    done = {i.condition: i for i in status.done}
+    due = {i.condition: i for i in status.due}
+    assert done["screening_test"].since == D(2026, 10, 5)
+    assert "pregnancy_test" in due and "pregnancy_test" not in done and "screening_test" not in due
+    assert due["pregnancy_test"].not_before == D(2026, 10, 24)  # 19 days after the screening test
+    assert "2026-10-05 is the screening test" in due["pregnancy_test"].messages[0]
+    assert status.window is None  # no fill possible before the confirmation test
+    confirmation = next(a for a in status.next_actions if a.code == st.PREGNANCY_TEST)
+    assert confirmation.not_before == due["pregnancy_test"].not_before

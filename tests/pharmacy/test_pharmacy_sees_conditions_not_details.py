@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from clearcourse.courses.models import prescription_reference
 from clearcourse.ppp import models as ppp
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,8 @@ def _clinical_details(today: dt.date) -> list[str]:
 
 def test_the_pharmacy_page_names_the_conditions_without_the_details(
         login: Callable[[Any], Client], pharmacist: Any, refused_prescription: Any, today: dt.date) -> None:
-    html = login(pharmacist).get("/pharmacy/", {"reference": f"RX-{refused_prescription.pk}",
-                                                "birth_date": "2004-03-01"}).content.decode()
+    html = login(pharmacist).post("/pharmacy/", {"reference": prescription_reference(refused_prescription),
+                                                 "birth_date": "2004-03-01"}).content.decode()
     assert "The contraception condition is not met." in html
     assert "The comprehension condition is not met." in html
     for detail in _clinical_details(today):
@@ -50,7 +51,8 @@ def test_the_api_and_the_stored_authorization_name_the_conditions_without_the_de
     from clearcourse.pharmacy.models import Authorization
 
     response = login(pharmacist).post("/api/v1/pharmacy/authorizations",
-                                      {"reference": f"RX-{refused_prescription.pk}", "birth_date": "2004-03-01",
+                                      {"reference": prescription_reference(refused_prescription),
+                                       "birth_date": "2004-03-01",
                                        "days_supply": 30}, content_type="application/json")
     assert response.status_code == 201
     body = response.json()

@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.accounts.renewals import renewals_for
 from clearcourse.core import clock
 from clearcourse.core.access import page
 from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.core.wording import pharmacy_reason_json
 from clearcourse.pharmacy import forms, selectors, services
 from clearcourse.pharmacy.models import Authorization, AuthorizationStatus
-from clearcourse.ppp.selectors import renewals_for
 
 ViewFunc = Callable[..., HttpResponseBase]
 

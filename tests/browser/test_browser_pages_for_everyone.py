@@ -182,7 +182,9 @@ def test_switching_the_language_keeps_what_was_typed(page: Any, live_server: Any
     first_select = page.locator("main select").first
     first_select.select_option(index=2)
     chosen = first_select.input_value()
-    page.locator("#lang-select").select_option("de")
+    # Choosing a language submits the menu: wait for that navigation, not for the page already loaded.
+    with page.expect_navigation():
+        page.locator("#lang-select").select_option("de")
     page.wait_for_load_state("load")
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.locator("textarea").first.input_value() == note

@@ -49,26 +49,43 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.PRESCRIBER, Role.DELEGATE})
 
 
-def page(*roles: str) -> Callable[[View], View]:
-    """Only signed-in users with one of ``roles`` reach the view (others 403); a ``NotFoundError`` from
-    the view is a 404 and a ``PermissionDeniedError`` a 403 (see the module docstring)."""
+def page(*roles: str, allow: Callable[[Any], bool] | None = None) -> Callable[[View], View]:
+    """Only signed-in users with one of ``roles`` (or for whom ``allow(user)`` is true) reach the view
+    (others 403); a ``NotFoundError`` from the view is a 404 and a ``PermissionDeniedError`` a 403 (see the
+    module docstring)."""
     allowed = frozenset(str(r) for r in roles)
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if getattr(request.user, "role", None) not in allowed:
+            if getattr(request.user, "role", None) not in allowed and not (allow is not None and allow(request.user)):
                 raise PermissionDenied
-            try:
-                return view(request, *args, **kwargs)
-            except NotFoundError:
-                raise Http404 from None
-            except PermissionDeniedError as exc:
-                raise PermissionDenied(exc.message) from None
+            return refusals_as_http(view)(request, *args, **kwargs)
 
         return login_required(wrapped)
 
     return decorator
+
+
+def refusals_as_http(view: View) -> View:
+    """The refusals of a view as HTTP: a ``NotFoundError`` is a 404, a ``PermissionDeniedError`` a 403. The one
+    place this happens (:func:`page`, and the token-authenticated pages that have no signed-in role)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError:
+            raise Http404 from None
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return wrapped
+
+
+def is_refusal(exc: Exception) -> bool:
+    """A refusal of the user (out of scope: 404; not allowed: 403), not bad input to show on a form."""
+    return isinstance(exc, (NotFoundError, PermissionDeniedError))
 
 
 def signed_in_user(request: HttpRequest) -> User:

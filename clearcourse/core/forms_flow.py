@@ -14,7 +14,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
-from clearcourse.core.errors import DomainError, PermissionDeniedError
+from clearcourse.core.access import is_refusal
+from clearcourse.core.errors import DomainError
 from clearcourse.core.plausibility import CODE_UNUSUAL, CONFIRM_FIELD, CONFIRM_LABEL
 
 T = TypeVar("T")
@@ -42,7 +43,11 @@ def _clear_confirmation(form: django_forms.Form) -> None:
 
 def show_domain_error(form: django_forms.Form, exc: DomainError) -> None:
     """Attach a service's refusal to the field it names, or to the whole form if the form lacks that field.
-    An unusual value (``needs_confirmation``) also shows the form's confirm box."""
+    An unusual value (``needs_confirmation``) also shows the form's confirm box. A refusal of the user
+    (``NotFoundError``, ``PermissionDeniedError``) is raised again instead: the page's ``core.access.page``
+    answers it with 404 or 403, the same in every app."""
+    if is_refusal(exc):
+        raise exc
     field = exc.field if exc.field and exc.field in form.fields else None
     if CONFIRM_FIELD in form.fields:
         if exc.code == CODE_UNUSUAL:
@@ -69,16 +74,14 @@ def run_form(
 
     ``success_message`` and ``redirect_to`` may depend on what the action returned (e.g. a new
     record's name or id). ``redirect_to`` is a URL or a URL name without arguments. A
-    ``DomainError`` is shown on the form and ``None`` returned so the view re-renders;
-    ``PermissionDeniedError`` propagates so the caller's decorator turns it into a 403.
+    ``DomainError`` is shown on the form and ``None`` returned so the view re-renders; a
+    ``PermissionDeniedError`` or ``NotFoundError`` propagates so ``core.access.page`` answers 403 or 404.
     Returns ``None`` for GET and for an invalid form too.
     """
     if request.method != "POST" or not form.is_valid():
         return None
     try:
         result = action(form.cleaned_data)
-    except PermissionDeniedError:
-        raise
     except DomainError as exc:
         show_domain_error(form, exc)
         return None

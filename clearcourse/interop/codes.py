@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from clearcourse.core.identifiers import ndc10_digits, ndc11
+
 #: The FHIR release every export claims and every import expects.
 FHIR_VERSION = "4.0.1"
 
@@ -156,7 +158,6 @@ class NdcPackage:
     source: str
 
     def coding(self) -> dict[str, str]:
-        from clearcourse.core.identifiers import ndc11
 
         return {"system": NDC, "code": ndc11(self.ndc) or self.ndc, "display": self.label}
 
@@ -192,7 +193,6 @@ NDC_PACKAGES: tuple[NdcPackage, ...] = (
 def ndc_package(value: str) -> NdcPackage | None:
     """The catalogue package for an NDC in any common layout (10-digit hyphenated, 11-digit, or the
     printed digits without hyphens)."""
-    from clearcourse.core.identifiers import ndc10_digits, ndc11
 
     wanted = ndc11(value)
     digits = ndc10_digits((value or "").strip())

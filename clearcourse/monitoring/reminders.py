@@ -34,6 +34,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from clearcourse.accounts.models import Pharmacy, Role, User
 from clearcourse.core import clock
 from clearcourse.core.dates import show_date
 from clearcourse.courses.models import Course, Patient
@@ -41,6 +42,7 @@ from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring import programs_bridge
 from clearcourse.monitoring.models import Channel, Reminder, ReminderKind, ReminderStatus
 from clearcourse.monitoring.selectors import SCHEDULED_STATUSES, course_schedule, load_course_facts
+from clearcourse.ppp.selectors import CertificationState, certification_status, notice_days
 from clearcourse.rules import monitoring as rules_monitoring
 
 logger = logging.getLogger(__name__)
@@ -211,8 +213,6 @@ def certification_reminders_schedule(*, today: dt.date | None = None, now: dt.da
     pharmacist of a pharmacy whose enrolment or yearly staff-training attestation does, on the first day of
     that period at nine on their clinic's or pharmacy's wall clock. Once per expiry date (the dedupe key
     names it), so a renewal recorded later, with a new expiry, is reminded again in its turn."""
-    from clearcourse.accounts.models import Pharmacy, Role, User
-    from clearcourse.ppp.selectors import CertificationState, certification_status
 
     now = now or clock.now()
     wanted: list[Reminder] = []
@@ -263,7 +263,6 @@ def certification_reminders_schedule(*, today: dt.date | None = None, now: dt.da
 
 
 def _notice_days() -> int:
-    from clearcourse.ppp.selectors import notice_days
 
     return notice_days()
 

@@ -8,7 +8,6 @@ answer 404 outside that scope); acknowledging alerts and the clinic configuratio
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -22,7 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clearcourse.accounts.decorators import role_required, signed_in_user
 from clearcourse.accounts.models import Role
 from clearcourse.core import clock
-from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.access import refusals_as_http
+from clearcourse.core.errors import DomainError
 from clearcourse.core.forms_flow import form_status, run_form, show_domain_error
 from clearcourse.courses.models import Course
 from clearcourse.courses.selectors import course_get_for_user
@@ -42,10 +42,8 @@ def _today() -> dt.date:
 
 
 def _course(request: HttpRequest, course_id: int, audit: str | None = "monitoring.view") -> Course:
-    try:
-        return course_get_for_user(user=signed_in_user(request), course_id=course_id, audit=audit)
-    except NotFoundError:
-        raise Http404 from None
+    """The course in the user's scope (else NotFoundError: a 404 from ``core.access.page``)."""
+    return course_get_for_user(user=signed_in_user(request), course_id=course_id, audit=audit)
 
 
 def _render_error(request: HttpRequest, template: str, context: dict[str, Any], form: Any,
@@ -55,26 +53,8 @@ def _render_error(request: HttpRequest, template: str, context: dict[str, Any], 
     Lab and mood pages keep this explicit flow (not ``run_form``) because they add a second message
     (alert raised, urgent review) after the success message, and that order is what the user sees.
     """
-    if isinstance(exc, PermissionDeniedError):
-        raise PermissionDenied(exc.message)
-    if isinstance(exc, NotFoundError):
-        raise Http404
-    show_domain_error(form, exc)
+    show_domain_error(form, exc)  # a refusal of the user (403/404) is raised again, for core.access.page
     return render(request, template, {**context, "form": form}, status=400)
-
-
-def _refusals_as_http(call: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    """Like ``_render_error``: a refused role is a 403 and an out-of-scope record a 404, not a form error."""
-
-    def wrapped(data: dict[str, Any]) -> T:
-        try:
-            return call(data)
-        except PermissionDeniedError as exc:
-            raise PermissionDenied(exc.message) from exc
-        except NotFoundError:
-            raise Http404 from None
-
-    return wrapped
 
 
 @require_GET
@@ -169,10 +149,10 @@ def sexual_function_record(request: HttpRequest, course_id: int) -> HttpResponse
     course = _course(request, course_id, audit=None if request.method == "POST" else "monitoring.view")
     context = {"course": course}
     form = forms.SexualFunctionForm(request.POST or None, initial={"assessed_on": _today()})
-    done = run_form(request, form, _refusals_as_http(lambda data: services.sexual_function_record(
+    done = run_form(request, form, lambda data: services.sexual_function_record(
         actor=signed_in_user(request), course=course, assessed_on=data["assessed_on"],
         outcome=data["outcome"], note=data["note"], today=_today(),
-    )), success_message=_("Assessment saved."), redirect_to=reverse("monitoring:course", args=[course.pk]))
+    ), success_message=_("Assessment saved."), redirect_to=reverse("monitoring:course", args=[course.pk]))
     return done or render(request, "monitoring/sexual_function_form.html", {**context, "form": form},
                           status=form_status(request))
 
@@ -183,10 +163,10 @@ def side_effect_record(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id, audit=None if request.method == "POST" else "monitoring.view")
     context = {"course": course}
     form = forms.SideEffectForm(request.POST or None, initial={"reported_on": _today()})
-    done = run_form(request, form, _refusals_as_http(lambda data: services.side_effect_report(
+    done = run_form(request, form, lambda data: services.side_effect_report(
         actor=signed_in_user(request), course=course, symptoms=form.symptoms(), reported_on=data["reported_on"],
         onset=data["onset"], note=data["note"], today=_today(),
-    )), success_message=_("Side effects saved."), redirect_to=reverse("monitoring:course", args=[course.pk]))
+    ), success_message=_("Side effects saved."), redirect_to=reverse("monitoring:course", args=[course.pk]))
     return done or render(request, "monitoring/side_effect_form.html", {**context, "form": form},
                           status=form_status(request))
 
@@ -195,19 +175,16 @@ def side_effect_record(request: HttpRequest, course_id: int) -> HttpResponse:
 @role_required(Role.PRESCRIBER)
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    try:
-        alert = selectors.alert_get_for_user(user=user, alert_id=alert_id,
-                                             audit=None if request.method == "POST" else "alert.view")
-    except NotFoundError:
-        raise Http404 from None
+    alert = selectors.alert_get_for_user(user=user, alert_id=alert_id,
+                                         audit=None if request.method == "POST" else "alert.view")
     context = {"alert": alert, "course": alert.course}
     form = forms.AlertAcknowledgeForm(request.POST or None)
     # Only the worklist is an allowed "next" (no open redirect); anything else goes back to the course.
     worklist_url = reverse("monitoring:worklist")
     back = worklist_url if request.POST.get("next") == worklist_url else reverse("monitoring:course",
                                                                                  args=[alert.course_id])
-    done = run_form(request, form, _refusals_as_http(
-        lambda data: services.alert_acknowledge(actor=user, alert=alert, note=data["note"])),
+    done = run_form(request, form, 
+        lambda data: services.alert_acknowledge(actor=user, alert=alert, note=data["note"]),
         success_message=_("Alert acknowledged."), redirect_to=back)
     return done or render(request, "monitoring/alert_acknowledge.html", {**context, "form": form},
                           status=form_status(request))
@@ -226,11 +203,11 @@ def config_edit(request: HttpRequest) -> HttpResponse:
     initial.update(reminder_days_before=effective.reminder_days_before, signed_off=effective.signed_off)
     form = forms.MonitoringConfigForm(request.POST or None, initial=initial)
     context = {"effective": effective, "clinic": clinic}
-    done = run_form(request, form, _refusals_as_http(lambda data: services.monitoring_config_save(
+    done = run_form(request, form, lambda data: services.monitoring_config_save(
         actor=user, intervals={n: data[n] for n in monitoring_config.INTERVAL_FIELDS},
         thresholds=form.thresholds(), reminder_days_before=data["reminder_days_before"],
         signed_off=data["signed_off"],
-    )), success_message=_("Monitoring configuration saved."), redirect_to=reverse("monitoring:config"))
+    ), success_message=_("Monitoring configuration saved."), redirect_to=reverse("monitoring:config"))
     return done or render(request, "monitoring/config.html", {**context, "form": form},
                           status=form_status(request))
 
@@ -239,10 +216,7 @@ def config_edit(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def calendar_token_create(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id, audit=None)
-    try:
-        token = ical.calendar_token_create(actor=signed_in_user(request), patient=course.patient)
-    except DomainError:
-        raise Http404 from None
+    token = ical.calendar_token_create(actor=signed_in_user(request), patient=course.patient)
     url = request.build_absolute_uri(reverse("monitoring:calendar_feed", kwargs={"token": token}))
     # The link is shown once, on this response; only its hash is stored.
     return render(request, "monitoring/calendar_link.html", {"course": course, "feed_url": url})
@@ -261,11 +235,9 @@ def calendar_token_revoke(request: HttpRequest, course_id: int, token_id: int) -
 
 
 @require_GET
+@refusals_as_http
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        body = ical.feed_for_token(token, today=_today())
-    except NotFoundError:
-        raise Http404 from None
+    body = ical.feed_for_token(token, today=_today())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"

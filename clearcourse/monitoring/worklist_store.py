@@ -42,7 +42,9 @@ from clearcourse.core import clock
 from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course
 from clearcourse.courses.state import course_states
+from clearcourse.monitoring import config as monitoring_config
 from clearcourse.monitoring import programs_bridge
+from clearcourse.monitoring import schedule as monitoring_schedule
 from clearcourse.monitoring.models import WorklistEntry
 
 __all__ = [
@@ -85,10 +87,8 @@ def compute_entries(courses: Sequence[Course], *, today: dt.date) -> list[Workli
     then the programs app's status (closing windows, pregnancy tests, the monthly visit, unanswered
     monthly questions). Courses outside the followed statuses get an empty row (not on the list).
     """
-    from clearcourse.monitoring import config as monitoring_config
-    from clearcourse.monitoring import selectors
 
-    followed = [c for c in courses if c.status in selectors.SCHEDULED_STATUSES]
+    followed = [c for c in courses if c.status in monitoring_schedule.SCHEDULED_STATUSES]
     until = today + dt.timedelta(days=HORIZON_DAYS)
     items: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in courses}
     windows: dict[int, dt.date] = {}
@@ -97,9 +97,9 @@ def compute_entries(courses: Sequence[Course], *, today: dt.date) -> list[Workli
     with translation.override(None):
         if followed:
             configs = monitoring_config.effective_configs({(c.clinic_id, c.clinic.program) for c in followed})
-            facts = selectors.load_course_facts(followed)
+            facts = monitoring_schedule.load_course_facts(followed)
             for course in followed:
-                schedule = selectors.course_schedule(course, facts[course.pk], configs[course.clinic_id], today)
+                schedule = monitoring_schedule.course_schedule(course, facts[course.pk], configs[course.clinic_id], today)
                 if schedule is None:
                     continue
                 for due in schedule.items:
@@ -107,8 +107,8 @@ def compute_entries(courses: Sequence[Course], *, today: dt.date) -> list[Workli
                         continue
                     items[course.pk].append({
                         "kind": "due", "code": f"{due.check.value}:{due.occasion.value}", "due": due.due.isoformat(),
-                        "title": str(selectors.CHECK_LABELS[due.check]),
-                        "detail": str(selectors.OCCASION_LABELS[due.occasion]),
+                        "title": str(monitoring_schedule.CHECK_LABELS[due.check]),
+                        "detail": str(monitoring_schedule.OCCASION_LABELS[due.occasion]),
                         "signoff": bool(due.needs_clinical_signoff), "source": "monitoring",
                         "sources": _source_keys(due.sources)})
             _program_items(followed, today=today, until=until, items=items, windows=windows, failed=failed)

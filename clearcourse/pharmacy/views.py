@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clearcourse.accounts.models import Role, User
 from clearcourse.accounts.renewals import renewals_for
 from clearcourse.core import clock
-from clearcourse.core.access import page
+from clearcourse.core.access import is_refusal, page
 from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.core.wording import pharmacy_reason_json
 from clearcourse.pharmacy import forms, selectors, services
@@ -200,9 +200,9 @@ def dispense(request: HttpRequest, authorization_id: int) -> HttpResponse:
         try:
             result = services.dispense_record(actor=_user(request), authorization_id=authorization_id,
                                               today=clock.today(), **data)
-        except NotFoundError:
-            raise
         except DomainError as exc:
+            if is_refusal(exc):
+                raise  # 403/404 from core.access.page, as in every app
             _show_error(form, exc)
         else:
             messages.success(request, _(ALREADY_RECORDED) if result.replayed else _(DISPENSED))
@@ -219,9 +219,9 @@ def reverse(request: HttpRequest, authorization_id: int) -> HttpResponse:
         try:
             services.authorization_reverse(actor=_user(request), authorization_id=authorization_id,
                                            today=clock.today(), reason=form.cleaned_data["reason"])
-        except NotFoundError:
-            raise
         except DomainError as exc:
+            if is_refusal(exc):
+                raise  # 403/404 from core.access.page, as in every app
             _show_error(form, exc)
         else:
             messages.success(request, _(REVERSED))

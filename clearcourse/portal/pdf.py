@@ -19,6 +19,7 @@ from clearcourse.core import clock
 from clearcourse.courses.models import Course, Prescription
 from clearcourse.monitoring.models import LabResult, MoodScreen
 from clearcourse.pharmacy.models import Dispense
+from clearcourse.portal import selectors
 from clearcourse.portal.models import ConsentSignature
 from clearcourse.ppp.models import PregnancyTest
 
@@ -51,7 +52,6 @@ def consent_pdf(signature: ConsentSignature) -> bytes:
 def course_summary_context(course: Course, *, today: dt.date) -> dict[str, Any]:
     """Everything the summary shows: doses dispensed, cumulative dose, tests, labs, mood screens and the
     current status (the other apps' selectors; the caller has authorised and audited the read)."""
-    from clearcourse.portal import selectors
 
     dose = selectors.dose_part(course, today=today)
     severity = selectors.severity_part(course)

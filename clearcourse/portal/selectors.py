@@ -32,8 +32,9 @@ from clearcourse.courses.selectors import (
 from clearcourse.courses.state import course_state
 from clearcourse.monitoring import selectors as monitoring
 from clearcourse.monitoring.models import MoodScreen, SideEffectReport
-from clearcourse.portal.consent import ConsentDocument
+from clearcourse.portal.consent import ConsentDocument, family_of
 from clearcourse.portal.models import ConsentSignature
+from clearcourse.portal.services import consent_document_for
 from clearcourse.ppp import selectors as ppp
 from clearcourse.ppp.services import current_risk_category
 from clearcourse.rules import dosing, eligibility, programs, severity, side_effects
@@ -114,7 +115,6 @@ def program_version(course: Course, on: dt.date) -> ProgramVersion | None:
 
 
 def family(course: Course) -> str:
-    from clearcourse.portal.consent import family_of
 
     return family_of(course.program)
 
@@ -473,7 +473,6 @@ def mood_instrument(patient: Patient, on: dt.date) -> str:
 
 def consent_state(course: Course, *, language: str) -> tuple[str, ConsentSignature | None, ConsentDocument | None]:
     """(state, latest signature, the document to sign now or None while it cannot be signed)."""
-    from clearcourse.portal.services import consent_document_for
 
     signature = latest_signature(course)
     try:

@@ -28,15 +28,16 @@ from django.views.decorators.http import require_POST
 from clearcourse.accounts.models import Role, User
 from clearcourse.audit import selectors as audit_selectors
 from clearcourse.core import clock
+from clearcourse.core.access import page
 from clearcourse.core.citations import source_text
-from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.core.paging import CappedPaginator
 from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course, Patient
 from clearcourse.courses.selectors import patient_get_for_user
 from clearcourse.courses.services import missed_dose_record
 from clearcourse.monitoring.services import mood_screen_record, side_effect_report
-from clearcourse.portal import forms, selectors, services
+from clearcourse.portal import forms, pdf, selectors, services
 from clearcourse.ppp.services import comprehension_submit, contraception_confirm
 
 ViewFunc = Callable[..., HttpResponse]
@@ -64,26 +65,19 @@ def patient_required(view: ViewFunc) -> ViewFunc:
     patient's preferred language once after sign-in."""
 
     @functools.wraps(view)
-    @login_required
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if _user(request).role != Role.PATIENT:
-            raise PermissionDenied
         pending = request.session.pop(PENDING_LANGUAGE, None)
         if pending in ("en", "de"):
             translation.activate(pending)
             request.LANGUAGE_CODE = pending
-        try:
-            response = view(request, *args, **kwargs)
-        except NotFoundError:
-            raise Http404 from None
-        except PermissionDeniedError:
-            raise PermissionDenied from None
+        response = view(request, *args, **kwargs)
         if pending in ("en", "de"):
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, pending, max_age=settings.LANGUAGE_COOKIE_AGE,
                                 path=settings.LANGUAGE_COOKIE_PATH, samesite="Lax")
         return response
 
-    return wrapped
+    # The one access path (core.access): other roles 403, records outside the patient's own 404.
+    return cast(ViewFunc, page(Role.PATIENT)(wrapped))
 
 
 def _show_error(form: django_forms.Form, exc: DomainError) -> None:
@@ -204,7 +198,6 @@ def consent(request: HttpRequest, course_id: int) -> HttpResponse:
 @never_cache
 @patient_required
 def consent_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
-    from clearcourse.portal import pdf
 
     signature = selectors.consent_signature_get(_user(request), signature_id)
     body = pdf.consent_pdf(signature)
@@ -214,7 +207,6 @@ def consent_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
 @never_cache
 @patient_required
 def summary_pdf(request: HttpRequest, course_id: int) -> HttpResponse:
-    from clearcourse.portal import pdf
 
     course = _course(request, course_id, audit="portal.summary.download")
     body = pdf.course_summary_pdf(course, today=clock.today())

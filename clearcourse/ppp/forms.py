@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clearcourse.accounts.models import Pharmacy, Role, User
 from clearcourse.core import numbers
 from clearcourse.core.forms_flow import confirm_unusual_field
 from clearcourse.courses.models import Course, Product
@@ -175,7 +176,6 @@ class RiskFormConfirmationForm(forms.Form):
 
 def participant_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Grouped choices ``prescriber:<id>`` / ``pharmacy:<id>`` for the administrator's form."""
-    from clearcourse.accounts.models import Pharmacy, Role, User
 
     prescribers = [(f"prescriber:{u.pk}", f"{u.display_name()} ({u.clinic})")
                    for u in User.objects.filter(role=Role.PRESCRIBER, is_active=True).select_related("clinic")
@@ -206,7 +206,6 @@ class CertificationForm(forms.Form):
 
     def chosen_participant(self) -> dict[str, Any]:
         """``{"prescriber": User}`` or ``{"pharmacy": Pharmacy}`` for the chosen value."""
-        from clearcourse.accounts.models import Pharmacy, User
 
         kind, _sep, pk = str(self.cleaned_data["participant"]).partition(":")
         if kind == "prescriber":
@@ -220,7 +219,6 @@ class TrainingForm(forms.Form):
     attested_by = forms.CharField(label=_("Attested by (the responsible pharmacist)"), max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from clearcourse.accounts.models import Pharmacy
 
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["pharmacy"]).queryset = Pharmacy.objects.order_by("name", "pk")

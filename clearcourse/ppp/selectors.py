@@ -44,7 +44,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Field, Model, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from clearcourse.accounts.models import User
+from clearcourse.accounts.models import Pharmacy, ProgramFamily, Role, User
 from clearcourse.audit.services import audit_read
 from clearcourse.core.errors import DomainError, NotFoundError
 from clearcourse.courses.models import Course, prescription_reference
@@ -65,7 +65,7 @@ from clearcourse.rules.programs.facts import (
     Request,
     certification_on,
 )
-from clearcourse.rules.programs.registry import ProgramNotFound
+from clearcourse.rules.programs.registry import BY_ID, ProgramNotFound, resolve
 from clearcourse.rules.status import CourseStatus
 from clearcourse.rules.status import course_status as core_status
 
@@ -381,7 +381,6 @@ def course_evaluation(course: Course, *, on: dt.date, prescription: Prescription
     a prescription still to be written), with the certification of the prescription's prescriber (or
     ``prescriber_id``) and of ``pharmacy_id`` when given: what the REMS doors list as requirements. The
     same loader and core as :func:`course_decision`, so a requirement and the decision never disagree."""
-    from clearcourse.rules import programs
 
     patient, history = course_facts(course, as_of=on)
     who = prescription.prescriber_id if prescription is not None else prescriber_id
@@ -427,7 +426,6 @@ def participants_load(*, program: str, prescriber_id: int | None, pharmacy_id: i
 
 def program_family(program: str) -> str:
     """``us-ipledge-2026`` -> ``us-ipledge``; a family stays itself."""
-    from clearcourse.rules.programs.registry import BY_ID
 
     version = BY_ID.get(program)
     return version.family if version is not None else program
@@ -468,7 +466,6 @@ class CertificationStatus:
 
     @property
     def program_label(self) -> str:
-        from clearcourse.accounts.models import ProgramFamily
 
         return str(ProgramFamily(self.program).label) if self.program in ProgramFamily.values else self.program
 
@@ -516,7 +513,7 @@ def _status_from_records(*, family: str, on: dt.date, pharmacy: bool, records: t
                          training_records: tuple[PharmacyTraining, ...], notice: int) -> CertificationStatus:
     """The status from one participant's records in ``family`` (newest first, each with its
     ``superseded_by`` loaded): the current periods and trainings judged as :func:`participants_load` does."""
-    from clearcourse.rules.programs.registry import ProgramNotFound, resolve
+    from clearcourse.rules.programs.registry import ProgramNotFound
 
     periods = [(r.activated_on, r.expires_on) for r in records if r.is_current]
     trainings = [t.trained_on for t in training_records if t.is_current] if pharmacy else None
@@ -612,8 +609,6 @@ def certification_overview(*, on: dt.date) -> list[ParticipantRow]:
     """Every active prescriber and every pharmacy with its certification status on ``on``, those that
     need something first. Four queries however many participants there are: the people, the pharmacies,
     every enrolment record and every training attestation, grouped here by participant."""
-    from clearcourse.accounts.models import Pharmacy, Role
-    from clearcourse.accounts.models import User as UserModel
 
     by_prescriber: dict[tuple[int, str], list[ProgramCertification]] = defaultdict(list)
     by_pharmacy: dict[tuple[int, str], list[ProgramCertification]] = defaultdict(list)
@@ -629,7 +624,7 @@ def certification_overview(*, on: dt.date) -> list[ParticipantRow]:
         trainings[(attestation.pharmacy_id, attestation.program)].append(attestation)
     notice = notice_days()
     rows = []
-    for u in (UserModel.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
+    for u in (User.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
               .select_related("clinic").order_by("last_name", "first_name", "pk")):
         if u.clinic is None:
             continue
@@ -664,7 +659,6 @@ def renewals_for(user: User, *, on: dt.date) -> list[RenewalItem]:
     """The worklist items "renew the program enrolment": the signed-in prescriber's own, a delegate's
     prescribers', a pharmacist's pharmacy's; only those that lapse within the notice period, have lapsed,
     or lack the yearly staff training."""
-    from clearcourse.accounts.models import Role
 
     found: list[RenewalItem] = []
     if user.role == Role.PRESCRIBER or user.role == Role.PHARMACIST:

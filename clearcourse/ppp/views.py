@@ -9,7 +9,6 @@ next to its field with status 400, and nothing is written.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -27,7 +26,7 @@ from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_read
 from clearcourse.core import clock
 from clearcourse.core.access import STAFF_ROLES, page
-from clearcourse.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from clearcourse.core.errors import DomainError
 from clearcourse.core.forms_flow import form_status, run_form
 from clearcourse.core.wording import draw
 from clearcourse.courses.models import Course, prescription_reference
@@ -298,20 +297,7 @@ def prescription_void(request: HttpRequest, prescription_id: int) -> HttpRespons
 def admin_only(view: ViewFunc) -> ViewFunc:
     """Administrators only (403 for every other role)."""
 
-    @functools.wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = _user(request)
-        if not (user.role == Role.ADMIN or user.is_superuser):
-            raise PermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError:
-            raise Http404 from None
-        except PermissionDeniedError:
-            raise PermissionDenied from None
-
-    return wrapped
+    return page(Role.ADMIN, allow=lambda user: bool(getattr(user, "is_superuser", False)))(view)
 
 
 def _certifications_page(request: HttpRequest, *, form: forms.CertificationForm | None = None,

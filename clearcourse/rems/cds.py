@@ -31,6 +31,7 @@ from typing import Any
 import jwt
 from django.db import IntegrityError, transaction
 
+from clearcourse.accounts.models import Role, User
 from clearcourse.audit.services import audit_record
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError
@@ -205,7 +206,6 @@ def _product(order: dict[str, Any]) -> matching.ProductMatch | None:
 
 
 def _prescriber_id(hook: dict[str, Any]) -> int | None:
-    from clearcourse.accounts.models import Role, User
 
     practitioner = _resource(hook, "practitioner")
     if practitioner is None:

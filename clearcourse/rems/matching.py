@@ -31,6 +31,7 @@ from clearcourse.interop import codes
 from clearcourse.interop.selectors import medication_request_id
 from clearcourse.pharmacy.models import Dispense
 from clearcourse.ppp.models import Enrollment
+from clearcourse.rules.dosing import PRODUCTS
 
 CASE_PREFIX = "CC-"
 _CASE = re.compile(r"^\s*CC-(\d{1,18})\s*$", re.IGNORECASE | re.ASCII)
@@ -62,7 +63,6 @@ def match_product(codings: Iterable[tuple[str, str]]) -> ProductMatch | None:
                 return ProductMatch(ALL_PRODUCTS, None, code)
             for strength, scd in codes.RX_CAPSULE.items():
                 if scd.code == code:
-                    from clearcourse.rules.dosing import PRODUCTS
 
                     owners = frozenset(p for p, product in PRODUCTS.items()
                                        if any(int(s) == strength for s in product.strengths_mg))

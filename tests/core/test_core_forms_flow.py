@@ -98,10 +98,26 @@ def test_a_domain_error_naming_an_unknown_field_goes_to_the_whole_form() -> None
     form = NameForm(request.POST)
 
     def action(data: dict[str, Any]) -> None:
-        raise NotFoundError("Gone.", field="nope")
+        raise DomainError("Gone.", field="nope")
 
     assert run_form(request, form, action, success_message="Done.", redirect_to="/back/") is None
     assert form.non_field_errors() == ["Gone."]
+
+
+def test_a_record_out_of_scope_is_not_a_form_error() -> None:
+    """One access-and-error path (issue 12): a service's NotFoundError propagates to core.access.page (404)
+    in every app, as a PermissionDeniedError does (403); it was shown on the form in some apps."""
+    request = _request("POST", {"name": "Ada"})
+    form = NameForm(request.POST)
+
+    def action(data: dict[str, Any]) -> None:
+        raise NotFoundError("Gone.", field="name")
+
+    with pytest.raises(NotFoundError):
+        run_form(request, form, action, success_message="Done.", redirect_to="/back/")
+    with pytest.raises(NotFoundError):
+        show_domain_error(form, NotFoundError("Gone."))
+    assert not form.errors.get("name")
 
 
 def test_a_permission_error_is_not_swallowed() -> None:
@@ -121,3 +137,23 @@ def test_show_domain_error_without_a_field_is_a_form_error() -> None:
     assert form.is_valid()
     show_domain_error(form, DomainError("Refused."))
     assert form.non_field_errors() == ["Refused."]
+
+
+def test_page_answers_the_same_status_for_the_same_refusal_in_every_app() -> None:
+    """core.access.page and refusals_as_http: out of scope 404, not allowed 403, whatever the app."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from clearcourse.core.access import refusals_as_http
+
+    def out_of_scope(request: HttpRequest) -> Any:
+        raise NotFoundError("Gone.")
+
+    def not_allowed(request: HttpRequest) -> Any:
+        raise PermissionDeniedError("No.")
+
+    request = _request("GET", {})
+    with pytest.raises(Http404):
+        refusals_as_http(out_of_scope)(request)
+    with pytest.raises(PermissionDenied):
+        refusals_as_http(not_allowed)(request)

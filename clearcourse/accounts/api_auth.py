@@ -49,6 +49,7 @@ from django.utils.translation import gettext_noop as N_
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, User
+from clearcourse.accounts.otp import session_needs_otp
 from clearcourse.accounts.services import split_token, token_hash
 from clearcourse.core import clock
 from clearcourse.core.errors import DomainError, PermissionDeniedError
@@ -218,8 +219,6 @@ def one_transaction(run: Callable[..., Any]) -> Callable[..., Any]:
 
 def otp_needed(request: HttpRequest) -> bool:
     """Whether this signed-in session still owes its second factor (see accounts.otp)."""
-    from clearcourse.accounts.otp import session_needs_otp
-
     return session_needs_otp(request)
 
 

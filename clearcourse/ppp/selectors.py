@@ -513,8 +513,6 @@ def _status_from_records(*, family: str, on: dt.date, pharmacy: bool, records: t
                          training_records: tuple[PharmacyTraining, ...], notice: int) -> CertificationStatus:
     """The status from one participant's records in ``family`` (newest first, each with its
     ``superseded_by`` loaded): the current periods and trainings judged as :func:`participants_load` does."""
-    from clearcourse.rules.programs.registry import ProgramNotFound
-
     periods = [(r.activated_on, r.expires_on) for r in records if r.is_current]
     trainings = [t.trained_on for t in training_records if t.is_current] if pharmacy else None
     cert = certification_on(periods, on, trainings)

@@ -52,6 +52,7 @@ from clearcourse.accounts.models import Pharmacy, PharmacyApiToken, User
 from clearcourse.accounts.otp import session_needs_otp
 from clearcourse.accounts.services import split_token, token_hash
 from clearcourse.core import clock
+from clearcourse.core.api import database_unavailable
 from clearcourse.core.errors import DomainError, PermissionDeniedError
 from clearcourse.core.lean_api import has_bearer_token
 
@@ -210,8 +211,6 @@ def one_transaction(run: Callable[..., Any]) -> Callable[..., Any]:
                 return run(request, *args, **kwargs)
         except (OperationalError, InterfaceError) as exc:
             # BEGIN or COMMIT itself failed (database gone): the API's retryable 503, not an HTML 500.
-            from clearcourse.core.api import database_unavailable
-
             return database_unavailable(request, exc)
 
     return wrapper

@@ -124,20 +124,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     return api.create_response(request, body, status=422)
 
 
-def _mount_app_routers() -> None:
-    """Each app that has an ``api.py`` with a ``router`` is mounted at its ``PREFIX`` (default
-    ``/<app>/``); apps stay out of this file."""
-    import importlib
-
-    for app in ("accounts", "courses", "ppp", "pharmacy", "monitoring", "portal", "audit", "interop"):
-        module_name = f"clearcourse.{app}.api"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        api.add_router(getattr(module, "PREFIX", f"/{app}/"), module.router)
-
-
-_mount_app_routers()
+def mount(prefix: str, router: Any) -> None:
+    """Mount an app's router (called by the composition root, ``clearcourse.urls``: apps above ``core``
+    hand their routers in; ``core`` never imports them)."""
+    api.add_router(prefix, router)

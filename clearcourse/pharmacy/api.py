@@ -280,10 +280,26 @@ def dispense(request: HttpRequest, payload: DispenseIn,
     return Status(200 if result.replayed else 201, _dispense_out(result.dispense, replayed=result.replayed))
 
 
-@router.get("/prescriptions/lookup", response={200: PrescriptionLookupOut, **ERRORS},
-            url_name="pharmacy_prescription_lookup", summary="Find a prescription by its reference and the patient's birth date")
+@router.post("/prescriptions/lookup", response={200: PrescriptionLookupOut, **ERRORS},
+             url_name="pharmacy_prescription_lookup",
+             summary="Find a prescription by its reference and the patient's birth date (JSON body)")
 @decorate_view(one_transaction)
-def prescription_lookup(request: HttpRequest, query: Query[LookupQuery]) -> PrescriptionLookupOut:
+def prescription_lookup(request: HttpRequest, payload: LookupQuery) -> PrescriptionLookupOut:
+    """The look-up with the birth date in the body, so it stays out of URLs, proxies' and servers' logs."""
+    return _lookup_answer(request, payload)
+
+
+@router.get("/prescriptions/lookup", response={200: PrescriptionLookupOut, **ERRORS}, deprecated=True,
+            url_name="pharmacy_prescription_lookup",
+            summary="Deprecated: the same look-up with the birth date in the query string; use POST")
+@decorate_view(one_transaction)
+def prescription_lookup_by_query(request: HttpRequest, query: Query[LookupQuery]) -> PrescriptionLookupOut:
+    """Kept for pharmacy systems written against the first version; the birth date lands in URLs and logs,
+    so new clients use the POST form. Same throttle, lock and audit entries."""
+    return _lookup_answer(request, query)
+
+
+def _lookup_answer(request: HttpRequest, query: LookupQuery) -> PrescriptionLookupOut:
     prescription = selectors.prescription_lookup(actor=_actor(request), reference=query.reference,
                                                  birth_date=query.birth_date)
     return PrescriptionLookupOut(

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from clearcourse.audit.models import AuditEntry
+from clearcourse.core.api import api as ninja_api
 from clearcourse.courses.models import prescription_reference
 from clearcourse.pharmacy import selectors
 from clearcourse.pharmacy.models import Authorization, AuthorizationReversal, Dispense
@@ -346,3 +347,18 @@ def test_a_lost_database_connection_answers_503_with_retry_after(api: Client, re
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert response.json()["error"]["code"] == "database_unavailable"
+
+
+def test_the_lookup_takes_the_birth_date_in_a_json_body(api: Client, ready_prescription: Any) -> None:
+    """The POST form keeps the birth date out of URLs and logs (issue 14, finding 3); the GET form is kept
+    for older clients and marked deprecated in the schema."""
+    body = {"reference": prescription_reference(ready_prescription), "birth_date": "2004-03-01"}
+    response = api.post(f"{BASE}/prescriptions/lookup", body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["patient"]["birth_date"] == "2004-03-01"
+    wrong = api.post(f"{BASE}/prescriptions/lookup", {**body, "birth_date": "2004-03-02"},
+                     content_type="application/json")
+    assert wrong.status_code == 404 and wrong.json()["error"]["field"] == "reference"
+    assert AuditEntry.objects.filter(action="pharmacy.prescription.lookup_failed").count() == 1
+    operations = ninja_api.get_openapi_schema()["paths"]["/api/v1/pharmacy/prescriptions/lookup"]
+    assert operations["get"].get("deprecated") is True and not operations["post"].get("deprecated")

@@ -48,7 +48,9 @@ def capture(plan: list[dict[str, Any]], samples: int) -> list[list[dict[str, Any
     current: list[dict[str, Any]] = []
 
     def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        current.append({"sql": sql, "params": list(params) if params is not None else None,
+        # Named parameters (the token bucket's UPDATE) stay a mapping; positional ones a list.
+        kept = dict(params) if isinstance(params, dict) else list(params) if params is not None else None
+        current.append({"sql": sql, "params": kept,
                         "atomic": connection.in_atomic_block, "many": many})
         return execute(sql, params, many, context)
 
@@ -86,7 +88,9 @@ def portable(captured: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]
     for groups in captured:
         for group in groups:
             for s in group["statements"]:
-                if s["params"] is not None:
+                if isinstance(s["params"], dict):
+                    s["params"] = {k: _portable(v) for k, v in s["params"].items()}
+                elif s["params"] is not None:
                     s["params"] = [_portable(p) for p in s["params"]]
     return captured
 
@@ -111,6 +115,13 @@ def _replay_one(conn: Any, groups: list[dict[str, Any]]) -> None:
 def _execute(conn: Any, s: dict[str, Any], head: dict[str, Any], created: dict[str, Any], jsonb: Any,
              entry_hash: Any) -> None:
     sql: str = s["sql"]
+    if isinstance(s["params"], dict):
+        named: dict[str, Any] = s["params"]
+        with conn.cursor() as cur:
+            cur.execute(sql, named)
+            if cur.description is not None:
+                cur.fetchall()
+        return
     params = [jsonb(json.loads(p["__json__"])) if isinstance(p, dict) and "__json__" in p else p
               for p in (s["params"] or [])]
     if sql.startswith("PREPARE "):

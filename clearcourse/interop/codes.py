@@ -29,11 +29,13 @@ code systems under :data:`LOCAL`, a URN namespace: they identify, they do not re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from clearcourse.core.identifiers import ndc10_digits, ndc11
+from clearcourse.rules.programs.facts import METHOD_NAMES
 
 #: The FHIR release every export claims and every import expects.
 FHIR_VERSION = "4.0.1"
@@ -360,23 +362,8 @@ CAREPLAN_STATUS: MappingProxyType[str, str] = MappingProxyType({
 })
 ABSTINENCE = Code(LOCAL_CONTRACEPTION, "abstinence", "Committed abstinence")
 
-#: The contraception codes of the scenario contract, with English displays.
-CONTRACEPTION_DISPLAYS: MappingProxyType[str, str] = MappingProxyType({
-    "tubal_sterilization": "Tubal sterilization",
-    "partner_vasectomy": "Partner's vasectomy",
-    "iud_copper": "Copper IUD",
-    "iud_hormonal": "Hormonal IUD",
-    "implant": "Implant",
-    "injection": "Injection",
-    "combined_pill": "Combined (estrogen-containing) pill",
-    "patch": "Patch",
-    "vaginal_ring": "Vaginal ring",
-    "male_condom": "Male latex condom",
-    "diaphragm": "Diaphragm",
-    "cervical_cap": "Cervical cap",
-    "vaginal_sponge": "Vaginal sponge",
-    "progestin_only_pill": "Progestin-only pill",
-})
+#: The contraception codes of the scenario contract, with English displays: the rules core's names.
+CONTRACEPTION_DISPLAYS: Mapping[str, str] = METHOD_NAMES
 
 SETTING_DISPLAYS: MappingProxyType[str, str] = MappingProxyType({
     "lab": "Laboratory", "clinic": "Clinic / prescriber's office", "home": "Home test",

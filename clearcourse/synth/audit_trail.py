@@ -46,6 +46,7 @@ from typing import Any
 from django.db import connection, connections, transaction
 
 from clearcourse.accounts.models import Role, User
+from clearcourse.audit import partitions
 from clearcourse.audit.chain import GENESIS, HASHED_FIELDS, entry_hash
 from clearcourse.audit.models import AuditEntry, AuditHead
 from clearcourse.audit.services import chain_count
@@ -383,6 +384,8 @@ def generate(*, entries: int, days: float = 30.0, seed: int = 1, jobs: int = 2, 
                                patients=population.patients_by_chain.get(chain, []), staff=population.staff,
                                pharmacists=population.pharmacists, own_actors=own.get(chain, [])))
     postgres = connection.vendor == "postgresql"
+    # The months the entries fall in get their partitions first (PostgreSQL), as the nightly job would have made.
+    partitions.ensure_months(_EPOCH + dt.timedelta(microseconds=layout.start_micros), end)
     rebuild = (entries >= 500_000) if rebuild_indexes is None else rebuild_indexes
     rebuild = rebuild and postgres
     dropped: list[tuple[str, str, str]] = []
@@ -502,7 +505,9 @@ def _create_indexes(dropped: list[tuple[str, str, str]]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '512MB'")
         for _name, _kind, sql in dropped:
-            cursor.execute(sql)
+            # A partitioned table's index is defined ``ON ONLY`` the parent; built again, it must reach every
+            # partition.
+            cursor.execute(sql.replace(" ON ONLY ", " ON ", 1))
         cursor.execute("RESET maintenance_work_mem")
 
 

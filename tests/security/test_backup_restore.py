@@ -72,8 +72,15 @@ def test_a_round_trip_keeps_every_record_and_a_valid_chain(records: None, tmp_pa
     assert "intact" in run("audit", "verify")
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_auditentry_append_only'")
+            cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_auditentry_append_only' "
+                        "AND tgrelid = 'audit_auditentry'::regclass")
             assert cur.fetchone() == (1,), "the restore must bring back the append-only trigger"
+            # ... on every monthly partition too (migration 0005).
+            cur.execute("SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = "
+                        "i.inhrelid AND t.tgname = 'audit_auditentry_append_only')), count(*) FROM pg_inherits i "
+                        "WHERE i.inhparent = 'audit_auditentry'::regclass")
+            unguarded, parts = cur.fetchone()
+            assert parts >= 2 and unguarded == 0
     # The restored chain accepts new entries.
     with transaction.atomic():
         audit_record(actor=prescriber, action="test.after_restore")

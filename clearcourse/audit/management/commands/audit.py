@@ -9,6 +9,10 @@
 - ``audit checkpoint [--out FILE]``: prints (or writes) a signed checkpoint: per chain its number of
   entries and the hash of its last entry, and the time.
 - ``audit checkpoint-key --out FILE``: creates the signing key (mode 0600) and its public key ``FILE.pub``.
+- ``audit partitions [--ahead N]``: PostgreSQL keeps the trail in monthly partitions (``audit/partitions.py``);
+  lists them with their estimated entries and, with ``--ahead N``, first creates this month's and the next N
+  months' partitions (nightly: ``--ahead 2``). Exit 1 when entries sit in the default partition (a month was
+  not created in time); SQLite has one table and says so.
 
 The key file is ``--key FILE`` or the setting/environment variable ``CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE``;
 verification works with the private key or the public key alone (docs/security.md, "Anchoring").
@@ -22,7 +26,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearcourse.audit import checkpoint
+from clearcourse.audit import checkpoint, partitions
 from clearcourse.audit.selectors import snapshot, walk_trail
 from clearcourse.core import clock
 
@@ -76,6 +80,49 @@ def make_checkpoint(*, key: str | None = None) -> dict[str, Any]:
         raise CommandError(str(exc)) from exc
 
 
+def _day(value: Any) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _span(part: partitions.Partition) -> str:
+    if part.start and part.end:
+        if part.end == partitions.next_month(part.start) and part.start.day == 1:
+            return f"{part.start:%B %Y}, UTC"
+        return f"from {_day(part.start)} to before {_day(part.end)}, UTC"
+    if part.end:
+        return f"everything before {_day(part.end)}, UTC"
+    return f"from {_day(part.start)} on, UTC" if part.start else "a range this command did not create"
+
+
+def show_partitions(stdout: Any, *, ahead: int | None) -> None:
+    if ahead is not None and not 0 <= ahead <= 24:
+        raise CommandError("--ahead takes a number of months from 0 to 24")
+    if not partitions.is_partitioned():
+        stdout.write("the audit trail is one table on this database (SQLite); monthly partitions are a "
+                     "PostgreSQL feature")
+        return
+    if ahead is not None:
+        today = clock.now()
+        last = partitions.month_start(today)
+        for _ in range(ahead):
+            last = partitions.next_month(last)
+        for result in partitions.ensure_months(today, last):
+            if result.created:
+                stdout.write(f"created {result.name} for {result.month:%B %Y}")
+            elif result.note:
+                stdout.write(f"not created for {result.month:%B %Y}: {result.note}")
+    for part in partitions.partitions():
+        entries = "not yet counted" if part.estimated_entries is None else f"about {part.estimated_entries} entries"
+        span = "entries of months without a partition" if part.default else _span(part)
+        stdout.write(f"{part.name}: {span}; {entries}")
+    stray = partitions.default_entries()
+    if stray:
+        raise CommandError(f"{stray} {'entry is' if stray == 1 else 'entries are'} in the default partition: their "
+                           "month had no partition when written. They are kept, searched and verified there; "
+                           "run `audit partitions --ahead 2` nightly so that the coming months exist in time.",
+                           returncode=1)
+
+
 class Command(BaseCommand):
     help = ("Audit trail tools: `verify [--against CHECKPOINT]` checks the hash chains (exit 1 at the first "
             "bad entry); `checkpoint` prints a signed checkpoint to keep outside the database; "
@@ -90,6 +137,9 @@ class Command(BaseCommand):
         point = sub.add_parser("checkpoint", help="print a signed checkpoint: entries and last hash per chain")
         point.add_argument("--out", type=Path, help="write the checkpoint to this file instead of printing it")
         point.add_argument("--key", help=f"the private key file; default: the {checkpoint.KEY_SETTING} setting")
+        parts = sub.add_parser("partitions", help="list the monthly partitions (PostgreSQL); --ahead N creates "
+                                                  "this month's and the next N months' first")
+        parts.add_argument("--ahead", type=int, default=None, help="create the partitions up to N months ahead")
         make_key = sub.add_parser("checkpoint-key", help="create a checkpoint signing key (mode 0600) and FILE.pub")
         make_key.add_argument("--out", type=Path, required=True)
 
@@ -105,6 +155,8 @@ class Command(BaseCommand):
             else:
                 out.write_text(text, encoding="utf-8")
                 self.stdout.write(f"checkpoint written to {out}")
+        elif command == "partitions":
+            show_partitions(self.stdout, ahead=options["ahead"])
         else:
             out = options["out"]
             if out.exists():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
@@ -29,7 +30,6 @@ from clearcourse.audit.management.commands.backup import (
     detect_format,
     key_file_option,
     pg_env_and_args,
-    run_tool,
     sqlite_connection,
     table_counts,
 )
@@ -128,14 +128,37 @@ class Command(BaseCommand):
         elif fmt == "pgdump":
             if connection.vendor != "postgresql":
                 raise CommandError("a pg_dump archive restores into PostgreSQL only; use a portable backup")
-            if not shutil.which("pg_restore"):
-                raise CommandError("pg_restore is not on PATH")
+            for tool in ("pg_restore", "psql"):
+                if not shutil.which(tool):
+                    raise CommandError(f"{tool} is not on PATH")
             connection.close()
-            env, conn_args = pg_env_and_args()
-            run_tool(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                      "--single-transaction", "--exit-on-error", *conn_args, str(dump)], env)
+            self._restore_pgdump(dump)
         else:
             self._restore_portable(dump)
+
+    def _restore_pgdump(self, dump: Path) -> None:
+        """The dump replaces the schema in one transaction: psql runs ``DROP SCHEMA public CASCADE`` and then the
+        dump's SQL (from ``pg_restore``), so a failure leaves the database as it was. Not ``pg_restore --clean``:
+        it drops a partitioned table's objects one by one, and a partition's inherited primary key cannot be
+        dropped on its own (the audit trail is partitioned by month, migration 0005)."""
+        env, conn_args = pg_env_and_args()
+        with tempfile.TemporaryFile() as errors:
+            script = subprocess.Popen(["pg_restore", "--no-owner", "--no-privileges", "--file", "-", str(dump)],  # noqa: S603, S607
+                                      env=env, stdout=subprocess.PIPE, stderr=errors)
+            assert script.stdout is not None  # noqa: S101 - stdout=PIPE
+            try:
+                psql = ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", *conn_args,
+                        "--command", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", "--file", "-"]
+                result = subprocess.run(psql, env=env, stdin=script.stdout, capture_output=True, text=True,  # noqa: S603
+                                        check=False)
+            finally:
+                script.stdout.close()
+                script.wait()
+            errors.seek(0)
+            if script.returncode != 0:
+                raise CommandError(f"pg_restore failed: {errors.read().decode(errors='replace').strip()[:2000]}")
+        if result.returncode != 0:
+            raise CommandError(f"psql failed (nothing was replaced): {result.stderr.strip()[:2000]}")
 
     def _restore_media(self, manifest: dict[str, Any], media_dir: Path) -> None:
         """Puts every media file of the backup in place (each written 0600 under a temporary name, then renamed);

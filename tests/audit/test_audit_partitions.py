@@ -1,0 +1,161 @@
+"""The audit trail partitioned by month on PostgreSQL (migration 0005, ``audit/partitions.py``, ``audit
+partitions``): entries land in their month, the default partition catches a month not created in time, the
+append-only guard holds on every partition, the chains verify across months, and an existing trail is
+converted with its rows, ids and chain intact (and back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from clearcourse.audit import partitions
+from clearcourse.audit.models import AuditEntry
+from clearcourse.audit.services import audit_record
+
+postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'",
+                                   reason="monthly partitions exist on PostgreSQL only; SQLite keeps one table")
+UTC = dt.UTC
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("audit", *args, stdout=out)
+    return out.getvalue()
+
+
+def where(entry: AuditEntry) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM audit_auditentry WHERE id = %s", [entry.pk])
+        return str(cursor.fetchone()[0])
+
+
+def write(actor: Any, action: str = "test.write", patient_id: int = 7) -> AuditEntry:
+    with transaction.atomic():
+        return audit_record(actor=actor, action=action, patient_id=patient_id)
+
+
+# --- pure calendar arithmetic -----------------------------------------------------------------------------
+
+def test_months_run_across_a_year_end_in_utc() -> None:
+    # 23:30 on 31 December in New York is already January in UTC: the partition is chosen by UTC.
+    late = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert partitions.month_start(late) == dt.datetime(2027, 1, 1, tzinfo=UTC)
+    assert partitions.months(dt.date(2026, 11, 15), dt.date(2027, 2, 1)) == [
+        dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2026, 12, 1, tzinfo=UTC),
+        dt.datetime(2027, 1, 1, tzinfo=UTC), dt.datetime(2027, 2, 1, tzinfo=UTC)]
+    assert partitions.months(dt.date(2027, 2, 1), dt.date(2026, 11, 1)) == []
+    assert partitions.next_month(dt.datetime(2026, 12, 1, tzinfo=UTC)) == dt.datetime(2027, 1, 1, tzinfo=UTC)
+    assert partitions.partition_name(dt.datetime(2027, 3, 1, tzinfo=UTC)) == "audit_auditentry_y2027m03"
+
+
+# --- SQLite: one table, said plainly ------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_sqlite_keeps_one_table_and_says_so() -> None:
+    if connection.vendor == "postgresql":
+        assert partitions.is_partitioned()
+        return
+    assert not partitions.is_partitioned()
+    assert partitions.ensure_months(dt.date(2026, 11, 1), dt.date(2027, 1, 1)) == []
+    assert partitions.default_entries() == 0
+    assert "one table" in run("partitions", "--ahead", "2")
+
+
+@pytest.mark.django_db
+def test_ahead_outside_0_to_24_months_is_refused() -> None:
+    with pytest.raises(CommandError, match="from 0 to 24"):
+        run("partitions", "--ahead", "25")
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------------------
+
+@postgres_only
+def test_ahead_creates_this_and_the_coming_months_and_entries_land_in_their_month(prescriber: Any, clock: Any) -> None:
+    out = run("partitions", "--ahead", "2")  # the suite's clock: 26 November 2026
+    names = {p.name for p in partitions.partitions()}
+    assert {"audit_auditentry_y2026m11", "audit_auditentry_y2026m12", "audit_auditentry_y2027m01"} <= names
+    assert "November 2026, UTC" in out and "audit_auditentry_default" in out
+    assert run("partitions", "--ahead", "2").count("created") == 0  # idempotent
+
+    november = write(prescriber)
+    clock.move_to(dt.datetime(2027, 1, 31, 23, 59, tzinfo=UTC))
+    january = write(prescriber)
+    clock.move_to(dt.datetime(2031, 5, 2, tzinfo=UTC))  # no partition for May 2031: the default one takes it
+    stray = write(prescriber)
+    assert where(november) == "audit_auditentry_y2026m11"
+    assert where(january) == "audit_auditentry_y2027m01"
+    assert where(stray) == "audit_auditentry_default"
+
+    # One chain across three partitions verifies, and is read back in order.
+    assert "intact: 3 entries" in run("verify")
+    assert [e.pk for e in AuditEntry.objects.filter(patient_id=7).order_by("-at")] == [stray.pk, january.pk,
+                                                                                        november.pk]
+    # Entries in the default partition are reported, with an exit code for the nightly job to alarm on ...
+    with pytest.raises(CommandError) as exc:
+        run("partitions")
+    assert exc.value.returncode == 1 and "1 entry is in the default partition" in str(exc.value)
+    # ... and their month is not created afterwards: the trail does not move entries.
+    results = partitions.ensure_months(dt.date(2031, 5, 1), dt.date(2031, 6, 1))
+    assert [(r.month, r.created) for r in results] == [(dt.date(2031, 5, 1), False), (dt.date(2031, 6, 1), True)]
+    assert "default partition" in results[0].note
+    assert where(stray) == "audit_auditentry_default"
+    assert "intact: 3 entries" in run("verify")
+
+
+@postgres_only
+def test_every_partition_refuses_update_and_delete(prescriber: Any) -> None:
+    partitions.ensure_months(dt.date(2026, 11, 1), dt.date(2026, 11, 1))
+    entry = write(prescriber)
+    table = where(entry)
+    assert table == "audit_auditentry_y2026m11"
+    for sql in (f"UPDATE {table} SET action = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s",  # noqa: S608
+                "UPDATE audit_auditentry SET action = 'x' WHERE id = %s", "DELETE FROM audit_auditentry WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [entry.pk])
+    # A partition made later is guarded too (the trigger is the parent's, cloned to every partition).
+    partitions.ensure_months(dt.date(2032, 1, 1), dt.date(2032, 1, 1))
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_auditentry_y2032m01'::regclass "
+                    "AND tgname = 'audit_auditentry_append_only'")
+        assert cur.fetchone() == (1,)
+
+
+@postgres_only
+def test_the_conversion_keeps_every_entry_its_id_and_the_chain_and_goes_back(
+        prescriber: Any, audit_entries: Callable[[int], None], clock: Any) -> None:
+    migration = importlib.import_module("clearcourse.audit.migrations.0005_partition_by_month")
+    audit_entries(3)
+    clock.move_to(dt.datetime(2025, 3, 1, tzinfo=UTC))  # an old entry, months before the others
+    write(prescriber, patient_id=7)
+    before = list(AuditEntry.objects.order_by("id").values_list("id", "chain", "seq", "hash"))
+
+    with connection.cursor() as cursor:
+        migration.unpartition(cursor)
+    assert not partitions.is_partitioned()
+    assert list(AuditEntry.objects.order_by("id").values_list("id", "chain", "seq", "hash")) == before
+    assert "intact: 4 entries" in run("verify")
+    with connection.cursor() as cursor:  # the plain table has its unique hash again
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'audit_auditentry_hash_key'")
+        assert cursor.fetchone() == (1,)
+
+    with connection.cursor() as cursor:
+        migration.partition(cursor)
+    assert partitions.is_partitioned()
+    kept = [p for p in partitions.partitions() if p.name.startswith("audit_auditentry_before_")]
+    assert len(kept) == 1 and kept[0].start is None  # the old table holds everything before its bound
+    assert list(AuditEntry.objects.order_by("id").values_list("id", "chain", "seq", "hash")) == before
+    assert "intact: 4 entries" in run("verify")
+    # New entries get new ids (the sequence carried over) and chain on.
+    newer = write(prescriber, patient_id=7)
+    assert newer.pk > before[-1][0]
+    assert "intact: 5 entries" in run("verify")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {kept[0].name} WHERE id = %s", [before[0][0]])  # noqa: S608

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Field, Model, Q, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext as _
 
 from clearcourse.accounts.models import Pharmacy, Role, User
@@ -237,18 +237,34 @@ def _limit(setting: str, default: int) -> int:
     return int(getattr(settings, setting, default))
 
 
+@functools.cache
+def _failures_sql(vendor: str) -> str:
+    """The look-up guard's count as ONE hand-written statement, built once per backend: building it through
+    the ORM (an aggregate with two filtered counts) cost more CPU than the rest of the look-up
+    (docs/performance.md, round 3). Same rows as the ORM's: the failures since the earlier of the two window
+    starts (index ``audit_entry_action_at``), counted per window."""
+    q = connection.ops.quote_name
+    at, actor, obj_type, obj_id = (q(AuditEntry._meta.get_field(name).column)
+                                   for name in ("at", "actor", "object_type", "object_id"))
+    return (f"SELECT COUNT(CASE WHEN {actor} = %s AND {at} >= %s THEN 1 END), "  # noqa: S608 - identifiers only
+            f"COUNT(CASE WHEN {obj_type} = %s AND {obj_id} = %s AND {at} >= %s THEN 1 END) "
+            f"FROM {q(AuditEntry._meta.db_table)} WHERE {q(AuditEntry._meta.get_field('action').column)} = %s "
+            f"AND {at} >= %s")
+
+
 def _recent_failures(actor: User, pk: int | None) -> tuple[int, int]:
     """Failed look-ups by ``actor`` within the user window, and on prescription ``pk`` (by anyone) within the
     lock window, counted in the audit trail (which every failure is written to): one query, shared by every
     web process and the API, and kept across restarts."""
     now = clock.now()
     user_since, rx_since = now - LOOKUP_USER_WINDOW, now - LOOKUP_LOCK_WINDOW
-    failures = AuditEntry.objects.filter(action=LOOKUP_FAILED, at__gte=min(user_since, rx_since))
-    counts = failures.aggregate(
-        user=Count("id", filter=Q(actor_id=actor.pk, at__gte=user_since)),
-        rx=Count("id", filter=Q(object_type="Prescription", object_id=str(pk) if pk is not None else "-",
-                                at__gte=rx_since)))
-    return int(counts["user"] or 0), int(counts["rx"] or 0)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [actor.pk, adapt(user_since), "Prescription", str(pk) if pk is not None else "-", adapt(rx_since),
+              LOOKUP_FAILED, adapt(min(user_since, rx_since))]
+    with connection.cursor() as cursor:
+        cursor.execute(_failures_sql(connection.vendor), params)
+        row = cursor.fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def _record_failure(actor: User, pk: int | None, why: str, *, tried: int | None = None) -> None:

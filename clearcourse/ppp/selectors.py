@@ -397,27 +397,54 @@ def course_evaluation(course: Course, *, on: dt.date, prescription: Prescription
 # --- certification of prescribers and pharmacies (issue 15) -----------------------------------------
 
 
+@cache
+def _participants_sql(vendor: str, prescriber: bool, pharmacy: bool) -> tuple[str, str]:
+    """The two statements of :func:`participants_load` (current enrolment periods of the prescriber and/or
+    the pharmacy; the pharmacy's current trainings), written once per backend and shape: building them
+    through the ORM on every authorization cost more CPU than the rest of the decision (docs/performance.md,
+    round 3). The same rows, in the same order, as ``ProgramCertification.objects.current()`` and
+    ``PharmacyTraining.objects.current()`` filtered by participant and program family."""
+
+    def current(model: type[Model]) -> str:
+        return f"NOT EXISTS (SELECT 1 FROM {_t(model)} z WHERE z.{_c(model, 'supersedes')} = r.{_c(model, 'id')})"  # noqa: S608
+
+    pc, pt = ProgramCertification, PharmacyTraining
+    who = " OR ".join([*([f"r.{_c(pc, 'prescriber')} = %s"] if prescriber else []),
+                       *([f"r.{_c(pc, 'pharmacy')} = %s"] if pharmacy else [])])
+    periods = (f"SELECT r.{_c(pc, 'prescriber')}, r.{_c(pc, 'activated_on')}, r.{_c(pc, 'expires_on')} "  # noqa: S608
+               f"FROM {_t(pc)} r WHERE {current(pc)} AND ({who}) AND r.{_c(pc, 'program')} = %s "
+               f"ORDER BY r.{_c(pc, 'activated_on')}, r.{_c(pc, 'id')}")
+    trainings = (f"SELECT r.{_c(pt, 'trained_on')} FROM {_t(pt)} r WHERE {current(pt)} "  # noqa: S608
+                 f"AND r.{_c(pt, 'pharmacy')} = %s AND r.{_c(pt, 'program')} = %s "
+                 f"ORDER BY r.{_c(pt, 'trained_on')}, r.{_c(pt, 'id')}")
+    return periods, trainings
+
+
+def _optional_date(value: Any) -> dt.date | None:
+    return None if value is None else _as_date(value)
+
+
 def participants_load(*, program: str, prescriber_id: int | None, pharmacy_id: int | None,
                       on: dt.date) -> Participants:
     """The core's view of who takes part in a fill on ``on``: the prescriber's and the pharmacy's current
     enrolment periods in ``program`` (a family; a pinned version counts for its family) and the pharmacy's
-    staff-training attestations, in two indexed queries. A participant without any record is
-    :data:`~clearcourse.rules.programs.facts.NEVER_CERTIFIED`; a missing id (None) is not checked."""
+    staff-training attestations, in two indexed queries (:func:`_participants_sql`). A participant without
+    any record is :data:`~clearcourse.rules.programs.facts.NEVER_CERTIFIED`; a missing id (None) is not
+    checked."""
     family = program_family(program)
     periods: dict[str, list[tuple[dt.date, dt.date | None]]] = {"rx": [], "ph": []}
-    who = Q()
-    if prescriber_id is not None:
-        who |= Q(prescriber_id=prescriber_id)
-    if pharmacy_id is not None:
-        who |= Q(pharmacy_id=pharmacy_id)
-    if prescriber_id is not None or pharmacy_id is not None:
-        for rx, activated, expires in (ProgramCertification.objects.current().filter(who, program=family)
-                                       .values_list("prescriber_id", "activated_on", "expires_on")):
-            periods["rx" if rx is not None else "ph"].append((activated, expires))
     trainings: list[dt.date] = []
-    if pharmacy_id is not None:
-        trainings = list(PharmacyTraining.objects.current().filter(pharmacy_id=pharmacy_id, program=family)
-                         .values_list("trained_on", flat=True))
+    if prescriber_id is not None or pharmacy_id is not None:
+        periods_sql, trainings_sql = _participants_sql(connection.vendor, prescriber_id is not None,
+                                                       pharmacy_id is not None)
+        ids = [i for i in (prescriber_id, pharmacy_id) if i is not None]
+        with connection.cursor() as cursor:
+            cursor.execute(periods_sql, [*ids, family])
+            for rx, activated, expires in cursor.fetchall():
+                periods["rx" if rx is not None else "ph"].append((_as_date(activated), _optional_date(expires)))
+            if pharmacy_id is not None:
+                cursor.execute(trainings_sql, [pharmacy_id, family])
+                trainings = [_as_date(day) for (day,) in cursor.fetchall()]
     return Participants(
         prescriber=certification_on(periods["rx"], on) if prescriber_id is not None else None,
         pharmacy=certification_on(periods["ph"], on, trainings) if pharmacy_id is not None else None,

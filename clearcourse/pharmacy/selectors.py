@@ -244,11 +244,11 @@ def _failures_sql(vendor: str) -> str:
     (docs/performance.md, round 3). Same rows as the ORM's: the failures since the earlier of the two window
     starts (index ``audit_entry_action_at``), counted per window."""
     q = connection.ops.quote_name
-    at, actor, obj_type, obj_id = (q(AuditEntry._meta.get_field(name).column)
-                                   for name in ("at", "actor", "object_type", "object_id"))
+    at, actor, obj_type, obj_id, action = (q(str(getattr(AuditEntry._meta.get_field(name), "column", name)))
+                                           for name in ("at", "actor", "object_type", "object_id", "action"))
     return (f"SELECT COUNT(CASE WHEN {actor} = %s AND {at} >= %s THEN 1 END), "  # noqa: S608 - identifiers only
             f"COUNT(CASE WHEN {obj_type} = %s AND {obj_id} = %s AND {at} >= %s THEN 1 END) "
-            f"FROM {q(AuditEntry._meta.db_table)} WHERE {q(AuditEntry._meta.get_field('action').column)} = %s "
+            f"FROM {q(AuditEntry._meta.db_table)} WHERE {action} = %s "
             f"AND {at} >= %s")
 
 

@@ -112,7 +112,10 @@ def _statement(vendor: str, dated: bool) -> tuple[str, tuple[str, ...]]:
     are always bound parameters (hence the S608 exemptions below)."""
     in_courses = "= ANY(%s)" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
 
-    int_null, text_null = "CAST(NULL AS INTEGER)", "CAST(NULL AS TEXT)"
+    # INT, not INTEGER (the same type on both backends): the dated statement must stay within psycopg's
+    # cacheable length (``MAX_CACHED_STATEMENT_LENGTH``, 4,096 bytes); at 4,160 it was re-parsed on every
+    # authorization (docs/performance.md, round 3; tests/ppp/test_ppp_loader_binding.py checks the length).
+    int_null, text_null = "CAST(NULL AS INT)", "CAST(NULL AS TEXT)"
     sql: list[str] = []
     params: list[str] = []
 

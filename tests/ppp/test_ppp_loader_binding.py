@@ -39,3 +39,13 @@ def test_both_postgres_paths_load_the_same_facts(ready_course: Any, monkeypatch:
     _, history = automatic[0]
     assert history.enrolments == (D(2026, 9, 1),)
     assert len(history.counselings) == (2 if as_of is None or as_of >= D(2026, 10, 5) else 1)
+
+
+@pytest.mark.parametrize("dated", [False, True])
+def test_the_loader_statement_stays_within_psycopg_cacheable_length(dated: bool) -> None:
+    """psycopg caches its parsing of a statement (placeholders to $n) only up to MAX_CACHED_STATEMENT_LENGTH
+    bytes; a longer loader statement is parsed again on every authorization (docs/performance.md, round 3)."""
+    psycopg_queries = pytest.importorskip("psycopg._queries")
+    limit = getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", 4096)
+    sql, _names = selectors._statement("postgresql", dated)  # only psycopg parses it
+    assert len(sql.encode()) <= limit

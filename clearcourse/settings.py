@@ -275,6 +275,9 @@ CLEARCOURSE_API_RATE_BURST = int(os.environ.get("CLEARCOURSE_API_RATE_BURST", "0
 # The Ed25519 key that signs audit checkpoints (`audit checkpoint`); a file outside the database, never in a
 # backup of it (docs/security.md, "Anchoring the audit trail").
 CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE", "")
+# Months of the audit trail kept in the database before `audit archive` may move a month to a file. A clinic
+# default, not a rule: how long the trail must be kept is a legal question the sources do not answer.
+CLEARCOURSE_AUDIT_ONLINE_MONTHS = int(os.environ.get("CLEARCOURSE_AUDIT_ONLINE_MONTHS", "24"))
 # The key that encrypts backups (`backup_key FILE` makes one); unset: backups are not encrypted.
 CLEARCOURSE_BACKUP_KEY_FILE = os.environ.get("CLEARCOURSE_BACKUP_KEY_FILE", "")
 

@@ -60,3 +60,29 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain {self.id} head at #{self.last_seq}"
+
+
+class AuditArchive(models.Model):
+    """One partition of the trail moved out of the database into a file (``audit archive``, PostgreSQL).
+
+    Written once, never changed. ``chain_ends`` holds, per chain, the sequence number and hash of its last
+    entry in this or any earlier archive: ``audit verify`` starts each chain there, so the entries kept
+    online still have to follow on from the archived ones without a gap. ``file_sha256`` and the chain ends
+    let ``audit archive-check FILE`` prove the file unchanged later."""
+
+    range_start = models.DateTimeField(null=True, blank=True)  # None: everything before range_end
+    range_end = models.DateTimeField(unique=True)
+    partition = models.CharField(max_length=63)
+    entries = models.BigIntegerField()
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    chain_starts = models.JSONField(default=dict)  # {chain: [seq, hash]} where this archive's entries link to
+    chain_ends = models.JSONField(default=dict)  # {chain: [seq, hash]} after this archive (cumulative)
+    archived_at = models.DateTimeField()
+    archived_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["range_end"]
+
+    def __str__(self) -> str:
+        return f"audit archive of {self.partition} ({self.entries} entries)"

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clearcourse.audit.chain import GENESIS, HASHED_FIELDS, ChainEnd, ChainProblem, verify_chain
-from clearcourse.audit.models import AuditEntry, AuditHead
+from clearcourse.audit.models import AuditArchive, AuditEntry, AuditHead
 
 HEAD_MISMATCH = ("the chain ends at entry #{last} but the head records #{head}: entries at the end were "
                  "removed, or the head was changed")
@@ -29,16 +29,35 @@ _ROW_FIELDS = ("chain", *HASHED_FIELDS, "prev_hash", "hash")
 _CANONICAL_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 
 
+#: What a walk reads (and an archive file holds, ``audit.archive``), in this order ...
+ROW_FIELDS = _ROW_FIELDS
+#: ... as SQL on PostgreSQL: the column names are the field names; the time in the hash's canonical text, the
+#: details as JSON text.
+ROW_SQL_COLUMNS = tuple(f'{_CANONICAL_AT} AS "at"' if name == "at" else '"detail"::text AS "detail"'
+                        if name == "detail" else f'"{name}"' for name in _ROW_FIELDS)
+
+
+def archived_ends() -> dict[int, ChainEnd]:
+    """Where each chain ended in the archived months (``audit archive``; none on SQLite or before the first
+    archive): the online entries of a chain follow on from there."""
+    last = AuditArchive.objects.order_by("-range_end").first()
+    if last is None:
+        return {}
+    return {int(c): ChainEnd(int(v[0]), str(v[1])) for c, v in last.chain_ends.items()}
+
+
+def archived_before() -> dt.datetime | None:
+    """The end of the newest archive: entries before it are in archive files, not in the database."""
+    return AuditArchive.objects.order_by("-range_end").values_list("range_end", flat=True).first()
+
+
 def _rows() -> Iterator[dict[str, Any]]:
     """Every entry's hashed fields, each chain in sequence order."""
     if connection.vendor != "postgresql":
         yield from AuditEntry.objects.order_by("chain", "seq").values(*_ROW_FIELDS).iterator(chunk_size=2000)
         return
     meta = AuditEntry._meta
-    columns = {name: f'"{name}"' for name in _ROW_FIELDS}  # the column names are the field names
-    columns["at"] = _CANONICAL_AT
-    columns["detail"] = '"detail"::text'
-    select = ", ".join(columns[name] for name in _ROW_FIELDS)
+    select = ", ".join(ROW_SQL_COLUMNS)
     sql = f'SELECT {select} FROM "{meta.db_table}" ORDER BY "chain", "seq"'  # noqa: S608 - identifiers only
     loads = json.loads
     # A server-side cursor in the caller's transaction (or its own): rows arrive in batches, not all at once.
@@ -78,7 +97,8 @@ def walk_trail(marks: Mapping[int, int] | None = None) -> TrailWalk:
     """:func:`verify_trail`, also noting the hash of the entry at ``marks[chain]`` (a sequence number) of each
     chain (used to compare the trail with a signed checkpoint)."""
     count = 0
-    ends: dict[int, ChainEnd] = {}
+    # Archived months (``audit archive``) are not walked again: each chain starts where its archive ended.
+    ends: dict[int, ChainEnd] = archived_ends()
     marks = marks or {}
     seen: dict[int, str] = {}
 

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from clearcourse.audit import lookups
 from clearcourse.audit.forms import AuditSearchForm
-from clearcourse.audit.selectors import audit_search, known_actions
+from clearcourse.audit.selectors import archived_before, audit_search, known_actions
 from clearcourse.audit.services import audit_record
 from clearcourse.audit.templatetags.audit_labels import staff_action_label
 from clearcourse.core.access import Role, page, signed_in_user
@@ -50,4 +50,5 @@ def search(request: HttpRequest) -> HttpResponse:
         e.object_words = objects.get((e.object_type, e.object_id), "")  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/search.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "audit/search.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                 "archived_before": archived_before()})

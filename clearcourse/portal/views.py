@@ -340,7 +340,8 @@ def access_report(request: HttpRequest) -> HttpResponse:
         raise Http404
     page = CappedPaginator(audit_selectors.access_report(patient_id=patient.pk), ACCESS_PAGE_SIZE).get_page(
         request.GET.get("page"))
-    return render(request, "audit/my_access.html", {"page": page, "patient": patient, "me": user})
+    return render(request, "audit/my_access.html", {"page": page, "patient": patient, "me": user,
+                                                    "archived_before": audit_selectors.archived_before()})
 
 
 # --- invitation ---------------------------------------------------------------------------------------------

@@ -95,3 +95,20 @@ def test_a_patient_sees_who_opened_their_record_and_not_others(login: Any, patie
 
 def test_the_access_report_is_for_patients_only(login: Any, prescriber: Any) -> None:
     assert login(prescriber).get(reverse("portal:access_report")).status_code == 403
+
+
+def test_once_months_are_archived_the_patient_and_the_administrator_are_told_from_when_the_list_runs(
+        login: Any, patient: Any, admin_user: Any) -> None:
+    from clearcourse.audit.models import AuditArchive
+
+    for response in (login(patient.user).get(reverse("portal:access_report")),
+                     login(admin_user).get(reverse("audit:search"))):
+        assert "archive" not in response.content.decode().lower()
+    AuditArchive.objects.create(range_start=None, range_end=dt.datetime(2026, 9, 1, tzinfo=dt.UTC),
+                                partition="audit_auditentry_y2026m08", entries=10, file_name="a.csv.gz",
+                                file_sha256="0" * 64, archived_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+                                archived_by="system")
+    mine = login(patient.user).get(reverse("portal:access_report")).content.decode()
+    assert "Entries from before 1 Sep 2026 have been moved to the archive; your clinic can request them" in mine
+    search = login(admin_user).get(reverse("audit:search")).content.decode()
+    assert "Entries before 1 Sep 2026 have been moved to archive files outside the database" in search

@@ -159,3 +159,93 @@ def test_the_conversion_keeps_every_entry_its_id_and_the_chain_and_goes_back(
     assert "intact: 5 entries" in run("verify")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"DELETE FROM {kept[0].name} WHERE id = %s", [before[0][0]])  # noqa: S608
+
+
+# --- archiving verified months ----------------------------------------------------------------------------------
+
+def _months_of_entries(prescriber: Any, clock: Any) -> dict[str, list[AuditEntry]]:
+    """Entries of five patients (five chains) in September, October, November and December 2026."""
+    partitions.ensure_months(dt.date(2026, 9, 1), dt.date(2026, 12, 1))
+    written: dict[str, list[AuditEntry]] = {}
+    for month in (9, 10, 11, 12):
+        clock.move_to(dt.datetime(2026, month, 3, 9, 0, tzinfo=UTC))
+        written[f"2026-{month:02d}"] = [write(prescriber, patient_id=p) for p in (1, 2, 3, 4, 5)]
+    clock.move_to(dt.datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    return written
+
+
+@postgres_only
+def test_a_month_is_archived_after_every_check_and_the_rest_verifies_on(
+        prescriber: Any, clock: Any, tmp_path: Any, settings: Any) -> None:
+    from clearcourse.audit.models import AuditArchive
+
+    settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
+    _months_of_entries(prescriber, clock)
+    assert "intact: 20 entries" in run("verify")
+    key = tmp_path / "checkpoint.key"
+    run("checkpoint-key", "--out", str(key))
+    before = tmp_path / "before.json"
+    run("checkpoint", "--out", str(before), "--key", str(key))
+
+    with pytest.raises(CommandError, match="archive the older partition audit_auditentry_y2026m09 first"):
+        run("archive", "--month", "2026-10", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="within the 0 months kept online"):
+        run("archive", "--month", "2026-12", "--out", str(tmp_path))
+
+    out = run("archive", "--month", "2026-09", "--out", str(tmp_path))
+    assert "archived audit_auditentry_y2026m09: audit_auditentry_y2026m09.csv.gz: 5 entries" in out
+    archived = tmp_path / "audit_auditentry_y2026m09.csv.gz"
+    assert archived.stat().st_mode & 0o777 == 0o600
+    assert "audit_auditentry_y2026m09" not in {p.name for p in partitions.partitions()}
+    # The chains online follow on from the archived ends; the archive itself was recorded in the trail.
+    assert AuditEntry.objects.filter(action="audit.archive").count() == 1
+    assert "intact: 16 entries" in run("verify")
+    assert "matches the checkpoint" in run("verify", "--against", str(before), "--key", str(key))
+    assert "archive intact: audit_auditentry_y2026m09.csv.gz: 5 entries" in run("archive-check", str(archived))
+    with pytest.raises(CommandError, match="no partition of the trail ends with September 2026"):
+        run("archive", "--month", "2026-09", "--out", str(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "audit_auditentry_y2026m10.csv.gz").write_bytes(b"an older file")
+    with pytest.raises(CommandError, match="exists; an archive file is never overwritten"):
+        run("archive", "--month", "2026-10", "--out", str(elsewhere))
+    assert (elsewhere / "audit_auditentry_y2026m10.csv.gz").read_bytes() == b"an older file"
+
+    run("archive", "--month", "2026-10", "--out", str(tmp_path))
+    assert AuditArchive.objects.count() == 2
+    assert "intact: 12 entries" in run("verify")
+    assert "archived: audit_auditentry_y2026m10.csv.gz" in run("partitions")
+
+
+@postgres_only
+def test_a_changed_archive_file_and_a_broken_trail_are_refused(
+        prescriber: Any, clock: Any, tmp_path: Any, settings: Any, tamper: Callable[..., None]) -> None:
+    import gzip
+
+    settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
+    written = _months_of_entries(prescriber, clock)
+    run("archive", "--month", "2026-09", "--out", str(tmp_path))
+    archived = tmp_path / "audit_auditentry_y2026m09.csv.gz"
+    text = gzip.decompress(archived.read_bytes()).decode()
+    changed = tmp_path / "changed.csv.gz"
+    changed.write_bytes(gzip.compress(text.replace("test.write", "test.other", 1).encode()))
+    with pytest.raises(CommandError, match="matches no archive"):
+        run("archive-check", str(changed))
+
+    # A changed entry online: the next month is not archived, nothing is removed, no file is left.
+    victim = written["2026-11"][0]
+    tamper("UPDATE audit_auditentry SET action = 'test.innocent' WHERE id = %s", params=[victim.pk])
+    with pytest.raises(CommandError, match="not archiving a broken trail"):
+        run("archive", "--month", "2026-10", "--out", str(tmp_path))
+    assert not (tmp_path / "audit_auditentry_y2026m10.csv.gz").exists()
+    assert "audit_auditentry_y2026m10" in {p.name for p in partitions.partitions()}
+
+
+@pytest.mark.django_db
+def test_archiving_needs_postgresql_and_a_month(tmp_path: Any) -> None:
+    with pytest.raises(CommandError, match="not a month in the form YYYY-MM"):
+        run("archive", "--month", "2026-١١", "--out", str(tmp_path))
+    if connection.vendor == "postgresql":
+        return
+    with pytest.raises(CommandError, match="needs the monthly partitions of PostgreSQL"):
+        run("archive", "--month", "2024-01", "--out", str(tmp_path))

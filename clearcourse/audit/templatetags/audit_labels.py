@@ -141,7 +141,8 @@ STAFF_SUBJECTS = {
     "summary": _("a treatment summary"),
 }
 STAFF_VERBS = {**VERBS, "search": _("searched"), "training": _("recorded the staff training for"),
-               "lookup": _("looked up"), "course_import": _("imported"), "lab_import": _("imported")}
+               "lookup": _("looked up"), "course_import": _("imported"), "lab_import": _("imported"),
+               "archive": _("archived a month of")}
 
 
 @register.filter

@@ -13,6 +13,9 @@
   lists them with their estimated entries and, with ``--ahead N``, first creates this month's and the next N
   months' partitions (nightly: ``--ahead 2``). Exit 1 when entries sit in the default partition (a month was
   not created in time); SQLite has one table and says so.
+- ``audit archive --month YYYY-MM --out DIR``: moves the oldest month, once older than the months kept online,
+  to ``DIR/<partition>.csv.gz`` after verifying the trail and the written file (``audit/archive.py``);
+  ``audit archive-check FILE`` proves an archived file unchanged.
 
 The key file is ``--key FILE`` or the setting/environment variable ``CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE``;
 verification works with the private key or the public key alone (docs/security.md, "Anchoring").
@@ -20,14 +23,18 @@ verification works with the private key or the public key alone (docs/security.m
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearcourse.audit import checkpoint, partitions
-from clearcourse.audit.selectors import snapshot, walk_trail
+from clearcourse.audit import archive, checkpoint, partitions
+from clearcourse.audit.models import AuditArchive
+from clearcourse.audit.selectors import archived_ends, snapshot, walk_trail
 from clearcourse.core import clock
 
 BROKEN = "audit chain {chain} broken at entry #{seq}: {reason}"
@@ -50,6 +57,15 @@ def verify_or_fail(stdout: Any, *, against: Path | None = None, key: str | None 
         raise CommandError(BROKEN.format(chain=problem.chain, seq=problem.seq, reason=problem.reason),
                            returncode=1)
     if against is not None:
+        # A checkpointed position inside an archived month was checked when the month was archived (and the
+        # file can be checked again with `audit archive-check`); at the archive's end the hash is known.
+        for chain, base in archived_ends().items():
+            mark = marks.get(chain)
+            if mark is not None and mark.entries <= base.seq:
+                if mark.entries == base.seq:
+                    walk.hashes_at_marks[chain] = base.hash
+                else:
+                    marks = {c: m for c, m in marks.items() if c != chain}
         counts = {c: e.seq for c, e in walk.ends.items()}
         difference = checkpoint.compare(at=at, marks=marks, counts=counts, hashes_at_marks=walk.hashes_at_marks)
         if difference is not None:
@@ -78,6 +94,15 @@ def make_checkpoint(*, key: str | None = None) -> dict[str, Any]:
         return checkpoint.sign(body, key_file)
     except checkpoint.CheckpointError as exc:
         raise CommandError(str(exc)) from exc
+
+
+def _month(text: str) -> dt.date:
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+            raise ValueError
+        return dt.date(int(text[:4]), int(text[5:]), 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month in the form YYYY-MM (for example 2024-11)") from None
 
 
 def _day(value: Any) -> str:
@@ -115,6 +140,8 @@ def show_partitions(stdout: Any, *, ahead: int | None) -> None:
         entries = "not yet counted" if part.estimated_entries is None else f"about {part.estimated_entries} entries"
         span = "entries of months without a partition" if part.default else _span(part)
         stdout.write(f"{part.name}: {span}; {entries}")
+    for record in AuditArchive.objects.order_by("range_end"):
+        stdout.write(f"archived: {archive.describe(record)}")
     stray = partitions.default_entries()
     if stray:
         raise CommandError(f"{stray} {'entry is' if stray == 1 else 'entries are'} in the default partition: their "
@@ -140,6 +167,11 @@ class Command(BaseCommand):
         parts = sub.add_parser("partitions", help="list the monthly partitions (PostgreSQL); --ahead N creates "
                                                   "this month's and the next N months' first")
         parts.add_argument("--ahead", type=int, default=None, help="create the partitions up to N months ahead")
+        arch = sub.add_parser("archive", help="move the oldest month of the trail to a file (PostgreSQL)")
+        arch.add_argument("--month", required=True, type=_month, help="the month to archive, YYYY-MM")
+        arch.add_argument("--out", required=True, type=Path, help="the directory the archive file is written to")
+        check = sub.add_parser("archive-check", help="prove an archive file unchanged")
+        check.add_argument("file", type=Path)
         make_key = sub.add_parser("checkpoint-key", help="create a checkpoint signing key (mode 0600) and FILE.pub")
         make_key.add_argument("--out", type=Path, required=True)
 
@@ -157,6 +189,18 @@ class Command(BaseCommand):
                 self.stdout.write(f"checkpoint written to {out}")
         elif command == "partitions":
             show_partitions(self.stdout, ahead=options["ahead"])
+        elif command == "archive":
+            try:
+                record = archive.archive_month(options["month"], options["out"])
+            except archive.ArchiveError as exc:
+                raise CommandError(str(exc), returncode=1) from exc
+            self.stdout.write(f"archived {record.partition}: {archive.describe(record)}")
+        elif command == "archive-check":
+            try:
+                record = archive.check_archive(options["file"])
+            except archive.ArchiveError as exc:
+                raise CommandError(str(exc), returncode=1) from exc
+            self.stdout.write(f"archive intact: {archive.describe(record)}")
         else:
             out = options["out"]
             if out.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -22,6 +23,7 @@ from .models import (
     TestSetting,
     VerificationOutcome,
 )
+from .selectors import StatusFilter
 
 
 class DateInput(forms.DateInput):
@@ -174,18 +176,54 @@ class RiskFormConfirmationForm(forms.Form):
 # --- certification of prescribers and pharmacies (issue 15) -------------------------------------------
 
 
-def participant_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped choices ``prescriber:<id>`` / ``pharmacy:<id>`` for the administrator's form."""
+def _participant_label(kind: str, participant: Any) -> str:
+    if kind == "prescriber":
+        return f"{participant.display_name()} ({participant.clinic})"
+    return str(participant.name)
 
-    prescribers = [(f"prescriber:{u.pk}", f"{u.display_name()} ({u.clinic})")
-                   for u in User.objects.filter(role=Role.PRESCRIBER, is_active=True).select_related("clinic")
-                   .order_by("last_name", "first_name", "pk")]
-    pharmacies = [(f"pharmacy:{p.pk}", p.name) for p in Pharmacy.objects.order_by("name", "pk")]
-    return [(str(_("Prescribers")), prescribers), (str(_("Pharmacies")), pharmacies)]
+
+def participant_choices(shown: Iterable[tuple[str, Any]] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices ``prescriber:<id>`` / ``pharmacy:<id>`` for the administrator's form: the
+    ``(kind, participant)`` pairs of ``shown`` (the page of the list), or every participant when None."""
+
+    if shown is None:
+        shown = [*(("prescriber", u) for u in User.objects.filter(role=Role.PRESCRIBER, is_active=True)
+                   .select_related("clinic").order_by("last_name", "first_name", "pk")),
+                 *(("pharmacy", p) for p in Pharmacy.objects.order_by("name", "pk"))]
+    groups: dict[str, list[tuple[str, str]]] = {"prescriber": [], "pharmacy": []}
+    for kind, participant in shown:
+        groups[kind].append((f"{kind}:{participant.pk}", _participant_label(kind, participant)))
+    return [(str(_("Prescribers")), groups["prescriber"]), (str(_("Pharmacies")), groups["pharmacy"])]
+
+
+def _participant(value: Any) -> tuple[str, Any] | None:
+    """``("prescriber", User)`` or ``("pharmacy", Pharmacy)`` for a value ``prescriber:<id>`` /
+    ``pharmacy:<id>`` naming an active prescriber or a pharmacy; None for anything else."""
+    kind, _sep, pk = str(value or "").partition(":")
+    if not pk.isdigit() or len(pk) > 18:
+        return None
+    if kind == "prescriber":
+        user = (User.objects.filter(pk=int(pk), role=Role.PRESCRIBER, is_active=True).select_related("clinic")
+                .first())
+        return ("prescriber", user) if user is not None else None
+    if kind == "pharmacy":
+        pharmacy = Pharmacy.objects.filter(pk=int(pk)).first()
+        return ("pharmacy", pharmacy) if pharmacy is not None else None
+    return None
+
+
+class ParticipantField(forms.ChoiceField):
+    """A prescriber or a pharmacy. The list offers those of the page shown (a national list holds tens of
+    thousands); any active prescriber or pharmacy is accepted."""
+
+    def valid_value(self, value: Any) -> bool:
+        return super().valid_value(value) or _participant(value) is not None
 
 
 class CertificationForm(forms.Form):
-    participant = forms.ChoiceField(label=_("Prescriber or pharmacy"))
+    participant = ParticipantField(
+        label=_("Prescriber or pharmacy"),
+        help_text=_("The prescribers and pharmacies of the page shown above: search the list to find another."))
     activated_on = _date(_("Activated on"))
     expires_on = _date(_("Expires on"), required=False,
                        help_text=_("Leave empty when the enrolment has no end date."))
@@ -193,16 +231,35 @@ class CertificationForm(forms.Form):
                                         required=False)
 
     def __init__(self, *args: Any, fixed_participant: str | None = None, correction: bool = False,
-                 **kwargs: Any) -> None:
+                 shown: Iterable[tuple[str, Any]] | None = None, **kwargs: Any) -> None:
+        """``shown``: the ``(kind, participant)`` pairs the list offers (None: every participant; see
+        :meth:`offer`)."""
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["participant"])
-        field.choices = participant_choices()
         if fixed_participant is not None:
+            found = _participant(fixed_participant)
+            field.choices = participant_choices([found] if found is not None else [])
             field.initial = fixed_participant
             field.disabled = True
+            field.help_text = ""
+        elif shown is None:
+            field.choices = participant_choices()
+            field.help_text = ""
+        else:
+            self.offer(shown)
         if correction:
             self.fields["correction_reason"] = forms.CharField(label=_("Reason for the correction"),
                                                                max_length=500)
+
+    def offer(self, shown: Iterable[tuple[str, Any]]) -> None:
+        """List the ``(kind, participant)`` pairs of the page shown, and the participant chosen before a
+        refused save wherever it is in the list; any active prescriber or pharmacy stays acceptable."""
+        offered = list(shown)
+        if self.is_bound:
+            chosen = _participant(self.data.get(self.add_prefix("participant")))
+            if chosen is not None and all((k, p.pk) != (chosen[0], chosen[1].pk) for k, p in offered):
+                offered.insert(0, chosen)
+        cast(forms.ChoiceField, self.fields["participant"]).choices = participant_choices(offered)
 
     def chosen_participant(self) -> dict[str, Any]:
         """``{"prescriber": User}`` or ``{"pharmacy": Pharmacy}`` for the chosen value."""
@@ -214,11 +271,47 @@ class CertificationForm(forms.Form):
 
 
 class TrainingForm(forms.Form):
-    pharmacy: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Pharmacy"), queryset=None)  # type: ignore[arg-type]
+    pharmacy: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Pharmacy"), queryset=None,  # type: ignore[arg-type]
+        help_text=_("The pharmacies of the page shown above: search the list to find another."))
     trained_on = _date(_("Staff trained on"))
     attested_by = forms.CharField(label=_("Attested by (the responsible pharmacist)"), max_length=200)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-
+    def __init__(self, *args: Any, shown: Iterable[Pharmacy] | None = None, **kwargs: Any) -> None:
+        """``shown``: the pharmacies the list offers (None: every pharmacy; see :meth:`offer`)."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["pharmacy"]).queryset = Pharmacy.objects.order_by("name", "pk")
+        field = cast(forms.ModelChoiceField, self.fields["pharmacy"])
+        field.queryset = Pharmacy.objects.order_by("name", "pk")
+        if shown is None:
+            field.help_text = ""
+        else:
+            self.offer(shown)
+
+    def offer(self, shown: Iterable[Pharmacy]) -> None:
+        """List the pharmacies of the page shown, and the one chosen before a refused save; only the list
+        is narrowed: the field still accepts any pharmacy."""
+        field = cast(forms.ModelChoiceField, self.fields["pharmacy"])
+        offered = list(shown)
+        if self.is_bound:
+            value = str(self.data.get(self.add_prefix("pharmacy")) or "")
+            if value.isdigit() and len(value) <= 18 and all(str(p.pk) != value for p in offered):
+                chosen = Pharmacy.objects.filter(pk=int(value)).first()
+                if chosen is not None:
+                    offered.insert(0, chosen)
+        field.widget.choices = [("", field.empty_label or ""), *((p.pk, p.name) for p in offered)]
+
+
+class CertificationSearchForm(forms.Form):
+    """The administrator's list narrowed: words of a name or a number, and a status in words."""
+
+    q = forms.CharField(label=_("Name, NPI, NCPDP or program ID"), max_length=100, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("Everyone")),
+        (StatusFilter.ATTENTION.value, _("Needs attention")),
+        (StatusFilter.GOOD.value, _("Active, nothing due")),
+        (StatusFilter.RENEW.value, _("Renewal due")),
+        (StatusFilter.LAPSED.value, _("Lapsed")),
+        (StatusFilter.NOT_YET_ACTIVE.value, _("Not yet active")),
+        (StatusFilter.NOT_ENROLLED.value, _("Not enrolled")),
+        (StatusFilter.TRAINING_DUE.value, _("Staff training due")),
+    ])

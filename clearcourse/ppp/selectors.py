@@ -501,7 +501,7 @@ class CertificationStatus:
 
     @property
     def needs_action(self) -> bool:
-        return self.state is not CertificationState.ACTIVE or (self.training is not None and self.training.due)
+        return _needs_action(self.state, self.training)
 
 
 def notice_days() -> int:
@@ -545,14 +545,34 @@ def _status_from_records(*, family: str, on: dt.date, pharmacy: bool, records: t
     ``superseded_by`` loaded): the current periods and trainings judged as :func:`participants_load` does."""
     periods = [(r.activated_on, r.expires_on) for r in records if r.is_current]
     trainings = [t.trained_on for t in training_records if t.is_current] if pharmacy else None
+    cert, state, renew_from, training = _judge(on=on, periods=periods, trainings=trainings, notice=notice,
+                                               training_days=_training_days(family, on) if pharmacy else None)
+    return CertificationStatus(program=family, on=on, certification=cert, state=state, renew_from=renew_from,
+                               training=training, records=records, training_records=training_records)
+
+
+def _training_days(family: str, on: dt.date) -> int | None:
+    """How many days a staff-training attestation counts in the version of ``family`` in force on ``on``
+    (None: the program asks for none)."""
+    try:
+        return resolve(family, on).pharmacy_training_days.value
+    except ProgramNotFound:
+        return None
+
+
+def _judge(*, on: dt.date, periods: list[tuple[dt.date, dt.date | None]], trainings: list[dt.date] | None,
+           notice: int, training_days: int | None,
+           ) -> tuple[Certification, CertificationState, dt.date | None, TrainingStatus | None]:
+    """THE judgement of one participant's status on ``on`` from its current enrolment periods and, for a
+    pharmacy, its current training days (None: a prescriber) and how long one counts (``training_days``,
+    :func:`_training_days`; None: not asked for). Every status shown or filtered on comes
+    from here: a single participant's (:func:`certification_status`) and the administrator's list, whose
+    filter and order read the same values before the page's records are loaded."""
     cert = certification_on(periods, on, trainings)
     state, renew_from = _state(cert, on, notice)
     training: TrainingStatus | None = None
-    if pharmacy:
-        try:
-            days = resolve(family, on).pharmacy_training_days.value
-        except ProgramNotFound:
-            days = None
+    if trainings is not None:
+        days = training_days
         last = cert.last_training(on)
         if days is not None:
             through = last + dt.timedelta(days=days - 1) if last is not None else None
@@ -560,8 +580,11 @@ def _status_from_records(*, family: str, on: dt.date, pharmacy: bool, records: t
                                       due=through is None or on >= through - dt.timedelta(days=notice))
         else:
             training = TrainingStatus(required=False, last=last, covers_through=None, due=False)
-    return CertificationStatus(program=family, on=on, certification=cert, state=state, renew_from=renew_from,
-                               training=training, records=records, training_records=training_records)
+    return cert, state, renew_from, training
+
+
+def _needs_action(state: CertificationState, training: TrainingStatus | None) -> bool:
+    return state is not CertificationState.ACTIVE or (training is not None and training.due)
 
 
 def course_status(course: Course, *, on: dt.date) -> CourseStatus:
@@ -633,39 +656,177 @@ class ParticipantRow:
         return f"{self.kind}:{self.participant.pk}"
 
 
-def certification_overview(*, on: dt.date) -> list[ParticipantRow]:
-    """Every active prescriber and every pharmacy with its certification status on ``on``, those that
-    need something first. Four queries however many participants there are: the people, the pharmacies,
-    every enrolment record and every training attestation, grouped here by participant."""
+class StatusFilter(StrEnum):
+    """What the administrator's list can be narrowed to: the states :func:`_judge` computes, grouped."""
 
+    ATTENTION = "attention"  # needs something: anything but active, or a staff training due
+    GOOD = "good"  # active, nothing due
+    RENEW = "renew"
+    LAPSED = "lapsed"
+    NOT_YET_ACTIVE = "not_yet_active"
+    NOT_ENROLLED = "not_enrolled"
+    TRAINING_DUE = "training_due"
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewEntry:
+    """A participant of the administrator's list before its page is loaded: who, and the judged status
+    the list is filtered and ordered by (no records, no names: a national list holds tens of thousands)."""
+
+    kind: str  # "prescriber" or "pharmacy"
+    pk: int
+    state: CertificationState
+    training_due: bool
+    needs_action: bool  # as CertificationStatus.needs_action (``_needs_action``)
+
+    def matches(self, wanted: StatusFilter | str | None) -> bool:
+        if not wanted:
+            return True
+        if wanted == StatusFilter.ATTENTION:
+            return self.needs_action
+        if wanted == StatusFilter.GOOD:
+            return not self.needs_action
+        if wanted == StatusFilter.TRAINING_DUE:
+            return self.training_due
+        return str(self.state) == str(wanted)
+
+
+#: A search looks for at most this many words (each must match).
+SEARCH_WORDS = 6
+
+
+def _prescriber_search(words: list[str]) -> Q:
+    """Each word in the prescriber's first or last name, or the whole NPI, registration number or
+    program ID of a current enrolment."""
+    found = Q()
+    for word in words:
+        program_id = ProgramCertification.objects.current().filter(program_id_number__iexact=word,
+                                                                   prescriber__isnull=False)
+        found &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(npi=word)
+                  | Q(registration_number__iexact=word) | Q(pk__in=program_id.values("prescriber_id")))
+    return found
+
+
+def _pharmacy_search(words: list[str]) -> Q:
+    """Each word in the pharmacy's name, or the whole NCPDP ID, NPI, registration number or program ID of
+    a current enrolment."""
+    found = Q()
+    for word in words:
+        program_id = ProgramCertification.objects.current().filter(program_id_number__iexact=word,
+                                                                   pharmacy__isnull=False)
+        found &= (Q(name__icontains=word) | Q(ncpdp_id=word) | Q(npi=word) | Q(registration_number__iexact=word)
+                  | Q(pk__in=program_id.values("pharmacy_id")))
+    return found
+
+
+def certification_index(*, on: dt.date, query: str = "", status: StatusFilter | str | None = None,
+                        ) -> list[OverviewEntry]:
+    """Every active prescriber and every pharmacy matching ``query`` (words of a name, an NPI, an NCPDP
+    ID, a registration number or a program ID) whose status on ``on`` matches ``status``, those that need
+    something first, then by name (prescribers, then pharmacies). Four queries of plain values whatever
+    the number of participants: the people, the pharmacies, the current enrolment periods and the current
+    training days (of the matching participants only when searching); each status is judged by
+    :func:`_judge`, as everywhere. :func:`certification_rows` loads a page of them for display."""
+    words = query.split()[:SEARCH_WORDS]
+    people = User.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
+    pharmacies = Pharmacy.objects.all()
+    records = ProgramCertification.objects.current()
+    trainings = PharmacyTraining.objects.current()
+    if words:
+        people = people.filter(_prescriber_search(words))
+        pharmacies = pharmacies.filter(_pharmacy_search(words))
+        records = records.filter(Q(prescriber__in=people.values("pk")) | Q(pharmacy__in=pharmacies.values("pk")))
+        trainings = trainings.filter(pharmacy__in=pharmacies.values("pk"))
+    periods: dict[tuple[str, int, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for prescriber_id, pharmacy_id, program, activated, expires in records.values_list(
+            "prescriber_id", "pharmacy_id", "program", "activated_on", "expires_on"):
+        if prescriber_id is not None:
+            periods[("prescriber", prescriber_id, program)].append((activated, expires))
+        elif pharmacy_id is not None:
+            periods[("pharmacy", pharmacy_id, program)].append((activated, expires))
+    trained: dict[tuple[int, str], list[dt.date]] = defaultdict(list)
+    for pharmacy_id, program, day in trainings.values_list("pharmacy_id", "program", "trained_on"):
+        trained[(pharmacy_id, program)].append(day)
+    notice = notice_days()
+    training_days: dict[str, int | None] = {}
+    # Participants with the same periods and trainings get the same verdict: judged once (a national list
+    # has far fewer distinct enrolment histories than participants).
+    judged: dict[tuple[Any, ...], OverviewEntry] = {}
+    entries: list[OverviewEntry] = []
+
+    def judge(kind: str, pk: int, program: str) -> None:
+        family = program_family(program)
+        found = periods.get((kind, pk, family), [])
+        days = trained.get((pk, family), []) if kind == "pharmacy" else None
+        key = (family, tuple(found), tuple(days) if days is not None else None)
+        verdict = judged.get(key)
+        if verdict is None:
+            if days is not None and family not in training_days:
+                training_days[family] = _training_days(family, on)
+            _cert, state, _renew, training = _judge(on=on, periods=found, trainings=days, notice=notice,
+                                                    training_days=training_days.get(family))
+            verdict = judged[key] = OverviewEntry(kind, 0, state, training is not None and training.due,
+                                                  _needs_action(state, training))
+        if verdict.matches(status):
+            entries.append(OverviewEntry(kind, pk, verdict.state, verdict.training_due, verdict.needs_action))
+
+    for pk, program in people.order_by("last_name", "first_name", "pk").values_list("pk", "clinic__program"):
+        judge("prescriber", pk, program)
+    for pk, program in pharmacies.order_by("name", "pk").values_list("pk", "program"):
+        judge("pharmacy", pk, program)
+    return sorted(entries, key=lambda e: not e.needs_action)
+
+
+def certification_rows(entries: Iterable[OverviewEntry], *, on: dt.date) -> list[ParticipantRow]:
+    """The participants of ``entries`` (a page of :func:`certification_index`) in that order, each with its
+    records and status, in at most four queries whatever their number: the people, the pharmacies, their
+    enrolment records and their training attestations."""
+    wanted = list(entries)
+    prescriber_ids = [e.pk for e in wanted if e.kind == "prescriber"]
+    pharmacy_ids = [e.pk for e in wanted if e.kind == "pharmacy"]
+    people = {u.pk: u for u in User.objects.filter(pk__in=prescriber_ids).select_related("clinic")}
+    pharmacies = {p.pk: p for p in Pharmacy.objects.filter(pk__in=pharmacy_ids)}
     by_prescriber: dict[tuple[int, str], list[ProgramCertification]] = defaultdict(list)
     by_pharmacy: dict[tuple[int, str], list[ProgramCertification]] = defaultdict(list)
-    for record in (ProgramCertification.objects.select_related("recorded_by", "superseded_by")
-                   .order_by("-activated_on", "-id")):
-        if record.prescriber_id is not None:
-            by_prescriber[(record.prescriber_id, record.program)].append(record)
-        elif record.pharmacy_id is not None:
-            by_pharmacy[(record.pharmacy_id, record.program)].append(record)
+    if wanted:
+        for record in (ProgramCertification.objects
+                       .filter(Q(prescriber_id__in=prescriber_ids) | Q(pharmacy_id__in=pharmacy_ids))
+                       .select_related("recorded_by", "superseded_by").order_by("-activated_on", "-id")):
+            if record.prescriber_id is not None:
+                by_prescriber[(record.prescriber_id, record.program)].append(record)
+            elif record.pharmacy_id is not None:
+                by_pharmacy[(record.pharmacy_id, record.program)].append(record)
     trainings: dict[tuple[int, str], list[PharmacyTraining]] = defaultdict(list)
-    for attestation in (PharmacyTraining.objects.select_related("recorded_by", "superseded_by")
-                        .order_by("-trained_on", "-id")):
+    for attestation in (PharmacyTraining.objects.filter(pharmacy_id__in=pharmacy_ids)
+                        .select_related("recorded_by", "superseded_by").order_by("-trained_on", "-id")):
         trainings[(attestation.pharmacy_id, attestation.program)].append(attestation)
     notice = notice_days()
-    rows = []
-    for u in (User.objects.filter(role=Role.PRESCRIBER, is_active=True, clinic__isnull=False)
-              .select_related("clinic").order_by("last_name", "first_name", "pk")):
-        if u.clinic is None:
-            continue
-        family = program_family(u.clinic.program)
-        rows.append(ParticipantRow("prescriber", u, _status_from_records(
-            family=family, on=on, pharmacy=False, records=tuple(by_prescriber.get((u.pk, family), ())),
-            training_records=(), notice=notice)))
-    for p in Pharmacy.objects.order_by("name", "pk"):
-        family = program_family(p.program)
-        rows.append(ParticipantRow("pharmacy", p, _status_from_records(
-            family=family, on=on, pharmacy=True, records=tuple(by_pharmacy.get((p.pk, family), ())),
-            training_records=tuple(trainings.get((p.pk, family), ())), notice=notice)))
-    return sorted(rows, key=lambda r: not r.status.needs_action)
+    rows: list[ParticipantRow] = []
+    for entry in wanted:
+        if entry.kind == "prescriber":
+            user = people.get(entry.pk)
+            if user is None or user.clinic is None:
+                continue  # gone since the list was read
+            family = program_family(user.clinic.program)
+            rows.append(ParticipantRow("prescriber", user, _status_from_records(
+                family=family, on=on, pharmacy=False, records=tuple(by_prescriber.get((user.pk, family), ())),
+                training_records=(), notice=notice)))
+        else:
+            pharmacy = pharmacies.get(entry.pk)
+            if pharmacy is None:
+                continue
+            family = program_family(pharmacy.program)
+            rows.append(ParticipantRow("pharmacy", pharmacy, _status_from_records(
+                family=family, on=on, pharmacy=True, records=tuple(by_pharmacy.get((pharmacy.pk, family), ())),
+                training_records=tuple(trainings.get((pharmacy.pk, family), ())), notice=notice)))
+    return rows
+
+
+def certification_overview(*, on: dt.date, query: str = "", status: StatusFilter | str | None = None,
+                           ) -> list[ParticipantRow]:
+    """Every matching participant with its records and status (:func:`certification_index` then
+    :func:`certification_rows` over all of them): for tests and small lists; the page shows one page."""
+    return certification_rows(certification_index(on=on, query=query, status=status), on=on)
 
 
 def certification_get(record_id: int) -> ProgramCertification:
@@ -716,7 +877,9 @@ __all__ = [
     "CertificationState",
     "CertificationStatus",
     "certification_get",
+    "certification_index",
     "certification_overview",
+    "certification_rows",
     "certification_status",
     "course_decision", "course_evaluation",
     "course_facts",

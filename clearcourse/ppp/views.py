@@ -15,6 +15,7 @@ from typing import Any, cast
 from django import forms as django_forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -300,17 +301,44 @@ def admin_only(view: ViewFunc) -> ViewFunc:
     return page(Role.ADMIN, allow=lambda user: bool(getattr(user, "is_superuser", False)))(view)
 
 
+#: Rows per page of the administrator's list (a national list holds tens of thousands).
+CERTIFICATIONS_PER_PAGE = 50
+
+
 def _certifications_page(request: HttpRequest, *, form: forms.CertificationForm | None = None,
                          training_form: forms.TrainingForm | None = None) -> HttpResponse:
+    """The list, a page of it at a time, narrowed by the search in the query string (kept by the page
+    links); the forms offer the participants of the page shown. A refused search is shown on its field
+    (400) and the list waits for a valid one."""
     today = clock.today()
+    search = forms.CertificationSearchForm(request.GET or None)
+    page_of = rows = None
+    if not search.is_bound or search.is_valid():
+        found = search.cleaned_data if search.is_bound else {}
+        entries = selectors.certification_index(on=today, query=found.get("q", ""), status=found.get("status"))
+        page_of = Paginator(entries, CERTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+        rows = selectors.certification_rows(page_of.object_list, on=today)
+    shown = [(row.kind, row.participant) for row in rows or ()]
+    form = form or forms.CertificationForm(shown=())
+    form.offer(shown)
+    training_form = training_form or forms.TrainingForm(initial={"trained_on": today}, shown=())
+    training_form.offer([p for kind, p in shown if kind == "pharmacy"])
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "today": today,
-        "rows": selectors.certification_overview(on=today),
+        "search": search,
+        "page": page_of,
+        "page_range": (list(page_of.paginator.get_elided_page_range(page_of.number, on_each_side=2, on_ends=1))
+                       if page_of is not None else []),
+        "rows": rows,
+        "query": query.urlencode(),
         "notice_days": selectors.notice_days(),
-        "form": form or forms.CertificationForm(),
-        "training_form": training_form or forms.TrainingForm(initial={"trained_on": today}),
+        "form": form,
+        "training_form": training_form,
     }
-    return render(request, "ppp/certifications.html", context, status=form_status(request))
+    status = 400 if search.is_bound and not search.is_valid() else form_status(request)
+    return render(request, "ppp/certifications.html", context, status=status)
 
 
 @admin_only
@@ -323,7 +351,7 @@ def certifications(request: HttpRequest) -> HttpResponse:
 def certification_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect_to_list()
-    form = forms.CertificationForm(request.POST)
+    form = forms.CertificationForm(request.POST, shown=())
 
     def save(data: dict[str, Any]) -> object:
         participant = form.chosen_participant()
@@ -342,7 +370,7 @@ def certification_create(request: HttpRequest) -> HttpResponse:
 def training_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect_to_list()
-    form = forms.TrainingForm(request.POST)
+    form = forms.TrainingForm(request.POST, shown=())
 
     def save(data: dict[str, Any]) -> object:
         return services.pharmacy_training_attest(actor=_user(request), pharmacy=data["pharmacy"],

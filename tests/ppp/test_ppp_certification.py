@@ -261,16 +261,17 @@ def _participants(admin_user: Any, clinic: Any, today: dt.date, n: int, start: i
     from clearcourse.accounts.models import Pharmacy, Role, User
 
     for i in range(start, start + n):
+        k = i % 100  # the dates stay within the five years a record may reach
         user = User.objects.create_user(username=f"rx{i}", role=Role.PRESCRIBER, clinic=clinic, last_name=f"Rx{i}")
         pharmacy = Pharmacy.objects.create(name=f"Pharmacy {i}", program="us-ipledge", registration_number=f"N-{i}")
         if i % 3:
-            first = _record(admin_user, today, prescriber=user, expires_on=today + (i * 5) * DAY)
+            first = _record(admin_user, today, prescriber=user, expires_on=today + (k * 5) * DAY)
             if i % 2:
                 _record(admin_user, today, prescriber=user, activated_on=first.activated_on, supersedes=first,
                         expires_on=today - DAY, correction_reason="withdrawn")
         if i % 4:
-            _record(admin_user, today, pharmacy=pharmacy, expires_on=today + (i * 7) * DAY)
-            services.pharmacy_training_attest(actor=admin_user, pharmacy=pharmacy, trained_on=today - (i * 20) * DAY,
+            _record(admin_user, today, pharmacy=pharmacy, expires_on=today + (k * 7) * DAY)
+            services.pharmacy_training_attest(actor=admin_user, pharmacy=pharmacy, trained_on=today - (k * 20) * DAY,
                                               attested_by="Lee", today=today)
 
 
@@ -290,7 +291,13 @@ def test_the_overview_judges_every_participant_as_their_own_status_does(admin_us
         assert [t.pk for t in row.status.training_records] == [t.pk for t in alone.training_records]
 
 
-def test_the_administrators_list_sends_the_same_queries_for_5_and_25_participants(
+def _rows_shown(html: str) -> int:
+    """The participants' rows of the list in a page (the table's body, without the "none" row)."""
+    body = html.split('data-testid="certifications"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return body.count("<tr>") - body.count('<td colspan="5">')
+
+
+def test_the_administrators_list_sends_the_same_queries_for_5_25_and_85_participants_and_shows_at_most_50(
         admin_user: Any, clinic: Any, today: dt.date) -> None:
     from django.db import connection
     from django.test import Client
@@ -299,12 +306,184 @@ def test_the_administrators_list_sends_the_same_queries_for_5_and_25_participant
     client = Client()
     client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
 
-    def queries() -> int:
+    def queries(path: str = "/programs/certifications/") -> tuple[int, int]:
         with CaptureQueriesContext(connection) as seen:
-            assert client.get("/programs/certifications/").status_code == 200
-        return len(seen)
+            response = client.get(path)
+            assert response.status_code == 200
+        return len(seen), _rows_shown(response.content.decode())
 
-    _participants(admin_user, clinic, today, 5, 100)
-    small = queries()
+    _participants(admin_user, clinic, today, 5, 100)  # 5 prescribers and 5 pharmacies
+    small, shown = queries()
+    assert shown == 10
     _participants(admin_user, clinic, today, 20, 200)
-    assert queries() == small
+    assert queries() == (small, 50)  # 50 participants: one full page
+    # 170 participants: four pages. A page of prescribers only skips the pharmacies' two statements, so
+    # from here on the count is at most the same.
+    _participants(admin_user, clinic, today, 60, 300)
+    sent, shown = queries()
+    assert sent <= small and shown == 50
+    sent, shown = queries("/programs/certifications/?page=4")
+    assert sent <= small and shown == 170 - 150
+    # A search or a status filter sends no more statements than the whole list.
+    assert queries("/programs/certifications/?q=Rx3&status=attention")[0] <= small
+    assert queries("/programs/certifications/?q=Pharmacy+3&page=2")[0] <= small
+
+
+def _names(html: str) -> list[str]:
+    import re
+
+    body = html.split('data-testid="certifications"', 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr>\s*<td>([^<]+?) <span", body)
+
+
+def test_page_two_shows_the_51st_participant_on_and_the_links_are_marked(
+        login: Callable[[Any], Any], admin_user: Any, clinic: Any, today: dt.date) -> None:
+    _participants(admin_user, clinic, today, 35, 0)
+    entries = selectors.certification_index(on=today)
+    assert len(entries) > 60
+    expected = selectors.certification_rows(entries, on=today)
+    label = [r.participant.display_name() if r.kind == "prescriber" else r.participant.name for r in expected]
+    client = login(admin_user)
+    first = client.get("/programs/certifications/").content.decode()
+    second = client.get("/programs/certifications/?page=2").content.decode()
+    assert _names(first) == label[:50]
+    assert _names(second) == label[50:100]
+    # Those that need something first, then by name.
+    needs = [r.status.needs_action for r in expected]
+    assert needs == sorted(needs, reverse=True)
+    assert '<nav class="page-links" aria-label="Pages of the list"' in second
+    assert 'href="?page=2" aria-current="page"' in second and 'href="?page=1" rel="prev"' in second
+    assert 'href="?page=1" aria-current="page"' in first and 'rel="next"' in first
+    # A page number out of range or not a number shows a page, never an error.
+    assert client.get("/programs/certifications/?page=999").status_code == 200
+    assert _names(client.get("/programs/certifications/?page=abc").content.decode()) == label[:50]
+
+
+def test_the_search_finds_a_participant_by_name_npi_ncpdp_and_program_id(
+        login: Callable[[Any], Any], admin_user: Any, clinic: Any, today: dt.date) -> None:
+    from clearcourse.accounts.models import Pharmacy, User
+
+    _participants(admin_user, clinic, today, 60, 0)
+    User.objects.filter(username="rx42").update(first_name="Imke", last_name="Ostermann", npi="1245319599")
+    Pharmacy.objects.filter(name="Pharmacy 17").update(name="Apotheke am Markt", ncpdp_id="1234563", npi="1679576722")
+    _record(admin_user, today, pharmacy=Pharmacy.objects.get(name="Pharmacy 18"), program_id_number="IPL-PH-777")
+    client = login(admin_user)
+
+    def found(query: str) -> list[str]:
+        response = client.get("/programs/certifications/", {"q": query})
+        assert response.status_code == 200
+        return _names(response.content.decode())
+
+    assert found("ostermann") == found("Imke Ostermann") == found("1245319599") == ["Imke Ostermann"]
+    assert found("apotheke markt") == found("1234563") == found("1679576722") == ["Apotheke am Markt"]
+    assert found("ipl-ph-777") == ["Pharmacy 18"]
+    assert found("Imke Markt") == []
+    assert "No prescriber or pharmacy matches the search." in client.get(
+        "/programs/certifications/", {"q": "nobody"}).content.decode()
+    # A partial number is not a match (numbers are matched whole); a partial name is.
+    assert found("124531") == []
+    assert found("Osterm") == ["Imke Ostermann"]
+
+
+@pytest.mark.parametrize("status", [s.value for s in selectors.StatusFilter])
+def test_the_status_filter_shows_only_that_status_and_survives_paging(
+        login: Callable[[Any], Any], admin_user: Any, clinic: Any, today: dt.date, status: str) -> None:
+    from clearcourse.accounts.models import Pharmacy
+
+    _participants(admin_user, clinic, today, 60, 0)
+    for name in ("Pharmacy 0", "Pharmacy 4"):  # without any record so far: enrolled from next week on
+        _record(admin_user, today, pharmacy=Pharmacy.objects.get(name=name), activated_on=today + 7 * DAY)
+    everyone = selectors.certification_index(on=today)
+    wanted = [e for e in everyone if e.matches(status)]
+    assert 0 < len(wanted) < len(everyone), status  # the data has some of each
+    rows = selectors.certification_overview(on=today, status=status)
+    assert [(r.kind, r.participant.pk) for r in rows] == [(e.kind, e.pk) for e in wanted]
+    for row in rows:  # the full status of each shown row agrees with the filter's
+        state, due = row.status.state, row.status.training is not None and row.status.training.due
+        assert selectors.OverviewEntry(row.kind, row.participant.pk, state, due,
+                                       row.status.needs_action).matches(status)
+    response = login(admin_user).get("/programs/certifications/", {"status": status})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _rows_shown(html) == min(50, len(wanted))
+    if len(wanted) > 50:
+        assert f'href="?status={status}&amp;page=2"' in html
+        assert _rows_shown(login(admin_user).get(
+            "/programs/certifications/", {"status": status, "page": 2}).content.decode()) == min(50, len(wanted) - 50)
+
+
+def test_the_status_filter_choices_are_words(login: Callable[[Any], Any], admin_user: Any) -> None:
+    html = login(admin_user).get("/programs/certifications/").content.decode()
+    assert '<option value="attention">Needs attention</option>' in html
+    assert '<option value="lapsed">Lapsed</option>' in html
+
+
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ({"status": "bogus"}, "status", "Select a valid choice. bogus is not one of the available choices."),
+    ({"q": "x" * 101}, "q", "Ensure this value has at most 100 characters (it has 101)."),
+    ({"q": "Rx\x00"}, "q", "Null characters are not allowed."),
+])
+def test_a_bad_search_is_refused_on_its_field_without_an_error_page(
+        login: Callable[[Any], Any], admin_user: Any, query: dict[str, str], field: str, message: str) -> None:
+    response = login(admin_user).get("/programs/certifications/", {**query, "page": "2"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'<p class="field-error" id="id_{field}_error" role="alert">{message}</p>' in html
+    assert "Correct the search above to see the list." in html
+    assert 'data-testid="certifications"' not in html
+
+
+@pytest.mark.parametrize("persona", ["prescriber", "delegate", "pharmacist", "patient_user"])
+def test_the_search_parameters_do_not_open_the_list_to_others(
+        request: pytest.FixtureRequest, login: Callable[[Any], Any], persona: str) -> None:
+    client = login(request.getfixturevalue(persona))
+    for query in ({"q": "Rx", "status": "attention", "page": "2"}, {"status": "bogus"}, {"q": "x" * 500}):
+        assert client.get("/programs/certifications/", query).status_code == 403
+
+
+def test_the_forms_offer_the_participants_of_the_page_and_accept_any(
+        login: Callable[[Any], Any], admin_user: Any, clinic: Any, today: dt.date) -> None:
+    from clearcourse.accounts.models import Pharmacy
+
+    _participants(admin_user, clinic, today, 60, 0)
+    entries = selectors.certification_index(on=today)
+    client = login(admin_user)
+    html = client.get("/programs/certifications/").content.decode()
+    participant_select = html.split('name="participant"', 1)[1].split("</select>", 1)[0]
+    assert participant_select.count("<option") == 50
+    on_page_one = {f"{e.kind}:{e.pk}" for e in entries[:50]}
+    assert all(f'value="{v}"' in participant_select for v in on_page_one)
+    pharmacy_select = html.split('name="pharmacy"', 1)[1].split("</select>", 1)[0]
+    assert pharmacy_select.count("<option") == 1 + sum(e.kind == "pharmacy" for e in entries[:50])
+    # A participant of another page is accepted.
+    later = next(e for e in entries[50:] if e.kind == "pharmacy")
+    response = client.post("/programs/certifications/training/", {
+        "pharmacy": later.pk, "trained_on": today.isoformat(), "attested_by": "D. Lee"})
+    assert response.status_code == 302
+    assert PharmacyTraining.objects.filter(pharmacy_id=later.pk, trained_on=today, attested_by="D. Lee").exists()
+    # After a refused save the chosen participant is still offered, wherever it is in the list.
+    refused = client.post("/programs/certifications/new/", {
+        "participant": f"pharmacy:{later.pk}", "activated_on": today.isoformat(),
+        "expires_on": (today - DAY).isoformat()}).content.decode()
+    assert f'<option value="pharmacy:{later.pk}" selected>{Pharmacy.objects.get(pk=later.pk).name}</option>' in refused
+    # Nothing else is accepted.
+    for value in ("pharmacy:999999", "prescriber:abc", "nurse:1", f"prescriber:{admin_user.pk}"):
+        assert client.post("/programs/certifications/new/", {
+            "participant": value, "activated_on": today.isoformat()}).status_code == 400
+
+
+def test_the_list_search_and_pages_read_in_german(login: Callable[[Any], Any], admin_user: Any, clinic: Any,
+                                                  today: dt.date, settings: Any) -> None:
+    _participants(admin_user, clinic, today, 30, 0)
+    client = login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    html = client.get("/programs/certifications/").content.decode()
+    for words in ('aria-label="Seiten der Liste"', "Name, NPI, NCPDP oder Programmnummer",
+                  '<option value="attention">Handlungsbedarf</option>', "Nächste Seite",
+                  "die mit Handlungsbedarf zuerst.", "Seite 1 von 2"):
+        assert words in html, words
+    narrowed = client.get("/programs/certifications/", {"status": "attention"}).content.decode()
+    assert '<option value="attention" selected>Handlungsbedarf</option>' in narrowed
+    refused = client.get("/programs/certifications/", {"status": "bogus"})
+    assert refused.status_code == 400
+    assert "Korrigieren Sie die Suche oben, um die Liste zu sehen." in refused.content.decode()

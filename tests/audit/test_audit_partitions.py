@@ -249,3 +249,21 @@ def test_archiving_needs_postgresql_and_a_month(tmp_path: Any) -> None:
         return
     with pytest.raises(CommandError, match="needs the monthly partitions of PostgreSQL"):
         run("archive", "--month", "2024-01", "--out", str(tmp_path))
+
+
+@pytest.mark.django_db
+def test_the_reminder_worker_keeps_the_coming_months_partitioned(clock: Any) -> None:
+    """``send_reminders --schedule`` (the long-running worker) creates this month's and the next two months'
+    partitions, so a deployment without the nightly job still never writes into the default partition."""
+    clock.move_to(dt.datetime(2031, 11, 20, 8, 0, tzinfo=UTC))
+    out = io.StringIO()
+    call_command("send_reminders", "--once", "--schedule", stdout=out)
+    if connection.vendor != "postgresql":
+        assert "partition" not in out.getvalue()
+        return
+    names = {p.name for p in partitions.partitions()}
+    assert {"audit_auditentry_y2031m11", "audit_auditentry_y2031m12", "audit_auditentry_y2032m01"} <= names
+    assert "audit: partition audit_auditentry_y2032m01 created for January 2032" in out.getvalue()
+    again = io.StringIO()
+    call_command("send_reminders", "--once", "--schedule", stdout=again)
+    assert "partition" not in again.getvalue()

@@ -3,18 +3,25 @@
 Run one or more of these next to the web server (no broker): each pass claims due reminders with a
 conditional UPDATE, so two workers never send the same one. ``--schedule`` first turns what is due
 (labs, mood screens, pregnancy tests, monthly questions) into reminders; scheduling is idempotent. It
-also recomputes the stored worklist rows not yet computed today (see ``refresh_worklist``).
+also recomputes the stored worklist rows not yet computed today (see ``refresh_worklist``) and, on
+PostgreSQL, creates the audit trail's partitions of this month and the next two (``audit partitions``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from clearcourse.audit import partitions
 from clearcourse.core import clock
 from clearcourse.monitoring import reminders, worklist_store
+
+
+def _two_months_ahead() -> dt.datetime:
+    return partitions.next_month(partitions.next_month(partitions.month_start(clock.now())))
 
 
 class Command(BaseCommand):
@@ -33,6 +40,11 @@ class Command(BaseCommand):
         interval = max(float(options["interval"]), 0.1)
         while True:
             if options["schedule"]:
+                # The audit trail's monthly partitions (PostgreSQL): this month's and the next two exist before
+                # anything is written in them (two catalog reads when they do; nothing on SQLite).
+                for month in partitions.ensure_months(clock.now(), _two_months_ahead()):
+                    if month.created:
+                        self.stdout.write(f"audit: partition {month.name} created for {month.month:%B %Y}")
                 # Date-driven worklist changes: rows not yet computed today (a no-op after the first pass).
                 refreshed = worklist_store.worklist_refresh_all(today=clock.today(), stale_only=True)
                 if refreshed:

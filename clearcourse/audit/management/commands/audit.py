@@ -137,7 +137,9 @@ def show_partitions(stdout: Any, *, ahead: int | None) -> None:
             elif result.note:
                 stdout.write(f"not created for {result.month:%B %Y}: {result.note}")
     for part in partitions.partitions():
-        entries = "not yet counted" if part.estimated_entries is None else f"about {part.estimated_entries} entries"
+        estimate = part.estimated_entries
+        entries = ("not yet counted" if estimate is None else "empty when last counted" if estimate == 0
+                   else f"about {estimate:,} entries")
         span = "entries of months without a partition" if part.default else _span(part)
         stdout.write(f"{part.name}: {span}; {entries}")
     for record in AuditArchive.objects.order_by("range_end"):

@@ -229,3 +229,26 @@ def test_a_damaged_backup_is_refused_before_anything_is_replaced(records: None, 
     with pytest.raises(CommandError, match="does not match its manifest"):
         run("restore", str(target), "--yes")
     assert AuditEntry.objects.filter(action="test.after_backup").exists()  # nothing was replaced
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_that_fails_half_way_leaves_the_database_as_it_was(records: None, tmp_path: Path) -> None:
+    """A pg_dump archive cut short (an older backup without a manifest, so nothing checks it first): pg_restore
+    fails part-way through its output, and nothing of the restore may be committed, not even the schema's
+    removal."""
+    if connection.vendor != "postgresql" or not shutil.which("pg_dump"):
+        pytest.skip("a pg_dump archive restores into PostgreSQL only")
+    from clearcourse.audit.management.commands.backup import pg_env_and_args, run_tool
+
+    before = snapshot({"sessions.session"})
+    whole = tmp_path / "whole.dump"
+    env, conn_args = pg_env_and_args()
+    run_tool(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(whole), *conn_args], env)
+    cut = tmp_path / "cut.dump"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(CommandError, match="nothing was replaced"):
+        run("restore", str(cut), "--yes")
+    connection.close()
+    assert snapshot({"sessions.session"}) == before
+    assert "intact" in run("audit", "verify")

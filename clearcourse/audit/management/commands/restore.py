@@ -10,6 +10,7 @@ everything; it asks for confirmation unless ``--yes`` is given.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -143,28 +144,44 @@ class Command(BaseCommand):
             self._restore_portable(dump)
 
     def _restore_pgdump(self, dump: Path) -> None:
-        """The dump replaces the schema in one transaction: psql runs ``DROP SCHEMA public CASCADE`` and then the
-        dump's SQL (from ``pg_restore``), so a failure leaves the database as it was. Not ``pg_restore --clean``:
-        it drops a partitioned table's objects one by one, and a partition's inherited primary key cannot be
+        """The dump replaces the schema in one transaction that commits only after ``pg_restore`` finished
+        without error: psql receives ``BEGIN``, ``DROP SCHEMA public CASCADE``, the dump's SQL (streamed from
+        ``pg_restore --file -``) and then ``COMMIT`` if, and only if, pg_restore exited 0; otherwise its input
+        ends inside the transaction and the server rolls everything back. Not ``pg_restore --clean``: it
+        drops a partitioned table's objects one by one, and a partition's inherited primary key cannot be
         dropped on its own (the audit trail is partitioned by month, migration 0005)."""
         env, conn_args = pg_env_and_args()
-        with tempfile.TemporaryFile() as errors:
+        psql = ["psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", *conn_args, "--file", "-"]
+        with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_out:
+            loader = subprocess.Popen(psql, env=env, stdin=subprocess.PIPE, stdout=psql_out,  # noqa: S603
+                                      stderr=subprocess.STDOUT)
+            assert loader.stdin is not None  # noqa: S101 - stdin=PIPE
             script = subprocess.Popen(["pg_restore", "--no-owner", "--no-privileges", "--file", "-", str(dump)],  # noqa: S603, S607
-                                      env=env, stdout=subprocess.PIPE, stderr=errors)
+                                      env=env, stdout=subprocess.PIPE, stderr=restore_errors)
             assert script.stdout is not None  # noqa: S101 - stdout=PIPE
+            complete = False
             try:
-                psql = ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", *conn_args,
-                        "--command", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", "--file", "-"]
-                result = subprocess.run(psql, env=env, stdin=script.stdout, capture_output=True, text=True,  # noqa: S603
-                                        check=False)
+                loader.stdin.write(b"BEGIN;\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n")
+                shutil.copyfileobj(script.stdout, loader.stdin, 1 << 20)
+                complete = script.wait() == 0
+                if complete:
+                    loader.stdin.write(b"\nCOMMIT;\n")
+            except BrokenPipeError:
+                pass  # psql stopped at an error (ON_ERROR_STOP): nothing was committed
             finally:
                 script.stdout.close()
                 script.wait()
-            errors.seek(0)
+                with contextlib.suppress(BrokenPipeError):
+                    loader.stdin.close()
+                loader.wait()
             if script.returncode != 0:
-                raise CommandError(f"pg_restore failed: {errors.read().decode(errors='replace').strip()[:2000]}")
-        if result.returncode != 0:
-            raise CommandError(f"psql failed (nothing was replaced): {result.stderr.strip()[:2000]}")
+                restore_errors.seek(0)
+                raise CommandError("pg_restore failed (nothing was replaced): "
+                                   f"{restore_errors.read().decode(errors='replace').strip()[:2000]}")
+            if loader.returncode != 0 or not complete:
+                psql_out.seek(0)
+                raise CommandError("psql failed (nothing was replaced): "
+                                   f"{psql_out.read().decode(errors='replace').strip()[:2000]}")
 
     def _restore_media(self, manifest: dict[str, Any], media_dir: Path) -> None:
         """Puts every media file of the backup in place (each written 0600 under a temporary name, then renamed);

@@ -34,10 +34,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from clearcourse.audit import partitions
+from clearcourse.audit import archive_records, checkpoint, partitions
 from clearcourse.audit.chain import ChainEnd, ChainProblem, verify_chain
 from clearcourse.audit.models import AuditArchive, AuditEntry
-from clearcourse.audit.selectors import ROW_FIELDS, ROW_SQL_COLUMNS, archived_ends, snapshot, walk_trail
+from clearcourse.audit.selectors import ROW_FIELDS, ROW_SQL_COLUMNS, snapshot, walk_trail
 from clearcourse.audit.services import audit_record
 from clearcourse.core import clock
 
@@ -118,9 +118,6 @@ def _marks(ends: dict[int, ChainEnd]) -> dict[str, list[Any]]:
     return {str(c): [e.seq, e.hash] for c, e in sorted(ends.items()) if e.seq}
 
 
-def _ends(marks: dict[str, Any]) -> dict[int, ChainEnd]:
-    return {int(c): ChainEnd(int(v[0]), str(v[1])) for c, v in marks.items()}
-
 
 def _write_partition(name: str, target: Path) -> None:
     """The partition's entries, chain by chain in sequence order, as CSV in ``target`` (gzip, 0600, new)."""
@@ -135,8 +132,10 @@ def _write_partition(name: str, target: Path) -> None:
                 out.write(bytes(block))
 
 
-def archive_month(month: dt.date, out_dir: Path, *, actor_label: str = "system") -> AuditArchive:
-    """Moves the partition of ``month`` (the oldest one online) to a file in ``out_dir``; see the module."""
+def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] | None = None,
+                  actor_label: str = "system") -> AuditArchive:
+    """Moves the partition of ``month`` (the oldest one online) to a file in ``out_dir``; see the module. The
+    record is signed with the checkpoint's private key (``key`` or the setting)."""
     if not partitions.is_partitioned():
         raise ArchiveError("archiving needs the monthly partitions of PostgreSQL; this database keeps the trail "
                            "in one table")
@@ -167,9 +166,17 @@ def archive_month(month: dt.date, out_dir: Path, *, actor_label: str = "system")
                 raise ArchiveError(f"the default partition holds entries before {end:%d %B %Y}; they would be "
                                    "left out of the archive")
 
-    base = archived_ends()
+    try:
+        key_file = checkpoint.key_path(key)
+        checkpoint.sign({}, key_file)  # a private key, readable: known before anything is written
+    except checkpoint.CheckpointError as exc:
+        raise ArchiveError(f"archiving signs its record with the checkpoint key: {exc}") from exc
+    try:
+        base = archive_records.verified_ends(key_file)
+    except archive_records.ArchiveRecordError as exc:
+        raise ArchiveError(str(exc)) from exc
     with snapshot():
-        walk = walk_trail()
+        walk = walk_trail(key=key_file)
         if walk.problem is not None:
             p = walk.problem
             raise ArchiveError(f"not archiving a broken trail: audit chain {p.chain} broken at entry #{p.seq}: "
@@ -195,10 +202,12 @@ def archive_month(month: dt.date, out_dir: Path, *, actor_label: str = "system")
                 if online != checked.entries:
                     raise ArchiveError(f"{target.name} holds {online} entries, the file {checked.entries}: entries "
                                        "were added meanwhile; nothing was removed")
-                record = AuditArchive.objects.create(
+                record = AuditArchive(
                     range_start=target.start, range_end=end, partition=target.name, entries=checked.entries,
                     file_name=path.name, file_sha256=digest, chain_starts=_marks(base),
                     chain_ends=_marks({**base, **checked.ends}), archived_at=now, archived_by=actor_label[:150])
+                record.signature = checkpoint.sign(archive_records.body(record), key_file)["signature"]
+                record.save()
                 parent = connection.ops.quote_name(AuditEntry._meta.db_table)
                 cursor.execute(f"ALTER TABLE {parent} DETACH PARTITION {table}")
                 cursor.execute(f"DROP TABLE {table}")
@@ -211,20 +220,24 @@ def archive_month(month: dt.date, out_dir: Path, *, actor_label: str = "system")
     return record
 
 
-def check_archive(path: Path) -> AuditArchive:
+def check_archive(path: Path, *, key: str | os.PathLike[str] | None = None) -> AuditArchive:
     """The archive record ``path`` belongs to, after proving the file unchanged: its SHA-256 as recorded, and
     every chain in it linking from the recorded starts to the recorded ends."""
     if not path.is_file():
         raise ArchiveError(f"{path} is not a file")
+    try:
+        archive_records.verified_ends(key)  # every record genuine, and in one piece
+    except archive_records.ArchiveRecordError as exc:
+        raise ArchiveError(str(exc)) from exc
     digest = sha256_file(path)
     record = AuditArchive.objects.filter(file_sha256=digest).first()
     if record is None:
         raise ArchiveError(f"{path} matches no archive of this trail (it was changed, or belongs elsewhere)")
-    checked = check_file(path, _ends(record.chain_starts))
+    checked = check_file(path, archive_records.ends_of(record.chain_starts))
     if checked.problem is not None:
         p = checked.problem
         raise ArchiveError(f"{path}: audit chain {p.chain} broken at entry #{p.seq}: {p.reason}")
-    expected = _ends(record.chain_ends)
+    expected = archive_records.ends_of(record.chain_ends)
     if checked.entries != record.entries or any(
             checked.ends.get(c, ChainEnd()).seq != e.seq or checked.ends.get(c, ChainEnd()).hash != e.hash
             for c, e in expected.items()):

@@ -119,6 +119,16 @@ def sign(body: Mapping[str, Any], path: Path) -> dict[str, Any]:
             "signature": base64.b64encode(signature).decode()}
 
 
+def verify_signature(body: Mapping[str, Any], signature: str, key_file: Path) -> None:
+    """Raises :class:`CheckpointError` unless ``signature`` (base64) signs ``body`` with the key's pair."""
+    key = _load(key_file)
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    try:
+        public.verify(base64.b64decode(signature, validate=True), _canonical(body))
+    except (InvalidSignature, ValueError) as exc:
+        raise CheckpointError("the signature does not match") from exc
+
+
 def build(*, at: str, marks: Mapping[int, ChainMark]) -> dict[str, Any]:
     return {"format": FORMAT, "at": at,
             "chains": {str(c): {"entries": m.entries, "head": m.head} for c, m in sorted(marks.items())}}

@@ -80,6 +80,9 @@ class AuditArchive(models.Model):
     chain_ends = models.JSONField(default=dict)  # {chain: [seq, hash]} after this archive (cumulative)
     archived_at = models.DateTimeField()
     archived_by = models.CharField(max_length=150)
+    # Ed25519 over the record's content (``audit.archive_records.body``) with the checkpoint key: without it a
+    # database administrator could forge a record that makes deleted entries look archived.
+    signature = models.TextField(blank=True)
 
     class Meta:
         ordering = ["range_end"]

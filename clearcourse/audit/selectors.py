@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from clearcourse.audit import archive_records
 from clearcourse.audit.chain import GENESIS, HASHED_FIELDS, ChainEnd, ChainProblem, verify_chain
 from clearcourse.audit.models import AuditArchive, AuditEntry, AuditHead
 
@@ -35,15 +37,6 @@ ROW_FIELDS = _ROW_FIELDS
 #: details as JSON text.
 ROW_SQL_COLUMNS = tuple(f'{_CANONICAL_AT} AS "at"' if name == "at" else '"detail"::text AS "detail"'
                         if name == "detail" else f'"{name}"' for name in _ROW_FIELDS)
-
-
-def archived_ends() -> dict[int, ChainEnd]:
-    """Where each chain ended in the archived months (``audit archive``; none on SQLite or before the first
-    archive): the online entries of a chain follow on from there."""
-    last = AuditArchive.objects.order_by("-range_end").first()
-    if last is None:
-        return {}
-    return {int(c): ChainEnd(int(v[0]), str(v[1])) for c, v in last.chain_ends.items()}
 
 
 def archived_before() -> dt.datetime | None:
@@ -93,12 +86,13 @@ class TrailWalk:
     hashes_at_marks: dict[int, str] = field(default_factory=dict)
 
 
-def walk_trail(marks: Mapping[int, int] | None = None) -> TrailWalk:
+def walk_trail(marks: Mapping[int, int] | None = None, *, key: str | PathLike[str] | None = None) -> TrailWalk:
     """:func:`verify_trail`, also noting the hash of the entry at ``marks[chain]`` (a sequence number) of each
     chain (used to compare the trail with a signed checkpoint)."""
     count = 0
-    # Archived months (``audit archive``) are not walked again: each chain starts where its archive ended.
-    ends: dict[int, ChainEnd] = archived_ends()
+    # Archived months (``audit archive``) are not walked again: each chain starts where its archive ended, once
+    # the archive records are proven genuine with the checkpoint key (``archive_records``; raises if not).
+    ends: dict[int, ChainEnd] = archive_records.verified_ends(key)
     marks = marks or {}
     seen: dict[int, str] = {}
 

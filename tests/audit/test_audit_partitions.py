@@ -175,6 +175,7 @@ def _months_of_entries(prescriber: Any, clock: Any) -> dict[str, list[AuditEntry
 
 
 @postgres_only
+@pytest.mark.django_db(transaction=True)  # each entry commits on its own, so the five patients fill five chains
 def test_a_month_is_archived_after_every_check_and_the_rest_verifies_on(
         prescriber: Any, clock: Any, tmp_path: Any, settings: Any) -> None:
     from clearcourse.audit.models import AuditArchive
@@ -182,8 +183,11 @@ def test_a_month_is_archived_after_every_check_and_the_rest_verifies_on(
     settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
     _months_of_entries(prescriber, clock)
     assert "intact: 20 entries" in run("verify")
+    with pytest.raises(CommandError, match="signs its record with the checkpoint key"):
+        run("archive", "--month", "2026-09", "--out", str(tmp_path))  # no key configured: nothing happens
     key = tmp_path / "checkpoint.key"
     run("checkpoint-key", "--out", str(key))
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key)
     before = tmp_path / "before.json"
     run("checkpoint", "--out", str(before), "--key", str(key))
 
@@ -196,6 +200,7 @@ def test_a_month_is_archived_after_every_check_and_the_rest_verifies_on(
     assert "archived audit_auditentry_y2026m09: audit_auditentry_y2026m09.csv.gz: 5 entries" in out
     archived = tmp_path / "audit_auditentry_y2026m09.csv.gz"
     assert archived.stat().st_mode & 0o777 == 0o600
+    assert len(AuditArchive.objects.get().chain_ends) == 5  # five chains, each continued online
     assert "audit_auditentry_y2026m09" not in {p.name for p in partitions.partitions()}
     # The chains online follow on from the archived ends; the archive itself was recorded in the trail.
     assert AuditEntry.objects.filter(action="audit.archive").count() == 1
@@ -223,6 +228,9 @@ def test_a_changed_archive_file_and_a_broken_trail_are_refused(
     import gzip
 
     settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
+    key = tmp_path / "checkpoint.key"
+    run("checkpoint-key", "--out", str(key))
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key)
     written = _months_of_entries(prescriber, clock)
     run("archive", "--month", "2026-09", "--out", str(tmp_path))
     archived = tmp_path / "audit_auditentry_y2026m09.csv.gz"
@@ -267,3 +275,74 @@ def test_the_reminder_worker_keeps_the_coming_months_partitioned(clock: Any) -> 
     again = io.StringIO()
     call_command("send_reminders", "--once", "--schedule", stdout=again)
     assert "partition" not in again.getvalue()
+
+
+@postgres_only
+def test_a_forged_or_changed_archive_record_does_not_hide_deleted_entries(
+        prescriber: Any, clock: Any, tmp_path: Any, settings: Any, tamper: Callable[..., None]) -> None:
+    """Someone with full database rights deletes a month's entries and writes an archive record that says the
+    month was archived: without the checkpoint's private key the record cannot be signed, and every walk of
+    the trail (verify, checkpoint, backup) refuses it; a signed record changed afterwards is refused too."""
+    from clearcourse.audit.models import AuditArchive, AuditHead
+
+    settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
+    key = tmp_path / "checkpoint.key"
+    run("checkpoint-key", "--out", str(key))
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key) + ".pub"
+    _months_of_entries(prescriber, clock)
+    checkpoint = tmp_path / "before.json"
+    run("checkpoint", "--out", str(checkpoint), "--key", str(key))
+
+    # Forged: every entry of September deleted, and a record claiming the chains end where they did.
+    september = list(AuditEntry.objects.filter(at__lt=dt.datetime(2026, 10, 1, tzinfo=UTC)).order_by("chain", "seq"))
+    ends = {}
+    for entry in september:
+        ends[str(entry.chain)] = [entry.seq, entry.hash]
+    tamper("DELETE FROM audit_auditentry WHERE at < %s", params=[dt.datetime(2026, 10, 1, tzinfo=UTC)])
+    forged = AuditArchive.objects.create(
+        range_start=dt.datetime(2026, 9, 1, tzinfo=UTC), range_end=dt.datetime(2026, 10, 1, tzinfo=UTC),
+        partition="audit_auditentry_y2026m09", entries=len(september), file_name="x.csv.gz", file_sha256="0" * 64,
+        chain_starts={}, chain_ends=ends, archived_at=dt.datetime(2026, 12, 5, tzinfo=UTC), archived_by="system",
+        signature="AAAA")
+    for args in (("verify",), ("verify", "--against", str(checkpoint))):
+        with pytest.raises(CommandError, match="does not match its signature") as exc:
+            run(*args)
+        assert exc.value.returncode == 1
+    with pytest.raises(CommandError, match="does not match its signature"):
+        run("checkpoint", "--key", str(key))
+    forged.delete()
+    assert AuditHead.objects.exists()
+    with pytest.raises(CommandError, match=r"broken|removed"):
+        run("verify")
+
+
+@postgres_only
+def test_a_signed_record_changed_or_removed_afterwards_is_refused(
+        prescriber: Any, clock: Any, tmp_path: Any, settings: Any) -> None:
+    from clearcourse.audit.models import AuditArchive
+
+    settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
+    key = tmp_path / "checkpoint.key"
+    run("checkpoint-key", "--out", str(key))
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key)
+    _months_of_entries(prescriber, clock)
+    run("archive", "--month", "2026-09", "--out", str(tmp_path))
+    run("archive", "--month", "2026-10", "--out", str(tmp_path))
+    assert "intact" in run("verify")
+    # Verifying needs only the public key; without any key the archived months cannot be trusted.
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key) + ".pub"
+    assert "intact" in run("verify")
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = ""
+    with pytest.raises(CommandError, match="needs the checkpoint key"):
+        run("verify")
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key)
+
+    october = AuditArchive.objects.get(partition="audit_auditentry_y2026m10")
+    AuditArchive.objects.filter(pk=october.pk).update(entries=october.entries + 1)
+    with pytest.raises(CommandError, match="does not match its signature"):
+        run("verify")
+    AuditArchive.objects.filter(pk=october.pk).update(entries=october.entries)
+    assert "intact" in run("verify")
+    AuditArchive.objects.filter(partition="audit_auditentry_y2026m09").delete()
+    with pytest.raises(CommandError, match="does not follow on from the one before it"):
+        run("verify")

@@ -32,9 +32,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearcourse.audit import archive, checkpoint, partitions
+from clearcourse.audit import archive, archive_records, checkpoint, partitions
 from clearcourse.audit.models import AuditArchive
-from clearcourse.audit.selectors import archived_ends, snapshot, walk_trail
+from clearcourse.audit.selectors import snapshot, walk_trail
 from clearcourse.core import clock
 
 BROKEN = "audit chain {chain} broken at entry #{seq}: {reason}"
@@ -50,8 +50,12 @@ def verify_or_fail(stdout: Any, *, against: Path | None = None, key: str | None 
             at, marks = checkpoint.read_verified(against, checkpoint.key_path(key))
         except checkpoint.CheckpointError as exc:
             raise CommandError(str(exc), returncode=1) from exc
-    with snapshot():
-        walk = walk_trail({c: m.entries for c, m in marks.items()})
+    try:
+        with snapshot():
+            walk = walk_trail({c: m.entries for c, m in marks.items()}, key=key)
+            archived = archive_records.verified_ends(key)
+    except archive_records.ArchiveRecordError as exc:
+        raise CommandError(str(exc), returncode=1) from exc
     problem = walk.problem
     if problem is not None:
         raise CommandError(BROKEN.format(chain=problem.chain, seq=problem.seq, reason=problem.reason),
@@ -59,7 +63,7 @@ def verify_or_fail(stdout: Any, *, against: Path | None = None, key: str | None 
     if against is not None:
         # A checkpointed position inside an archived month was checked when the month was archived (and the
         # file can be checked again with `audit archive-check`); at the archive's end the hash is known.
-        for chain, base in archived_ends().items():
+        for chain, base in archived.items():
             mark = marks.get(chain)
             if mark is not None and mark.entries <= base.seq:
                 if mark.entries == base.seq:
@@ -82,8 +86,11 @@ def make_checkpoint(*, key: str | None = None) -> dict[str, Any]:
         key_file = checkpoint.key_path(key)
     except checkpoint.CheckpointError as exc:
         raise CommandError(str(exc)) from exc
-    with snapshot():
-        walk = walk_trail()
+    try:
+        with snapshot():
+            walk = walk_trail(key=key_file)
+    except archive_records.ArchiveRecordError as exc:
+        raise CommandError(str(exc), returncode=1) from exc
     if walk.problem is not None:
         problem = walk.problem
         raise CommandError("not signing a broken trail: "
@@ -172,8 +179,11 @@ class Command(BaseCommand):
         arch = sub.add_parser("archive", help="move the oldest month of the trail to a file (PostgreSQL)")
         arch.add_argument("--month", required=True, type=_month, help="the month to archive, YYYY-MM")
         arch.add_argument("--out", required=True, type=Path, help="the directory the archive file is written to")
+        arch.add_argument("--key", help=f"the checkpoint's private key file; default: the {checkpoint.KEY_SETTING} setting")
         check = sub.add_parser("archive-check", help="prove an archive file unchanged")
         check.add_argument("file", type=Path)
+        check.add_argument("--key", help=f"the checkpoint key file (private or .pub); default: the {checkpoint.KEY_SETTING} "
+                                         "setting")
         make_key = sub.add_parser("checkpoint-key", help="create a checkpoint signing key (mode 0600) and FILE.pub")
         make_key.add_argument("--out", type=Path, required=True)
 
@@ -193,13 +203,13 @@ class Command(BaseCommand):
             show_partitions(self.stdout, ahead=options["ahead"])
         elif command == "archive":
             try:
-                record = archive.archive_month(options["month"], options["out"])
+                record = archive.archive_month(options["month"], options["out"], key=options["key"])
             except archive.ArchiveError as exc:
                 raise CommandError(str(exc), returncode=1) from exc
             self.stdout.write(f"archived {record.partition}: {archive.describe(record)}")
         elif command == "archive-check":
             try:
-                record = archive.check_archive(options["file"])
+                record = archive.check_archive(options["file"], key=options["key"])
             except archive.ArchiveError as exc:
                 raise CommandError(str(exc), returncode=1) from exc
             self.stdout.write(f"archive intact: {archive.describe(record)}")

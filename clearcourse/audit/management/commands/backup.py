@@ -33,6 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from clearcourse.audit import backup_archive as archive
+from clearcourse.audit.archive_records import ArchiveRecordError
 from clearcourse.audit.selectors import snapshot, verify_trail
 from clearcourse.core import clock
 
@@ -88,7 +89,10 @@ def sqlite_connection() -> sqlite3.Connection:
 
 
 def chain_summary() -> str:
-    problem, count, last_hash = verify_trail()
+    try:
+        problem, count, last_hash = verify_trail()
+    except ArchiveRecordError as exc:
+        raise CommandError(str(exc), returncode=1) from exc
     if problem is not None:
         raise CommandError(f"audit chain broken at entry #{problem.seq}: {problem.reason}", returncode=1)
     return f"audit chain intact: {count} entries, last hash {last_hash}"

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from clearcourse.audit import archive_records, checkpoint, partitions
 from clearcourse.audit.chain import ChainEnd, ChainProblem, verify_chain
@@ -42,6 +42,8 @@ from clearcourse.audit.services import audit_record
 from clearcourse.core import clock
 
 DEFAULT_ONLINE_MONTHS = 24
+#: How long the archive waits for the trail's locks before giving up (and changing nothing).
+LOCK_TIMEOUT_MS = 10_000
 
 
 class ArchiveError(Exception):
@@ -125,11 +127,20 @@ def _write_partition(name: str, target: Path) -> None:
     sql = (f"COPY (SELECT {columns} FROM {connection.ops.quote_name(name)} ORDER BY chain, seq) "  # noqa: S608
            "TO STDOUT WITH (FORMAT csv, HEADER)")
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-        cursor = connection.connection.cursor()
-        with cursor.copy(sql) as copy:
-            for block in copy:
-                out.write(bytes(block))
+    with os.fdopen(fd, "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+            cursor = connection.connection.cursor()
+            with cursor.copy(sql) as copy:
+                for block in copy:
+                    out.write(bytes(block))
+        # On disk before the partition is dropped: the file is then the only copy of these entries.
+        raw.flush()
+        os.fsync(raw.fileno())
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] | None = None,
@@ -186,6 +197,7 @@ def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] 
         except BaseException:
             path.unlink(missing_ok=True)
             raise
+    committing = False
     try:
         checked = check_file(path, base)
         if checked.problem is not None:
@@ -194,9 +206,20 @@ def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] 
         digest = sha256_file(path)
         with transaction.atomic():
             table = connection.ops.quote_name(target.name)
+            parent = connection.ops.quote_name(AuditEntry._meta.db_table)
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending foreign-key checks would block the DDL
-                cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                # The parent first, then the month, as every reader and writer locks them; and not for long: a
+                # queued ACCESS EXCLUSIVE request would make every later read and append of the trail wait too.
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+                try:
+                    cursor.execute(f"LOCK TABLE ONLY {parent} IN ACCESS EXCLUSIVE MODE")
+                    cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                except OperationalError as exc:
+                    if getattr(getattr(exc, "__cause__", None), "sqlstate", None) != "55P03":
+                        raise
+                    raise ArchiveError("the audit trail is busy (a long read or a backup holds it); nothing was "
+                                       "removed: try again later") from exc
                 cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
                 online = int(cursor.fetchone()[0])
                 if online != checked.entries:
@@ -208,11 +231,12 @@ def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] 
                     chain_ends=_marks({**base, **checked.ends}), archived_at=now, archived_by=actor_label[:150])
                 record.signature = checkpoint.sign(archive_records.body(record), key_file)["signature"]
                 record.save()
-                parent = connection.ops.quote_name(AuditEntry._meta.db_table)
                 cursor.execute(f"ALTER TABLE {parent} DETACH PARTITION {table}")
                 cursor.execute(f"DROP TABLE {table}")
+            committing = True  # from here the commit may have happened even if it reports an error
     except BaseException:
-        path.unlink(missing_ok=True)
+        if not committing:
+            path.unlink(missing_ok=True)  # nothing was removed from the database: the file is not needed
         raise
     with transaction.atomic():
         audit_record(actor=None, action="audit.archive", obj=record,

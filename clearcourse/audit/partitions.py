@@ -136,11 +136,16 @@ def ensure_months(first: dt.datetime | dt.date, last: dt.datetime | dt.date) -> 
             continue
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                # DDL takes no parameters: the bounds are made here from datetimes, never from input.
-                cursor.execute(f"CREATE TABLE {connection.ops.quote_name(name)} PARTITION OF {table} "
+                # Not for long: a queued lock on the parent would make every read and append of the trail wait.
+                cursor.execute("SET LOCAL lock_timeout = '5s'")
+                # DDL takes no parameters: the bounds are made here from datetimes, never from input. IF NOT
+                # EXISTS: two workers may create the same month at once.
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {connection.ops.quote_name(name)} PARTITION OF {table} "
                                f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')")
         except DatabaseError as exc:
-            if "default partition" not in str(exc):
+            # 23514 (check_violation): rows of this month are already in the default partition. Recognised by
+            # its code, not its text, which follows the server's language.
+            if getattr(exc.__cause__, "sqlstate", None) != "23514":
                 raise
             results.append(MonthResult(start.date(), f"{AuditEntry._meta.db_table}_default", created=False,
                                        note="entries of this month are already in the default partition"))

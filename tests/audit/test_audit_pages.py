@@ -111,4 +111,4 @@ def test_once_months_are_archived_the_patient_and_the_administrator_are_told_fro
     mine = login(patient.user).get(reverse("portal:access_report")).content.decode()
     assert "Entries from before 1 Sep 2026 have been moved to the archive; your clinic can request them" in mine
     search = login(admin_user).get(reverse("audit:search")).content.decode()
-    assert "Entries before 1 Sep 2026 have been moved to archive files outside the database" in search
+    assert "Entries before 1 Sep 2026 (UTC) have been moved to archive files outside the database" in search

@@ -76,6 +76,9 @@ def partition(cursor: Any) -> None:
     """The plain table into the partitioned one, with the same rows (a cursor on PostgreSQL, inside a
     transaction)."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending foreign-key checks would block ALTER TABLE
+    # Fail fast instead of queueing behind a long transaction (while queued, every read and append of the trail
+    # would wait behind this migration too); run it again in a quiet moment.
+    cursor.execute("SET LOCAL lock_timeout = '10s'")
     now = _scalar(cursor, "SELECT now()")
     newest = _scalar(cursor, f"SELECT max(at) FROM {TABLE}")  # noqa: S608 - constant identifiers
     next_id = int(_scalar(cursor, f"SELECT coalesce(max(id), 0) + 1 FROM {TABLE}"))  # noqa: S608

@@ -357,3 +357,33 @@ def test_a_failing_partition_step_never_stops_the_reminders(monkeypatch: Any) ->
     out = io.StringIO()
     call_command("send_reminders", "--once", "--schedule", stdout=out)
     assert "sent 0" in out.getvalue()  # the pass went on to send what was due
+
+
+@postgres_only
+def test_when_the_month_changed_after_its_file_was_written_nothing_is_removed_and_the_file_goes(
+        prescriber: Any, clock: Any, tmp_path: Any, settings: Any, monkeypatch: Any) -> None:
+    """The recount under the trail's locks differs from the file (an entry arrived after the snapshot): the
+    transaction stops before anything is dropped, and the written file, not needed, is removed."""
+    from clearcourse.audit import archive
+    from clearcourse.audit.models import AuditArchive
+
+    settings.CLEARCOURSE_AUDIT_ONLINE_MONTHS = 0
+    key = tmp_path / "checkpoint.key"
+    run("checkpoint-key", "--out", str(key))
+    settings.CLEARCOURSE_AUDIT_CHECKPOINT_KEY_FILE = str(key)
+    _months_of_entries(prescriber, clock)
+    real = archive.check_file
+
+    def one_short(path: Any, starts: Any) -> Any:
+        checked = real(path, starts)
+        return archive.FileCheck(checked.entries - 1, checked.ends, checked.problem)
+
+    monkeypatch.setattr(archive, "check_file", one_short)
+    out = tmp_path / "files"
+    out.mkdir()
+    with pytest.raises(CommandError, match="entries were added meanwhile; nothing was removed"):
+        run("archive", "--month", "2026-09", "--out", str(out))
+    assert list(out.iterdir()) == []
+    assert not AuditArchive.objects.exists()
+    assert "audit_auditentry_y2026m09" in {p.name for p in partitions.partitions()}
+    assert "intact: 20 entries" in run("verify")

@@ -21,6 +21,7 @@ from clearcourse.accounts.decorators import signed_in_user
 from clearcourse.accounts.models import Clinic, Pharmacy, PharmacyApiToken, User
 from clearcourse.accounts.otp import reconfirm_url, second_factor_is_recent
 from clearcourse.accounts.services import api_token_revoke, user_password_set, user_second_factor_reset
+from clearcourse.core.admin_base import ReadOnlyAdmin
 from clearcourse.core.errors import DomainError
 
 RECONFIRM_FIRST = N_("Enter a current code first, then run the action again.")
@@ -82,21 +83,12 @@ admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
 
 
-class DeviceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DeviceAdmin(ReadOnlyAdmin):
     list_display = ("user", "name", "confirmed")
     list_filter = ("confirmed",)
     search_fields = ("user__username",)
     fields = ("user", "name", "confirmed")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 admin.site.register(TOTPDevice, DeviceAdmin)
@@ -108,22 +100,13 @@ admin.site.register(Pharmacy)
 
 
 @admin.register(PharmacyApiToken)
-class PharmacyApiTokenAdmin(admin.ModelAdmin):
+class PharmacyApiTokenAdmin(ReadOnlyAdmin):
     """Read-only list with a revoke action; tokens are created on the API tokens page, the only place
     that shows the plain token (once)."""
 
     list_display = ("pharmacy", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
     list_filter = ("pharmacy",)
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[PharmacyApiToken]) -> None:

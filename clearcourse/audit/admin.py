@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from clearcourse.audit.models import AuditEntry
 from clearcourse.audit.selectors import known_actions
 from clearcourse.core.access import Role
+from clearcourse.core.admin_base import ReadOnlyAdmin
 from clearcourse.core.paging import CappedPaginator
 
 
@@ -46,18 +47,9 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("chain", "seq", "at", "actor_label", "actor_role", "action", "patient_id", "ip")
     list_filter = (ActionFilter, RoleFilter)
     ordering = ("-at", "-id")
     paginator = CappedPaginator
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

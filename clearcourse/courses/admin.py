@@ -8,11 +8,9 @@ report for each opened record and ``admin.history`` for its history page.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from clearcourse.core.admin_base import ReadOnlyAdmin
 from clearcourse.courses.models import (
     Assessment,
     Course,
@@ -24,29 +22,18 @@ from clearcourse.courses.models import (
 )
 
 
-class ReadOnlyAuditedAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Patient)
-class PatientAdmin(ReadOnlyAuditedAdmin):
+class PatientAdmin(ReadOnlyAdmin):
     list_display = ("record_number", "clinic", "prescriber", "created_at")
     search_fields = ("record_number",)
     list_filter = ("clinic",)
 
 
 @admin.register(Course)
-class CourseAdmin(ReadOnlyAuditedAdmin):
+class CourseAdmin(ReadOnlyAdmin):
     list_display = ("id", "clinic", "program", "product", "status", "started_on")
     list_filter = ("program", "status", "product")
 
 
 for model in (Assessment, DosePlan, Prescription, WeightMeasurement, MissedDoseReport):
-    admin.site.register(model, ReadOnlyAuditedAdmin)
+    admin.site.register(model, ReadOnlyAdmin)

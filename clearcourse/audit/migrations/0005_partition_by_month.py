@@ -72,6 +72,16 @@ def _scalar(cursor: Any, sql: str, params: list[object] | None = None) -> Any:
     return row[0] if row else None
 
 
+def _indexes_key_and_guard(cursor: Any) -> None:
+    """What the table has in either shape: the search indexes, the actor's foreign key, the append-only trigger."""
+    for index, columns in INDEXES:
+        cursor.execute(f"CREATE INDEX {index} ON {TABLE} ({columns})")
+    cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (actor_id) "
+                   "REFERENCES accounts_user (id) DEFERRABLE INITIALLY DEFERRED")
+    cursor.execute(f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {TABLE} "
+                   "FOR EACH ROW EXECUTE FUNCTION clearcourse_audit_refuse_change()")
+
+
 def partition(cursor: Any) -> None:
     """The plain table into the partitioned one, with the same rows (a cursor on PostgreSQL, inside a
     transaction)."""
@@ -111,12 +121,7 @@ def partition(cursor: Any) -> None:
         first_month = _month_start(now)
     cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {PK} PRIMARY KEY (id, at)")
     cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {CHAIN_SEQ} UNIQUE (chain, seq, at)")
-    for index, columns in INDEXES:
-        cursor.execute(f"CREATE INDEX {index} ON {TABLE} ({columns})")
-    cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (actor_id) "
-                   "REFERENCES accounts_user (id) DEFERRABLE INITIALLY DEFERRED")
-    cursor.execute(f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {TABLE} "
-                   "FOR EACH ROW EXECUTE FUNCTION clearcourse_audit_refuse_change()")
+    _indexes_key_and_guard(cursor)
     last = _month_start(now)
     for _ in range(MONTHS_AHEAD):
         last = _next_month(last)
@@ -145,12 +150,7 @@ def unpartition(cursor: Any) -> None:
     cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {PK} PRIMARY KEY (id)")
     cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {HASH_UNIQUE} UNIQUE (hash)")
     cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {CHAIN_SEQ} UNIQUE (chain, seq)")
-    for index, columns in INDEXES:
-        cursor.execute(f"CREATE INDEX {index} ON {TABLE} ({columns})")
-    cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (actor_id) "
-                   "REFERENCES accounts_user (id) DEFERRABLE INITIALLY DEFERRED")
-    cursor.execute(f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {TABLE} "
-                   "FOR EACH ROW EXECUTE FUNCTION clearcourse_audit_refuse_change()")
+    _indexes_key_and_guard(cursor)
 
 
 def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from clearcourse.audit import archive_records, checkpoint, partitions
+from clearcourse.audit.backup_archive import open_private, sha256_file
 from clearcourse.audit.chain import ChainEnd, ChainProblem, verify_chain
 from clearcourse.audit.models import AuditArchive, AuditEntry
 from clearcourse.audit.selectors import ROW_FIELDS, ROW_SQL_COLUMNS, snapshot, walk_trail
@@ -108,14 +108,6 @@ def check_file(path: Path, starts: dict[int, ChainEnd]) -> FileCheck:
     return FileCheck(count, ends, problem)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _marks(ends: dict[int, ChainEnd]) -> dict[str, list[Any]]:
     return {str(c): [e.seq, e.hash] for c, e in sorted(ends.items()) if e.seq}
 
@@ -126,8 +118,7 @@ def _write_partition(name: str, target: Path) -> None:
     columns = ", ".join(ROW_SQL_COLUMNS)
     sql = (f"COPY (SELECT {columns} FROM {connection.ops.quote_name(name)} ORDER BY chain, seq) "  # noqa: S608
            "TO STDOUT WITH (FORMAT csv, HEADER)")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as raw:
+    with open_private(target) as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
             cursor = connection.connection.cursor()
             with cursor.copy(sql) as copy:
@@ -157,7 +148,8 @@ def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] 
     if end > limit:
         raise ArchiveError(f"{start:%B %Y} is within the {online_months()} months kept online: months up to "
                            f"{partitions.month_start(limit - dt.timedelta(days=1)):%B %Y} can be archived")
-    ranged = [p for p in partitions.partitions() if not p.default]
+    existing = partitions.partitions()
+    ranged = [p for p in existing if not p.default]
     target = next((p for p in ranged if p.end == end), None)
     if target is None:
         raise ArchiveError(f"no partition of the trail ends with {start:%B %Y}")
@@ -168,7 +160,7 @@ def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] 
     path = out_dir / f"{target.name}.csv.gz"
     if path.exists():
         raise ArchiveError(f"{path} exists; an archive file is never overwritten")
-    default = next((p for p in partitions.partitions() if p.default), None)
+    default = next((p for p in existing if p.default), None)
     if default is not None:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {connection.ops.quote_name(default.name)} "  # noqa: S608
@@ -182,12 +174,12 @@ def archive_month(month: dt.date, out_dir: Path, *, key: str | os.PathLike[str] 
         checkpoint.sign({}, key_file)  # a private key, readable: known before anything is written
     except checkpoint.CheckpointError as exc:
         raise ArchiveError(f"archiving signs its record with the checkpoint key: {exc}") from exc
-    try:
-        base = archive_records.verified_ends(key_file)
-    except archive_records.ArchiveRecordError as exc:
-        raise ArchiveError(str(exc)) from exc
     with snapshot():
-        walk = walk_trail(key=key_file)
+        try:
+            walk = walk_trail(key=key_file)
+        except archive_records.ArchiveRecordError as exc:
+            raise ArchiveError(str(exc)) from exc
+        base = walk.archived
         if walk.problem is not None:
             p = walk.problem
             raise ArchiveError(f"not archiving a broken trail: audit chain {p.chain} broken at entry #{p.seq}: "

@@ -77,13 +77,15 @@ def verify_trail() -> tuple[ChainProblem | None, int, str]:
 @dataclass
 class TrailWalk:
     """What a walk of the whole trail found: the first problem (or None), entries checked, the digest of
-    the chains' last hashes, where each chain ends, and the hash of the entry at each marked position."""
+    the chains' last hashes, where each chain ends, the hash of the entry at each marked position, and where
+    each chain ended in the archived months (the walk's starting points, checked)."""
 
     problem: ChainProblem | None
     count: int
     digest: str
     ends: dict[int, ChainEnd] = field(default_factory=dict)
     hashes_at_marks: dict[int, str] = field(default_factory=dict)
+    archived: dict[int, ChainEnd] = field(default_factory=dict)
 
 
 def walk_trail(marks: Mapping[int, int] | None = None, *, key: str | PathLike[str] | None = None) -> TrailWalk:
@@ -92,7 +94,8 @@ def walk_trail(marks: Mapping[int, int] | None = None, *, key: str | PathLike[st
     count = 0
     # Archived months (``audit archive``) are not walked again: each chain starts where its archive ended, once
     # the archive records are proven genuine with the checkpoint key (``archive_records``; raises if not).
-    ends: dict[int, ChainEnd] = archive_records.verified_ends(key)
+    archived = archive_records.verified_ends(key)
+    ends = {chain: ChainEnd(end.seq, end.hash) for chain, end in archived.items()}  # the walk moves these on
     marks = marks or {}
     seen: dict[int, str] = {}
 
@@ -106,7 +109,7 @@ def walk_trail(marks: Mapping[int, int] | None = None, *, key: str | PathLike[st
 
     problem = verify_chain(counted(), ends)
     if problem is not None:
-        return TrailWalk(problem, count, "", ends, seen)
+        return TrailWalk(problem, count, "", ends, seen, archived)
     heads = {h.id: h for h in AuditHead.objects.all()}
     for chain in sorted(set(ends) | set(heads)):
         end = ends.get(chain, ChainEnd())
@@ -115,8 +118,8 @@ def walk_trail(marks: Mapping[int, int] | None = None, *, key: str | PathLike[st
         head_hash = head.last_hash if head else GENESIS
         if head_seq != end.seq or head_hash != end.hash:
             problem = ChainProblem(max(head_seq, end.seq), HEAD_MISMATCH.format(last=end.seq, head=head_seq), chain)
-            return TrailWalk(problem, count, "", ends, seen)
-    return TrailWalk(None, count, trail_digest(ends), ends, seen)
+            return TrailWalk(problem, count, "", ends, seen, archived)
+    return TrailWalk(None, count, trail_digest(ends), ends, seen, archived)
 
 
 def trail_digest(ends: dict[int, ChainEnd]) -> str:

@@ -53,7 +53,6 @@ def verify_or_fail(stdout: Any, *, against: Path | None = None, key: str | None 
     try:
         with snapshot():
             walk = walk_trail({c: m.entries for c, m in marks.items()}, key=key)
-            archived = archive_records.verified_ends(key)
     except archive_records.ArchiveRecordError as exc:
         raise CommandError(str(exc), returncode=1) from exc
     problem = walk.problem
@@ -63,7 +62,7 @@ def verify_or_fail(stdout: Any, *, against: Path | None = None, key: str | None 
     if against is not None:
         # A checkpointed position inside an archived month was checked when the month was archived (and the
         # file can be checked again with `audit archive-check`); at the archive's end the hash is known.
-        for chain, base in archived.items():
+        for chain, base in walk.archived.items():
             mark = marks.get(chain)
             if mark is not None and mark.entries <= base.seq:
                 if mark.entries == base.seq:

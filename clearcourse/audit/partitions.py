@@ -155,6 +155,15 @@ def ensure_months(first: dt.datetime | dt.date, last: dt.datetime | dt.date) -> 
     return results
 
 
+def ensure_ahead(now: dt.datetime, months_ahead: int) -> list[MonthResult]:
+    """:func:`ensure_months` from the month of ``now`` to ``months_ahead`` months after it (what the nightly
+    ``audit partitions --ahead N`` and the reminder worker run)."""
+    last = month_start(now)
+    for _ in range(months_ahead):
+        last = next_month(last)
+    return ensure_months(now, last)
+
+
 def default_entries(limit: int = 10_000) -> int:
     """How many entries are in the default partition (counted up to ``limit``); 0 on SQLite."""
     default = next((p for p in partitions() if p.default), None)

@@ -133,11 +133,7 @@ def show_partitions(stdout: Any, *, ahead: int | None) -> None:
                      "PostgreSQL feature")
         return
     if ahead is not None:
-        today = clock.now()
-        last = partitions.month_start(today)
-        for _ in range(ahead):
-            last = partitions.next_month(last)
-        for result in partitions.ensure_months(today, last):
+        for result in partitions.ensure_ahead(clock.now(), ahead):
             if result.created:
                 stdout.write(f"created {result.name} for {result.month:%B %Y}")
             elif result.note:

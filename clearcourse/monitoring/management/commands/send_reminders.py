@@ -9,7 +9,6 @@ PostgreSQL, creates the audit trail's partitions of this month and the next two 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from typing import Any
@@ -22,10 +21,6 @@ from clearcourse.core import clock
 from clearcourse.monitoring import reminders, worklist_store
 
 logger = logging.getLogger(__name__)
-
-
-def _two_months_ahead() -> dt.datetime:
-    return partitions.next_month(partitions.next_month(partitions.month_start(clock.now())))
 
 
 class Command(BaseCommand):
@@ -47,7 +42,7 @@ class Command(BaseCommand):
                 # The audit trail's monthly partitions (PostgreSQL): this month's and the next two exist before
                 # anything is written in them (two catalog reads when they do; nothing on SQLite).
                 try:
-                    for month in partitions.ensure_months(clock.now(), _two_months_ahead()):
+                    for month in partitions.ensure_ahead(clock.now(), 2):
                         if month.created:
                             self.stdout.write(f"audit: partition {month.name} created for {month.month:%B %Y}")
                 except DatabaseError as exc:  # never at the cost of the reminders: tried again next pass

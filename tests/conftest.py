@@ -260,3 +260,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Real-browser tests run last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, which would break later tests that call ``asyncio.run``."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded files (home-test photos) go to a directory of this test's own (a ``Path``)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def png_bytes() -> bytes:
+    """A small valid PNG (4 x 4 white pixels), as a home-test photo."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
+    return buf.getvalue()

@@ -158,29 +158,13 @@ def test_the_prescribe_page_refuses_31_days(course: Any, prescriber: Any, login:
     assert Prescription.objects.count() == 0
 
 
-def _png_bytes() -> bytes:
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
-    return buf.getvalue()
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def test_a_home_test_uploaded_on_the_page_is_served_only_through_the_checked_view(
         course: Any, delegate: Any, prescriber: Any, other_prescriber: Any, login: Callable[[Any], Any],
-        today: dt.date, media: Any, client: Any) -> None:
+        today: dt.date, media: Any, client: Any, png_bytes: bytes) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     url = reverse("ppp:pregnancy_test_create", args=[course.pk])
-    photo = SimpleUploadedFile("x.png", _png_bytes(), content_type="image/png")
+    photo = SimpleUploadedFile("x.png", png_bytes, content_type="image/png")
     response = login(delegate).post(url, {"collected_on": today.isoformat(), "setting": "home",
                                           "result": "negative", "photo": photo})
     assert response.status_code == 302
@@ -189,7 +173,7 @@ def test_a_home_test_uploaded_on_the_page_is_served_only_through_the_checked_vie
     response = client.get(photo_url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response["Cache-Control"] == "private, no-store"
-    assert b"".join(response.streaming_content) == _png_bytes()
+    assert b"".join(response.streaming_content) == png_bytes
     assert login(other_prescriber).get(photo_url).status_code == 404
     client.logout()
     assert client.get(photo_url).status_code == 302  # signed out: to the sign-in page

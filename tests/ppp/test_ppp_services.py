@@ -27,9 +27,8 @@ PPP_MODELS = (m.Enrollment, m.RiskCategory, m.Counseling, m.ContraceptionConfirm
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def private_media(media: Any) -> Any:
+    return media
 
 
 def _counts() -> tuple[int, ...]:

@@ -121,29 +121,15 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_unknown_files(tmp_path:
 # --- issue 14, finding 5: media files, mode 0600, encryption, a manifest ---------------------------------------
 
 
-def _png_bytes() -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
-    return buf.getvalue()
-
-
 @pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return Path(settings.MEDIA_ROOT)
-
-
-@pytest.fixture
-def photo_test(course: Any, delegate: Any, login: Any, media: Path, today: Any) -> Any:
+def photo_test(course: Any, delegate: Any, login: Any, media: Path, today: Any, png_bytes: bytes) -> Any:
     """A home test with its photo, uploaded on the page as a delegate does."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
     from clearcourse.ppp.models import PregnancyTest
 
-    photo = SimpleUploadedFile("x.png", _png_bytes(), content_type="image/png")
+    photo = SimpleUploadedFile("x.png", png_bytes, content_type="image/png")
     response = login(delegate).post(reverse("ppp:pregnancy_test_create", args=[course.pk]), {
         "collected_on": today.isoformat(), "setting": "home", "result": "negative", "photo": photo})
     assert response.status_code == 302
@@ -172,7 +158,7 @@ def test_a_backup_file_is_readable_by_its_owner_only(records: None, tmp_path: Pa
 
 @pytest.mark.django_db(transaction=True)
 def test_a_restore_brings_the_home_test_photos_back(photo_test: Any, media: Path, tmp_path: Path, login: Any,
-                                                    delegate: Any) -> None:
+                                                    delegate: Any, png_bytes: bytes) -> None:
     from django.urls import reverse
 
     photo_url = reverse("ppp:home_test_photo", args=[photo_test.pk])
@@ -184,21 +170,21 @@ def test_a_restore_brings_the_home_test_photos_back(photo_test: Any, media: Path
     assert "1 media files" in out
     response = login(delegate).get(photo_url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == _png_bytes()
+    assert b"".join(response.streaming_content) == png_bytes
     restored = next(p for p in media.rglob("*") if p.is_file())
     assert stat.S_IMODE(restored.stat().st_mode) == 0o600
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_encrypted_backup_cannot_be_read_or_restored_without_its_key(photo_test: Any, media: Path,
-                                                                         tmp_path: Path) -> None:
+                                                                         tmp_path: Path, png_bytes: bytes) -> None:
     key = tmp_path / "backup.key"
     run("backup_key", str(key))
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     target = tmp_path / "backup.enc"
     assert "encrypted" in run("backup", str(target), "--key-file", str(key))
     data = target.read_bytes()
-    assert b"test.note" not in data and b"SQLite format" not in data and _png_bytes() not in data
+    assert b"test.note" not in data and b"SQLite format" not in data and png_bytes not in data
     assert b"manifest" not in data and b"pregnancy" not in data
     with pytest.raises(CommandError, match="encrypted: give --key-file"):
         run("restore", str(target), "--yes")

@@ -31,9 +31,8 @@ TG = "2571-8"
 LONG = "x" * 5000
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+# Home-test photos of the built course go to a temporary folder (tests/conftest.py), not the project's media.
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def _counts() -> tuple[int, ...]:

@@ -24,11 +24,8 @@ from clearcourse.interop.fhir_course_import import messages as fci_messages
 from clearcourse.interop.selectors import course_export_input
 from clearcourse.monitoring.services import LAB_VALUE_NEGATIVE
 
-
-@pytest.fixture(autouse=True)
-def _private_media(settings: Any, tmp_path: Path) -> None:
-    """Home-test photos of the built course go to a temporary folder, not the project's media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+# Home-test photos of the built course go to a temporary folder (tests/conftest.py), not the project's media.
+pytestmark = pytest.mark.usefixtures("media")
 
 
 @pytest.fixture

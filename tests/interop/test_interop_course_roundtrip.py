@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,10 +30,8 @@ from clearcourse.ppp.models import HomeTestVerification, PregnancyTest
 NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings: Any, tmp_path: Path) -> None:
-    """Home-test photos of the built course go to a temporary folder, not the project's media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+# Home-test photos of the built course go to a temporary folder (tests/conftest.py), not the project's media.
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def _empty_database_with_an_importing_prescriber() -> User:
